@@ -1,0 +1,1 @@
+"""One module per gated table; each exposes `build() -> gx.ExpectationSuite`."""

@@ -1,0 +1,87 @@
+"""Feed contracts as data: one FeedSpec per landing file type, read by one generic loader.
+
+A spec says where the file lands, how its name is dated, its format and, per column, the type
+the contract promises. The loader turns every promise into a SQL check, so a new feed is a new
+spec, not new code.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal
+
+# Column types of the contracts. Each maps to a DuckDB cast and a validity test (loader.py).
+ColumnType = Literal[
+    "key",  # zero-padded SAP key or other identifier: text, never cast
+    "text",
+    "sap_date",  # YYYYMMDD; 00000000 = no date (NULL); 99991231 kept as 9999-12-31
+    "sap_amount",  # unsigned decimal; a sign breaks the contract
+    "sap_signed_amount",  # decimal with an optional leading minus (BUDGET WTGBTR only)
+    "decimal",  # unsigned or signed plain decimal (hours, FTE, rates)
+    "integer",
+    "flag",  # SAP flag: 'X' or blank
+    "uk_date",  # dd/mm/yyyy; blank = NULL
+    "iso_date",  # YYYY-MM-DD; blank = NULL
+    "local_timestamp",  # YYYY-MM-DD HH:MM:SS, Europe/London wall time
+    "utc_timestamp",  # ISO 8601 with Z
+    "boolean",
+    "json",
+]
+
+FileFormat = Literal["sap", "csv", "jsonl", "xlsx"]
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: ColumnType = "text"
+    required: bool = True  # must be present in the header
+    not_null: bool = False  # a row with no value is refused
+    personal: bool = False  # masked in every report, restricted downstream
+    accepted: tuple[str, ...] = ()  # accepted values, where the contract lists them
+
+
+@dataclass(frozen=True)
+class FeedSpec:
+    """The contract of one landing file type."""
+
+    table: str  # raw table name in schema `raw`
+    feed_path: str  # landing sub-directory, e.g. 'ibc/hr'
+    file_prefix: str  # e.g. 'PA0001_' (then the file's date and the extension)
+    extension: str  # e.g. '.txt'
+    format: FileFormat
+    cadence: Literal["daily", "weekly", "monthly", "yearly"]
+    load: Literal["snapshot", "delta", "append"]
+    columns: tuple[Column, ...]
+    amount_column: str | None = None  # summed into the SAP trailer's control total
+    date_format: Literal["YYYYMMDD", "YYYY"] = "YYYYMMDD"
+    description: str = ""
+    keys: tuple[str, ...] = field(default=())  # the contract's record key, for uniqueness checks
+
+    @property
+    def name_pattern(self) -> re.Pattern[str]:
+        digits = 8 if self.date_format == "YYYYMMDD" else 4
+        return re.compile(rf"^{re.escape(self.file_prefix)}(\d{{{digits}}}){re.escape(self.extension)}$")
+
+    def file_date(self, file_name: str) -> date | None:
+        """The date a file's name carries (1 April of the fiscal year for yearly files)."""
+        m = self.name_pattern.match(file_name)
+        if not m:
+            return None
+        text = m.group(1)
+        try:
+            if self.date_format == "YYYY":
+                return date(int(text), 4, 1)
+            return date(int(text[:4]), int(text[4:6]), int(text[6:]))
+        except ValueError:
+            return None
+
+    @property
+    def required_columns(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns if c.required)
+
+    @property
+    def personal_columns(self) -> frozenset[str]:
+        return frozenset(c.name for c in self.columns if c.personal)

@@ -1,0 +1,131 @@
+"""IBC HR extracts (SAP infotypes from the shared service): the contracts of sources.md section A."""
+
+from ingestion.contract import Column, FeedSpec
+
+FEED_PATH = "ibc/hr"
+
+
+def _sap(table: str, prefix: str, cadence, load, columns, keys=(), description="") -> FeedSpec:
+    return FeedSpec(
+        table=table,
+        feed_path=FEED_PATH,
+        file_prefix=prefix,
+        extension=".txt",
+        format="sap",
+        cadence=cadence,
+        load=load,
+        columns=tuple(columns),
+        keys=keys,
+        description=description,
+    )
+
+
+PERNR = Column("PERNR", "key", not_null=True)
+AEDTM = Column("AEDTM", "sap_date")
+
+PA0001 = _sap(
+    "ibc_pa0001",
+    "PA0001_",
+    "monthly",
+    "snapshot",
+    [
+        PERNR,
+        Column("BEGDA", "sap_date", not_null=True),
+        Column("ENDDA", "sap_date", not_null=True),
+        Column("PERSG", "key", accepted=("1", "2", "3", "4")),
+        Column("KOSTL", "key"),
+        Column("ORGEH", "key"),
+        Column("PLANS", "key"),
+        Column("STELL", "key"),
+        AEDTM,
+    ],
+    keys=("PERNR", "BEGDA"),
+    description="Organisational assignment: employee group, cost centre and position over time.",
+)
+
+PA0002 = _sap(
+    "ibc_pa0002",
+    "PA0002_",
+    "monthly",
+    "snapshot",
+    [
+        PERNR,
+        Column("NACHN", personal=True),
+        Column("VORNA", personal=True),
+        Column("GBDAT", "sap_date", personal=True),
+        Column("GESCH", "key", accepted=("1", "2", "3")),
+        Column("PERID", personal=True),
+    ],
+    keys=("PERNR",),
+    description="Personal data of staff: restricted, never published.",
+)
+
+PA0007 = _sap(
+    "ibc_pa0007",
+    "PA0007_",
+    "monthly",
+    "snapshot",
+    [
+        PERNR,
+        Column("BEGDA", "sap_date", not_null=True),
+        Column("ENDDA", "sap_date", not_null=True),
+        Column("WOSTD", "decimal", not_null=True),
+        AEDTM,
+    ],
+    keys=("PERNR", "BEGDA"),
+    description="Planned working time: contracted weekly hours (37 = full time).",
+)
+
+PA0000 = _sap(
+    "ibc_pa0000",
+    "PA0000_",
+    "daily",
+    "delta",
+    [
+        PERNR,
+        Column("BEGDA", "sap_date", not_null=True),
+        Column("MASSN", "key", not_null=True, accepted=("01", "02", "10")),
+        Column("MASSG", "key"),
+        Column("AEDTM", "sap_date", not_null=True),
+    ],
+    keys=("PERNR", "BEGDA", "MASSN"),
+    description="Personnel actions (hire, org change, leaver) created or changed that day.",
+)
+
+PA2001 = _sap(
+    "ibc_pa2001",
+    "PA2001_",
+    "daily",
+    "delta",
+    [
+        PERNR,
+        Column("SUBTY", "key", not_null=True, accepted=("0100", "0200", "0300", "0400")),
+        Column("BEGDA", "sap_date", not_null=True),
+        Column("ENDDA", "sap_date", not_null=True),
+        Column("ABWTG", "decimal"),
+        Column("STDAZ", "decimal"),
+        Column("AEDTM", "sap_date", not_null=True),
+        Column("LOEKZ", "flag"),
+    ],
+    keys=("PERNR", "SUBTY", "BEGDA"),
+    description="Absences created, changed or deleted that day.",
+)
+
+POSITIONS = _sap(
+    "ibc_positions",
+    "POSITIONS_",
+    "monthly",
+    "snapshot",
+    [
+        Column("PLANS", "key", not_null=True),
+        Column("KOSTL", "key"),
+        Column("BEGDA", "sap_date", not_null=True),
+        Column("ENDDA", "sap_date", not_null=True),
+        Column("FTE", "decimal", not_null=True),
+        Column("VACANT", "flag"),
+    ],
+    keys=("PLANS", "BEGDA"),
+    description="Funded positions and whether they are vacant.",
+)
+
+FEEDS = (PA0001, PA0002, PA0007, PA0000, PA2001, POSITIONS)

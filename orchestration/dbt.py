@@ -1,0 +1,84 @@
+"""The dbt project as Dagster assets: one translator for keys and groups, and the dbt build asset.
+
+Asset keys are `[schema, model]` (e.g. `bi/kpi_workforce_monthly`); groups follow the dbt
+folder (staging, intermediate, marts). dbt tests of severity error become blocking checks.
+"""
+
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DagsterDbtTranslatorSettings,
+    DbtCliResource,
+    DbtProject,
+    dbt_assets,
+)
+
+from orchestration.resources import DBT_PROJECT_DIR, configure_environment, dbt_target_dir
+
+DUCKDB_WRITERS = "duckdb_writers"
+# The dbt of this environment, whether or not the venv is activated (PATH may not have it).
+DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
+
+
+def dbt_project() -> DbtProject:
+    home = configure_environment()
+    return DbtProject(project_dir=DBT_PROJECT_DIR, target_path=dbt_target_dir(home))
+
+
+def prepare_manifest(project: DbtProject) -> Path:
+    """Build manifest.json with `dbt parse` when it is missing or older than the project's files.
+
+    dagster-dbt only does this under `dagster dev`; the CLI, tests and CI load definitions
+    without it, so the code path that needs the manifest builds it.
+    """
+    manifest = project.manifest_path
+    newest_source = max(
+        p.stat().st_mtime
+        for p in DBT_PROJECT_DIR.rglob("*")
+        if p.is_file() and p.suffix in {".sql", ".yml", ".yaml", ".csv", ".md"}
+    )
+    if not manifest.exists() or manifest.stat().st_mtime < newest_source:
+        dbt_resource(project).cli(["parse", "--quiet"], target_path=project.target_path).wait()
+    return manifest
+
+
+def dbt_resource(project: DbtProject) -> DbtCliResource:
+    return DbtCliResource(
+        project_dir=project, profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=DBT_EXECUTABLE
+    )
+
+
+class InsightHubDbtTranslator(DagsterDbtTranslator):
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        if dbt_resource_props["resource_type"] in ("model", "seed", "snapshot"):
+            return dg.AssetKey([dbt_resource_props["schema"], dbt_resource_props["name"]])
+        return super().get_asset_key(dbt_resource_props)
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        if dbt_resource_props["resource_type"] == "seed":
+            return "staging"
+        fqn = dbt_resource_props.get("fqn", [])
+        return fqn[1] if len(fqn) > 2 else None
+
+    def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> list[str]:
+        return ["team:data-engineering"]
+
+
+TRANSLATOR = InsightHubDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+PROJECT = dbt_project()
+
+
+@dbt_assets(
+    manifest=prepare_manifest(PROJECT),
+    project=PROJECT,
+    dagster_dbt_translator=TRANSLATOR,
+    pool=DUCKDB_WRITERS,
+)
+def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    """Seeds, staging, intermediate and marts with their tests, in dependency order (`dbt build`)."""
+    yield from dbt.cli(["build"], context=context).stream()

@@ -1,0 +1,103 @@
+"""Settings from the environment, and the resources assets use to reach the warehouse.
+
+INSIGHT_HUB_HOME is the only data root: the working DuckDB file, landing/archive/quarantine,
+published releases, and every runtime write of the tools (dbt target and logs, DAGSTER_HOME,
+GX output, Hyper logs) live under it. Usage telemetry is switched off for every tool.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+DEMO_SALT = "insight-hub-demo-salt-not-for-production"
+
+DAGSTER_YAML = """\
+# Instance settings for the local Insight Hub deployment (written on first use).
+# For a shared deployment, switch run, event and schedule storage to Postgres:
+#   storage:
+#     postgres:
+#       postgres_db:
+#         username: {env: DAGSTER_PG_USERNAME}
+#         password: {env: DAGSTER_PG_PASSWORD}
+#         hostname: {env: DAGSTER_PG_HOST}
+#         db_name: {env: DAGSTER_PG_DB}
+#         port: 5432
+telemetry:
+  enabled: false
+"""
+
+
+def home_dir() -> Path:
+    """INSIGHT_HUB_HOME as an absolute path (default ./warehouse)."""
+    return Path(os.environ.get("INSIGHT_HUB_HOME", "warehouse")).resolve()
+
+
+def warehouse_path(home: Path) -> Path:
+    return home / "warehouse.duckdb"
+
+
+def dbt_target_dir(home: Path) -> Path:
+    return home / "dbt" / "target"
+
+
+def configure_environment() -> Path:
+    """Point every tool's runtime writes under INSIGHT_HUB_HOME and turn telemetry off.
+
+    Called once at start-up by the CLI and by the definitions module, before any tool is used.
+    """
+    home = home_dir()
+    home.mkdir(parents=True, exist_ok=True)
+    dagster_home = home / "dagster"
+    dagster_home.mkdir(exist_ok=True)
+    if not (dagster_home / "dagster.yaml").exists():
+        (dagster_home / "dagster.yaml").write_text(DAGSTER_YAML)
+    defaults = {
+        "INSIGHT_HUB_HOME": str(home),
+        "DAGSTER_HOME": str(dagster_home),
+        "DBT_TARGET_PATH": str(dbt_target_dir(home)),
+        "DBT_LOG_PATH": str(home / "dbt" / "logs"),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR),
+        "GX_ANALYTICS_ENABLED": "false",
+        "DO_NOT_TRACK": "1",
+    }
+    for name, value in defaults.items():
+        os.environ.setdefault(name, value)
+    os.environ["INSIGHT_HUB_HOME"] = str(home)  # always absolute, for dbt's profile
+    return home
+
+
+def salt() -> tuple[str, bool]:
+    """The pseudonymisation salt and whether it is the demo default (refused in production)."""
+    value = os.environ.get("INSIGHT_HUB_SALT")
+    if value:
+        return value, False
+    if os.environ.get("INSIGHT_HUB_ENV", "dev") == "prod":
+        raise RuntimeError("INSIGHT_HUB_SALT must be set in production (INSIGHT_HUB_ENV=prod)")
+    return DEMO_SALT, True
+
+
+class WarehouseResource(dg.ConfigurableResource):
+    """The working DuckDB warehouse under INSIGHT_HUB_HOME (one writer at a time)."""
+
+    home: str
+
+    @property
+    def home_path(self) -> Path:
+        return Path(self.home)
+
+    @contextmanager
+    def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        con = duckdb.connect(str(warehouse_path(self.home_path)), read_only=read_only)
+        try:
+            yield con
+        finally:
+            con.close()
