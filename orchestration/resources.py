@@ -59,7 +59,7 @@ def configure_environment() -> Path:
     dagster_home.mkdir(exist_ok=True)
     if not (dagster_home / "dagster.yaml").exists():
         (dagster_home / "dagster.yaml").write_text(DAGSTER_YAML)
-    defaults = {
+    derived = {
         "INSIGHT_HUB_HOME": str(home),
         "DAGSTER_HOME": str(dagster_home),
         "DBT_TARGET_PATH": str(dbt_target_dir(home)),
@@ -69,9 +69,8 @@ def configure_environment() -> Path:
         "GX_ANALYTICS_ENABLED": "false",
         "DO_NOT_TRACK": "1",
     }
-    for name, value in defaults.items():
-        os.environ.setdefault(name, value)
-    os.environ["INSIGHT_HUB_HOME"] = str(home)  # always absolute, for dbt's profile
+    # Always derived from the home, never inherited: nothing may write outside it.
+    os.environ.update(derived)
     return home
 
 

@@ -1,0 +1,41 @@
+# Thin wrappers: the CLI (`insight-hub`) does the work. Every target creates .venv if missing.
+VENV   := .venv
+PY     := $(VENV)/bin/python
+BIN    := $(VENV)/bin
+export INSIGHT_HUB_HOME ?= $(CURDIR)/warehouse
+
+.PHONY: run test test-fast ui bench lint
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $@
+
+## The demo: simulate a small county, refresh (ingest, build, gate, publish), show the outcome.
+run: $(VENV)/.installed
+	$(BIN)/insight-hub simulate --scale 0.02 --start 2025-04-01 --days 90 --seed 1 --defects 0.01
+	$(BIN)/insight-hub refresh
+	$(BIN)/insight-hub status
+	@echo
+	@echo "Published release:  $(INSIGHT_HUB_HOME)/published/current/ (insight_hub.duckdb, parquet/, manifest.json)"
+	@echo "Query it:           $(PY) -c \"import duckdb; print(duckdb.connect('$(INSIGHT_HUB_HOME)/published/current/insight_hub.duckdb', read_only=True).sql('from bi.kpi_workforce_monthly'))\""
+	@echo "Dagster UI:         make ui   (then open http://127.0.0.1:3000)"
+
+## All tests, slow ones included (what CI runs).
+test: $(VENV)/.installed
+	$(PY) -m pytest -q
+
+## The quick local loop: skips tests marked slow.
+test-fast: $(VENV)/.installed
+	$(PY) -m pytest -q -m "not slow"
+
+ui: $(VENV)/.installed
+	$(BIN)/insight-hub ui
+
+bench: $(VENV)/.installed
+	$(PY) bench/run.py
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .

@@ -1,0 +1,33 @@
+"""The Dagster definitions load, and the graph is wired as the design says."""
+
+import dagster as dg
+
+from orchestration.definitions import defs
+
+
+def test_definitions_load_with_the_nightly_job_and_schedule():
+    job = defs.resolve_job_def("nightly_refresh")
+    assert job is not None
+    schedule = defs.resolve_schedule_def("nightly_refresh_0200")
+    assert schedule.cron_schedule == "0 2 * * *"
+    assert schedule.execution_timezone == "Europe/London"
+
+
+def test_assets_are_grouped_by_layer():
+    graph = defs.resolve_asset_graph()
+    groups = {key.to_user_string(): graph.get(key).group_name for key in graph.get_all_asset_keys()}
+    assert groups["raw/ibc_pa0001"] == "ingestion"
+    assert groups["staging/stg_ibc__hr_assignments"] == "staging"
+    assert groups["bi/kpi_workforce_monthly"] == "marts"
+    assert groups["publication/release"] == "publication"
+
+
+def test_publish_depends_on_every_bi_table_and_bi_tables_have_blocking_checks():
+    graph = defs.resolve_asset_graph()
+    release = dg.AssetKey(["publication", "release"])
+    bi_tables = {k for k in graph.get_all_asset_keys() if k.path[0] == "bi"}
+    assert bi_tables and bi_tables <= graph.get(release).parent_keys
+    checks = graph.asset_check_keys
+    gated = {c.asset_key for c in checks if graph.get_check_spec(c).blocking}
+    assert dg.AssetKey(["bi", "kpi_workforce_monthly"]) in gated
+    assert dg.AssetCheckKey(dg.AssetKey(["bi", "kpi_workforce_monthly"]), "gx_kpi_workforce_monthly") in checks
