@@ -11,35 +11,114 @@ from pathlib import Path
 
 import numpy as np
 
-from simulator.feeds import FEEDS
+from simulator.defects import AMOUNTS, DEFECT_KINDS, EXPECT, DefectPlan, damage
+from simulator.feeds import FEEDS, Feed
+from simulator.truth import Truth
 from simulator.world import World
-from simulator.writers import deliver, render
+from simulator.writers import FileOut, deliver, money, render
 
-DEFECT_KINDS: tuple[str, ...] = ()
+__all__ = ["DEFECT_KINDS", "simulate"]
+MAX_DELAY = 5  # days a late, re-sent or duplicated file can follow its own date
 
 
 def simulate(home: Path, *, scale: float = 0.02, start: dt.date = dt.date(2025, 4, 1), days: int = 90,
              seed: int = 1, defects: float = 0.01, kinds: dict[str, bool] | None = None,
              progress: Callable[[str], None] | None = None) -> dict:
-    """Deliver the files dated in [start, start + days) of the world given by (seed, scale)."""
+    """Deliver the files dated in [start, start + days) of the world given by (seed, scale).
+
+    Late, re-sent and duplicated files are delivered on their delivery day, by whichever call
+    covers it, provided their own date was covered by this or an earlier call on the same home.
+    """
     home = Path(home)
-    landing = home / "landing"
-    truth = home / "simulator_truth"
-    truth.mkdir(parents=True, exist_ok=True)
     say = progress or (lambda _msg: None)
-    world = World(seed, scale)
-    files: dict[str, int] = {}
-    rows: dict[str, int] = {}
+    plan = DefectPlan(seed, defects, kinds)
+    world = World(seed, scale, plan, vary_people=(kinds or {}).get("person_variation", True))
+    run = _Delivery(home / "landing", world, plan, Truth(home / "simulator_truth"))
     first = np.datetime64(start, "D")
+    run.truth.cover(first, first + np.timedelta64(days, "D"))
+    say(f"simulating {days} days from {start} (seed {seed}, scale {scale})")
     for i in range(days):
         day = first + np.timedelta64(i, "D")
-        for feed in FEEDS:
-            if not feed.due(day):
-                continue
-            f = feed.build(world, day)
-            deliver(landing, f.feed, f.name, render(f, day.astype(dt.date)))
-            files[f.feed] = files.get(f.feed, 0) + 1
-            rows[f.feed] = rows.get(f.feed, 0) + f.n_rows
-        if i % 30 == 0:
+        run.day(day)
+        if i % 30 == 0 or i == days - 1:
             say(f"delivered files up to {day}")
-    return {"files": files, "rows": rows, "defects": 0, "truth_dir": str(truth)}
+    say("writing simulator truth")
+    n_defects = run.truth.save()
+    return {"files": run.files, "rows": run.rows, "defects": n_defects, "truth_dir": str(run.truth.folder)}
+
+
+class _Delivery:
+    """Delivers one day's files, then whatever earlier files are due that day."""
+
+    def __init__(self, landing: Path, world: World, plan: DefectPlan, truth: Truth) -> None:
+        self.landing, self.world, self.plan, self.truth = landing, world, plan, truth
+        self.files: dict[str, int] = {}
+        self.rows: dict[str, int] = {}
+
+    def day(self, day: np.datetime64) -> None:
+        for feed in FEEDS:
+            if feed.due(day) and "late_file" not in self._wanted(feed, day):
+                f, data, logs = self._build(feed, day)
+                self._send(f, f.name, data)
+                self.truth.log(logs, day)
+        for lag in range(MAX_DELAY, 0, -1):
+            past = day - np.timedelta64(lag, "D")
+            if self.truth.covered(past):
+                for feed in FEEDS:
+                    if feed.due(past):
+                        self._redeliver(feed, past, lag, day)
+
+    def _wanted(self, feed: Feed, day: np.datetime64) -> dict[str, int]:
+        return self.plan.delivery(feed.prefix, feed.fmt, feed.cadence, day)
+
+    def _build(self, feed: Feed, day: np.datetime64) -> tuple[FileOut, bytes, list[dict]]:
+        f = feed.build(self.world, day)
+        logs = damage(self.plan, f, feed.prefix, day)
+        return f, render(f, _date(day)), logs
+
+    def _send(self, f: FileOut, name: str, data: bytes, count_rows: bool = True) -> None:
+        deliver(self.landing, f.feed, name, data)
+        self.files[f.feed] = self.files.get(f.feed, 0) + 1
+        self.rows[f.feed] = self.rows.get(f.feed, 0) + (f.n_rows if count_rows and not f.empty else 0)
+        if not f.empty:
+            self.truth.add_persons(f.persons)
+
+    def _redeliver(self, feed: Feed, past: np.datetime64, lag: int, day: np.datetime64) -> None:
+        """Late file, corrected re-send, or a duplicate under the next day's name."""
+        wanted = self._wanted(feed, past)
+        if wanted.get("late_file") == lag:
+            f, data, logs = self._build(feed, past)
+            self._send(f, f.name, data)
+            self.truth.log(logs + [_entry("late_file", f, f.name)], day)
+        if wanted.get("resent_with_corrections") == lag:
+            f = feed.build(self.world, past)
+            if f.n_rows:
+                _correct(f, self.plan, feed.prefix, past)
+                self._send(f, f.name, render(f, _date(past)), count_rows=False)
+                self.truth.log([_entry("resent_with_corrections", f, None)], day)
+        if "duplicate_file_new_name" in wanted and lag == 1:
+            f, data, _ = self._build(feed, past)
+            original = f.name
+            f.name = feed.name_for(day)
+            self._send(f, f.name, data, count_rows=False)
+            self.truth.log([_entry("duplicate_file_new_name", f, original)], day)
+
+
+def _entry(kind: str, f: FileOut, record: str | None) -> dict:
+    return {"kind": kind, "feed": f.feed, "file": f.name, "line": None, "record": record, "expect": EXPECT[kind]}
+
+
+def _correct(f: FileOut, plan: DefectPlan, prefix: str, day: np.datetime64) -> None:
+    """Lower a few amounts, as the IBC does when it re-sends a day with corrections."""
+    r = plan.param_rng("correct", prefix, day)
+    col = AMOUNTS[prefix]
+    pick = r.choice(f.n_rows, size=min(f.n_rows, int(r.integers(1, 4))), replace=False)
+    cents = f.cents.copy()
+    cents[pick] = np.maximum(np.round(cents[pick] * r.uniform(0.85, 0.97, len(pick))), 1).astype(np.int64)
+    values = np.asarray(f.data[col], dtype=object).copy()
+    values[pick] = money(cents[pick])
+    f.data[col], f.cents = values, cents
+
+
+def _date(day: np.datetime64) -> dt.date:
+    return day.astype("datetime64[D]").astype(dt.date)

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simulator import ibc_hr
+from simulator import benefits, contact_files, ibc_finance, ibc_hr, registers
 from simulator.dates import ymd_parts
+from simulator.persons import SYSTEMS
 from simulator.world import World
 from simulator.writers import FileOut
 
@@ -22,14 +23,24 @@ class Feed:
     build: Callable[[World, np.datetime64], FileOut]
 
     def due(self, day: np.datetime64) -> bool:
-        _, m, d = ymd_parts(np.array([day]))
         if self.cadence == "daily":
             return True
-        if self.cadence == "monthly":
-            return int(d[0]) == 1
         if self.cadence == "weekly":
             return int((day.astype(np.int64) - 4) % 7) == 0  # 1970-01-05 was a Monday
-        return False
+        _, month, dom = (int(v[0]) for v in ymd_parts(np.array([day])))
+        if self.cadence == "monthly":
+            return dom == 1
+        return dom == 1 and month in (4, 10, 1)  # budget: ORIG in April, revisions in October and January
+
+    def name_for(self, day: np.datetime64) -> str:
+        """The file name this feed would give a file dated `day` (duplicate_file_new_name uses it)."""
+        stamp = str(np.datetime_as_string(day, unit="D")).replace("-", "")
+        ext = {"ibc": "txt", "csv": "csv", "csv_bom": "csv", "jsonl": "jsonl", "xlsx": "xlsx"}[self.fmt]
+        return f"{self.prefix}_{stamp}.{ext}"
+
+
+def _index_feed(system: str) -> Feed:
+    return Feed("services/person_index", system, "csv", "monthly", lambda w, d: registers.person_index(w, system, d))
 
 
 FEEDS: list[Feed] = [
@@ -40,4 +51,15 @@ FEEDS: list[Feed] = [
     Feed("ibc/hr", "PA0000", "ibc", "daily", lambda w, d: ibc_hr.pa0000(w.staff, d)),
     Feed("ibc/hr", "PA2001", "ibc", "daily", lambda w, d: ibc_hr.pa2001(w.staff, d)),
     Feed("ibc/finance", "CSKS", "ibc", "monthly", lambda w, d: ibc_hr.csks(w.org, w.staff, d)),
+    Feed("ibc/finance", "LFA1", "ibc", "daily", ibc_finance.lfa1),
+    Feed("ibc/finance", "FI_ITEMS", "ibc", "daily", ibc_finance.fi_items),
+    Feed("ibc/finance", "PAYMENTS", "ibc", "daily", ibc_finance.payments),
+    Feed("ibc/finance", "BUDGET", "ibc", "budget", ibc_finance.budget),
+    Feed("procurement/contracts", "contracts_register", "csv", "monthly", registers.contracts_register),
+    Feed("care/payments", "care_payments", "csv_bom", "weekly", registers.care_payments),
+    Feed("csc/telephony", "cdr", "jsonl", "daily", contact_files.cdr),
+    Feed("csc/crm", "contacts", "csv", "daily", contact_files.crm_contacts),
+    Feed("web/forms", "eforms", "jsonl", "daily", contact_files.eforms),
+    Feed("programme/benefits", "benefits_tracker", "xlsx", "monthly", lambda w, d: benefits.tracker(w.seed, d)),
+    *[_index_feed(s) for s in SYSTEMS],
 ]

@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
@@ -35,6 +34,7 @@ class FileOut:
     bad_bytes: bytes = b"\x81"
     persons: list[tuple[str, np.ndarray, np.ndarray]] = field(default_factory=list)  # truth rows
     empty: bool = False
+    broken_line: int | None = None  # jsonl: index of a line cut mid-object (malformed_json)
 
     @property
     def n_rows(self) -> int:
@@ -98,13 +98,30 @@ def csv_bytes(f: FileOut, bom: bool) -> bytes:
     return ("\ufeff" if bom else "").encode("utf-8") + (title + head).encode("utf-8") + body.getvalue()
 
 
+def jstr(values: np.ndarray, null: np.ndarray | None = None) -> np.ndarray:
+    """JSON string fragments (values never contain quotes or backslashes); null where flagged."""
+    text = np.strings.add(np.strings.add('"', np.asarray(values).astype(str)), '"')
+    return np.where(null, "null", text) if null is not None else text
+
+
+def jraw(values: np.ndarray) -> np.ndarray:
+    """Numbers and booleans as JSON fragments."""
+    values = np.asarray(values)
+    if values.dtype == bool:
+        return np.where(values, "true", "false")
+    return values.astype(str)
+
+
 def jsonl_bytes(f: FileOut) -> bytes:
-    """One JSON object a line, UTF-8."""
+    """One JSON object a line, UTF-8; the data values are JSON fragments already."""
     if not f.n_rows:
         return b""
-    frame = pd.DataFrame({c: pd.Series(f.data[c], dtype=object) for c in f.columns})
-    text = frame.to_json(orient="records", lines=True, force_ascii=False).replace("\\/", "/")
-    return text.encode("utf-8")
+    parts = {c: np.strings.add(f'"{c}":', np.asarray(f.data[c]).astype(str)) for c in f.columns}
+    lines = np.strings.add("{", _join(f.columns, parts, ","))
+    lines = list(np.strings.add(lines, "}"))
+    if f.broken_line is not None:
+        lines[f.broken_line] = lines[f.broken_line][: len(lines[f.broken_line]) // 2]
+    return ("\n".join(lines) + "\n").encode("utf-8")
 
 
 def xlsx_bytes(f: FileOut, day: dt.date) -> bytes:
