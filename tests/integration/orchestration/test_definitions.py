@@ -30,4 +30,6 @@ def test_publish_depends_on_every_bi_table_and_bi_tables_have_blocking_checks():
     checks = graph.asset_check_keys
     gated = {c.asset_key for c in checks if graph.get_check_spec(c).blocking}
     assert dg.AssetKey(["bi", "kpi_workforce_monthly"]) in gated
-    assert dg.AssetCheckKey(dg.AssetKey(["bi", "kpi_workforce_monthly"]), "gx_kpi_workforce_monthly") in checks
+    assert (
+        dg.AssetCheckKey(dg.AssetKey(["bi", "kpi_workforce_monthly"]), "gx_kpi_workforce_monthly") in checks
+    )

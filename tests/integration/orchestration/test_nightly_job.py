@@ -19,11 +19,16 @@ def test_nightly_job_ingests_builds_gates_and_publishes():
     home = Path(os.environ["INSIGHT_HUB_HOME"])
     simulate(home, scale=0.01, start=date(2025, 4, 1), days=40, seed=7, defects=0.0)
 
-    result = defs.resolve_job_def("nightly_refresh").execute_in_process(instance=dg.DagsterInstance.ephemeral())
+    result = defs.resolve_job_def("nightly_refresh").execute_in_process(
+        instance=dg.DagsterInstance.ephemeral()
+    )
 
     assert result.success
-    checks = [e.event_specific_data for e in result.all_events
-              if e.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION]
+    checks = [
+        e.event_specific_data
+        for e in result.all_events
+        if e.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION
+    ]
     assert checks and all(c.passed for c in checks)
     current = home / "published" / "current"
     manifest = json.loads((current / "manifest.json").read_text())
