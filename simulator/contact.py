@@ -37,6 +37,7 @@ HOURS_OFFICE = np.array([0] * 8 + [6, 10, 11, 9, 7, 8, 9, 8, 6, 4] + [0] * 6, fl
 HOURS_ALLDAY = np.array([1, 0.5, 0.3, 0.2, 0.2, 0.4, 1, 3, 5, 7, 8, 8, 7, 7, 7, 7, 6, 6, 6, 6, 5, 4, 3, 2], float)
 HOURS_CHAT = np.array([0] * 8 + [5, 8, 9, 8, 7, 8, 8, 7, 6, 5, 4, 3] + [0] * 4, float)
 DAY = np.timedelta64(1, "D")
+CONTACTS_PER_YEAR = 370_000  # first contacts; repeats add ~8 %, giving ~400,000 a year at scale 1
 
 
 def online_share(days: np.ndarray) -> np.ndarray:
@@ -142,7 +143,7 @@ class ContactCentre:
         online = online_share(days)
         share = np.column_stack([1 - online - 0.20, online * 0.38, online * 0.17, online * 0.45,
                                  np.full(len(days), 0.10), np.full(len(days), 0.04), np.full(len(days), 0.06)])
-        lam = (self._daily_volume(days, 400_000 * self.scale)[:, None, None] * (_season(days) * SERVICE_SHARE)[:, :, None]
+        lam = (self._daily_volume(days, CONTACTS_PER_YEAR * self.scale)[:, None, None] * (_season(days) * SERVICE_SHARE)[:, :, None]
                * share[:, None, :])
         wk = _weekday(days)
         lam[wk == 6, :, 4] = 0  # no face-to-face on Sundays
