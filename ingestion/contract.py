@@ -7,6 +7,7 @@ spec, not new code.
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -85,3 +86,35 @@ class FeedSpec:
     @property
     def personal_columns(self) -> frozenset[str]:
         return frozenset(c.name for c in self.columns if c.personal)
+
+
+def check_header(header: list[str], spec: FeedSpec) -> None:
+    """Refuse a header that repeats a name or lacks a required column (extra columns are allowed).
+
+    When columns are missing the first line may be data, not a header, so the message names only
+    the contract's columns and unknown names that closely resemble them (a likely rename).
+    """
+    from ingestion.rejection import ContractViolation
+
+    duplicated = sorted({h for h in header if header.count(h) > 1})
+    if duplicated:
+        known = {c.name for c in spec.columns}
+        shown = [h for h in duplicated if h in known]
+        raise ContractViolation(
+            "header",
+            f"the header repeats {len(duplicated)} column name(s)"
+            + (f", among them {', '.join(shown)}" if shown else ""),
+        )
+    missing = [c for c in spec.required_columns if c not in header]
+    if missing:
+        known = {c.name for c in spec.columns}
+        unknown = [h for h in header if h not in known]
+        renames = [
+            f"{name} -> {match[0]}"
+            for name in missing
+            if (match := difflib.get_close_matches(name, unknown, n=1, cutoff=0.7))
+        ]
+        hint = f"; probably renamed: {', '.join(renames)}" if renames else ""
+        raise ContractViolation(
+            "missing_column", f"required column(s) {', '.join(missing)} missing from the header{hint}"
+        )

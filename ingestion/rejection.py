@@ -1,7 +1,8 @@
 """Rejection reports: one JSON schema for every feed, written so a source owner can act on it.
 
-A report names the file (and its sha256), the check that failed, its severity, how many rows it
-affected and a few examples by line number. Values of personal columns are never written.
+A report names the file (its sha256 and version), the outcome, the rows read, loaded and refused,
+and per check its severity, the rows it affected and a few examples by line number. Values of
+personal columns are never written, and messages never quote a line's content.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ MAX_EXAMPLES = 5
 MASK = "<personal data masked>"
 
 Severity = Literal["error", "warning"]
+Outcome = Literal["file_quarantined", "rows_quarantined", "loaded_with_warnings"]
 
 
 class ContractViolation(Exception):
@@ -49,9 +51,10 @@ class Finding:
 class RejectionReport:
     file: str
     feed: str
-    table: str
+    table: str | None  # None for a file that matches no feed of its folder
     sha256: str
-    outcome: Literal["file_quarantined", "rows_quarantined", "loaded_with_warnings"]
+    version: int  # 1 for the first delivery of this file name, then 2, 3 .. for re-sends
+    outcome: Outcome
     rows_read: int | None
     rows_loaded: int
     rows_quarantined: int | None
@@ -60,6 +63,7 @@ class RejectionReport:
     created_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
 
     def write(self, path: Path) -> Path:
+        path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(path.name + ".part")
         tmp.write_text(json.dumps(asdict(self), indent=2, default=str), encoding="utf-8")
         tmp.replace(path)
@@ -70,7 +74,7 @@ def mask_examples(examples: list[dict[str, Any]], personal: frozenset[str]) -> l
     """Keep at most MAX_EXAMPLES examples, masking the value of any personal column."""
     masked = []
     for example in examples[:MAX_EXAMPLES]:
-        if example.get("column") in personal and "value" in example:
+        if example.get("column") in personal and example.get("value") is not None:
             example = {**example, "value": MASK}
         masked.append(example)
     return masked

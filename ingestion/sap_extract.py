@@ -6,42 +6,17 @@ here), then DuckDB splits the lines and fields, so no Python loop ever runs per 
 
 from __future__ import annotations
 
-import codecs
 import re
 from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 
-from ingestion.contract import FeedSpec
+from ingestion.contract import FeedSpec, check_header
+from ingestion.encoding import decode_windows_1252
 from ingestion.rejection import ContractViolation
 
 TRAILER = re.compile(r"^TRL\|(\d+)\|(\d+(?:\.\d+)?)$")
-CHUNK = 1 << 20
-
-
-def decode_windows_1252(src: Path, dst: Path) -> None:
-    """Write `src` decoded from Windows-1252 to `dst` as UTF-8, refusing bytes 1252 leaves undefined."""
-    decoder = codecs.getincrementaldecoder("cp1252")(errors="strict")
-    offset = 0
-    lines_before = 0
-    with src.open("rb") as raw, dst.open("w", encoding="utf-8", newline="") as out:
-        while chunk := raw.read(CHUNK):
-            try:
-                out.write(decoder.decode(chunk))
-            except UnicodeDecodeError as err:
-                bad = chunk[err.start]
-                line = lines_before + chunk[: err.start].count(b"\n") + 1
-                raise ContractViolation(
-                    "encoding",
-                    f"byte 0x{bad:02X} at byte offset {offset + err.start} (line {line}) is not a "
-                    "Windows-1252 character; the file was not written in the contract's encoding",
-                    rows_affected=None,
-                    examples=[{"line": line}],
-                ) from None
-            offset += len(chunk)
-            lines_before += chunk.count(b"\n")
-        out.write(decoder.decode(b"", final=True))
 
 
 def stage_sap_extract(
@@ -49,8 +24,8 @@ def stage_sap_extract(
 ) -> list[str]:
     """Check encoding, trailer and header, and stage the data lines in temp table `landing_rows`.
 
-    `landing_rows` has one VARCHAR column per header name, `_row_number` (the physical line
-    number, header = 1) and `_field_count` (fields found on the line). Returns the header.
+    `landing_rows` is the loader's staging table (see loader.py); a line whose field count differs
+    from the header's is refused as `field_count`. Returns the header.
     """
     utf8 = work_dir / (path.name + ".utf8")
     decode_windows_1252(path, utf8)
@@ -91,7 +66,7 @@ def stage_sap_extract(
 
     header_line = con.execute("select line from landing_lines where line_no = 1").fetchone()[0]
     header = header_line.split("|")
-    _check_header(header, spec)
+    check_header(header, spec)
 
     data_rows = n_lines - 2
     declared_rows = int(trailer.group(1))
@@ -103,12 +78,21 @@ def stage_sap_extract(
             rows_affected=abs(declared_rows - data_rows),
         )
 
-    fields = ", ".join(f'f[{i + 1}] as "{name}"' for i, name in enumerate(header))
+    fields = ", ".join(
+        f'case when len(f) = {len(header)} then f[{header.index(c.name) + 1}] end as "{c.name}"'
+        for c in spec.columns
+        if c.name in header
+    )
     con.execute(
         f"""
         create or replace temp table landing_rows as
-        select line_no as _row_number, len(f) as _field_count, {fields}
-        from (select line_no, string_split(line, '|') as f from landing_lines
+        select line_no as _row_number, line as _dup_key,
+               case when len(f) <> {len(header)} then 'field_count' end as _reject_check,
+               case when len(f) <> {len(header)}
+                    then 'the line has ' || len(f) || ' fields, the header {len(header)}' end
+                   as _reject_message,
+               {fields}
+        from (select line_no, line, string_split(line, '|') as f from landing_lines
               where line_no between 2 and {n_lines - 1})
         """
     )
@@ -116,11 +100,14 @@ def stage_sap_extract(
 
     declared_total = Decimal(trailer.group(2))
     if spec.amount_column is not None:
-        total = con.execute(
-            f"""select coalesce(sum(try_cast(replace("{spec.amount_column}", '-', '') as decimal(18, 2))), 0)
+        # Summed as written, unsigned; a line that cannot be split has no amount to add, so a file
+        # with such lines is not judged on its total (those lines are quarantined instead).
+        total, unsplit = con.execute(
+            f"""select coalesce(sum(try_cast(replace("{spec.amount_column}", '-', '') as decimal(18, 2))), 0),
+                       count(*) filter (where _reject_check is not null)
                 from landing_rows"""
-        ).fetchone()[0]
-        if Decimal(total) != declared_total:
+        ).fetchone()
+        if Decimal(total) != declared_total and not unsplit:
             raise ContractViolation(
                 "trailer_total",
                 f"the trailer's control total {declared_total} does not match the sum of "
@@ -128,17 +115,3 @@ def stage_sap_extract(
                 rows_affected=data_rows,
             )
     return header
-
-
-def _check_header(header: list[str], spec: FeedSpec) -> None:
-    duplicated = sorted({h for h in header if header.count(h) > 1})
-    if duplicated:
-        raise ContractViolation("header", f"the header repeats the column(s) {', '.join(duplicated)}")
-    missing = [c for c in spec.required_columns if c not in header]
-    if missing:
-        unknown = [h for h in header if h not in {c.name for c in spec.columns}]
-        hint = f"; unexpected column(s) {', '.join(unknown)} may be renamed ones" if unknown else ""
-        raise ContractViolation(
-            "missing_column",
-            f"required column(s) {', '.join(missing)} missing from the header{hint}",
-        )

@@ -1,0 +1,97 @@
+"""Read the programme office's hand-kept workbook: sheet `Benefits`, header found by its names.
+
+The workbook is small (tens of rows), so openpyxl's read-only mode and a Python loop over its
+rows are fine here. Title rows above the header, blank rows and total rows are layout, not records:
+they are skipped (the contract says they occur), and every other row is staged with its Excel row
+number. DuckDB's `excel` extension cannot be downloaded here, hence openpyxl.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zipfile
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+from openpyxl import load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
+
+from ingestion.contract import FeedSpec, check_header
+from ingestion.rejection import ContractViolation
+
+SHEET = "Benefits"
+HEADER_SEARCH_ROWS = 20  # the header sits within the first rows, under any title rows
+
+
+def _text(value: object) -> str | None:
+    """A cell as the text a CSV would hold: numbers in plain notation, dates as ISO."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return format(Decimal(repr(value)), "f") if value == value else None
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    text = str(value).strip()
+    return text or None
+
+
+def _is_total(cells: list[str | None]) -> bool:
+    first = next((c for c in cells if c is not None), "")
+    return first.lower().startswith("total")
+
+
+def stage_xlsx(con: duckdb.DuckDBPyConnection, path: Path, spec: FeedSpec, work_dir: Path) -> list[str]:
+    """Find the header, skip layout rows, and stage the records in temp table `landing_rows`."""
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError):
+        raise ContractViolation(
+            "not_a_workbook", "the file is not a readable Excel (.xlsx) workbook"
+        ) from None
+    try:
+        if SHEET not in workbook.sheetnames:
+            raise ContractViolation("missing_sheet", f"the workbook has no sheet named `{SHEET}`")
+        rows = [[_text(v) for v in row] for row in workbook[SHEET].iter_rows(min_row=1, values_only=True)]
+    finally:
+        workbook.close()
+
+    required = set(spec.required_columns)
+    header_at = next((i for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]) if required <= set(row)), None)
+    if header_at is None:
+        best = max(rows[:HEADER_SEARCH_ROWS], key=lambda row: len(required & set(row)), default=[])
+        check_header([c for c in best if c is not None], spec)  # names what is missing
+        raise ContractViolation("missing_column", "no row holds the contract's column names")
+    header = [c for c in rows[header_at] if c is not None]
+    check_header(header, spec)
+    positions = {name: i for i, name in enumerate(rows[header_at]) if name is not None}
+    wanted = [c.name for c in spec.columns if c.name in positions]
+    records: dict[str, list] = {"_row_number": [], "_dup_key": [], **{name: [] for name in wanted}}
+    for number, row in enumerate(rows[header_at + 1 :], start=header_at + 2):
+        if all(c is None for c in row) or _is_total(row):
+            continue
+        records["_row_number"].append(number)
+        records["_dup_key"].append("\x1f".join(c if c is not None else "\x1e" for c in row))
+        for name in wanted:
+            i = positions[name]
+            records[name].append(row[i] if i < len(row) else None)
+    table = pa.table(
+        {
+            "_row_number": pa.array(records["_row_number"], pa.int32()),
+            "_dup_key": pa.array(records["_dup_key"], pa.string()),
+            "_reject_check": pa.nulls(len(records["_row_number"]), pa.string()),
+            "_reject_message": pa.nulls(len(records["_row_number"]), pa.string()),
+            **{name: pa.array(records[name], pa.string()) for name in wanted},
+        }
+    )
+    con.register("xlsx_records", table)
+    try:
+        con.execute("create or replace temp table landing_rows as select * from xlsx_records")
+    finally:
+        con.unregister("xlsx_records")
+    return header
