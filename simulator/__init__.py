@@ -21,9 +21,17 @@ __all__ = ["DEFECT_KINDS", "simulate"]
 MAX_DELAY = 5  # days a late, re-sent or duplicated file can follow its own date
 
 
-def simulate(home: Path, *, scale: float = 0.02, start: dt.date = dt.date(2025, 4, 1), days: int = 90,
-             seed: int = 1, defects: float = 0.01, kinds: dict[str, bool] | None = None,
-             progress: Callable[[str], None] | None = None) -> dict:
+def simulate(
+    home: Path,
+    *,
+    scale: float = 0.02,
+    start: dt.date = dt.date(2025, 4, 1),
+    days: int = 90,
+    seed: int = 1,
+    defects: float = 0.01,
+    kinds: dict[str, bool] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> dict:
     """Deliver the files dated in [start, start + days) of the world given by (seed, scale).
 
     Late, re-sent and duplicated files are delivered on their delivery day, by whichever call
@@ -60,7 +68,7 @@ class _Delivery:
             if feed.due(day) and "late_file" not in self._wanted(feed, day):
                 f, data, logs = self._build(feed, day)
                 self._send(f, f.name, data)
-                self.truth.log(logs, day)
+                self.truth.log(logs)
         for lag in range(MAX_DELAY, 0, -1):
             past = day - np.timedelta64(lag, "D")
             if self.truth.covered(past):
@@ -82,6 +90,8 @@ class _Delivery:
         self.rows[f.feed] = self.rows.get(f.feed, 0) + (f.n_rows if count_rows and not f.empty else 0)
         if not f.empty:
             self.truth.add_persons(f.persons)
+        if count_rows:
+            self.truth.log(f.events)
 
     def _redeliver(self, feed: Feed, past: np.datetime64, lag: int, day: np.datetime64) -> None:
         """Late file, corrected re-send, or a duplicate under the next day's name."""
@@ -89,23 +99,30 @@ class _Delivery:
         if wanted.get("late_file") == lag:
             f, data, logs = self._build(feed, past)
             self._send(f, f.name, data)
-            self.truth.log(logs + [_entry("late_file", f, f.name)], day)
+            self.truth.log(logs + [_entry("late_file", f, None)])
         if wanted.get("resent_with_corrections") == lag:
             f = feed.build(self.world, past)
             if f.n_rows:
                 _correct(f, self.plan, feed.prefix, past)
                 self._send(f, f.name, render(f, _date(past)), count_rows=False)
-                self.truth.log([_entry("resent_with_corrections", f, None)], day)
+                self.truth.log([_entry("resent_with_corrections", f, None)])
         if "duplicate_file_new_name" in wanted and lag == 1:
             f, data, _ = self._build(feed, past)
             original = f.name
             f.name = feed.name_for(day)
             self._send(f, f.name, data, count_rows=False)
-            self.truth.log([_entry("duplicate_file_new_name", f, original)], day)
+            self.truth.log([_entry("duplicate_file_new_name", f, original)])
 
 
 def _entry(kind: str, f: FileOut, record: str | None) -> dict:
-    return {"kind": kind, "feed": f.feed, "file": f.name, "line": None, "record": record, "expect": EXPECT[kind]}
+    return {
+        "kind": kind,
+        "feed": f.feed,
+        "file": f.name,
+        "line": None,
+        "record": record,
+        "expect": EXPECT[kind],
+    }
 
 
 def _correct(f: FileOut, plan: DefectPlan, prefix: str, day: np.datetime64) -> None:

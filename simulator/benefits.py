@@ -8,19 +8,36 @@ from simulator.dates import fmt_yyyymmdd, ymd_parts
 from simulator.randomness import rng
 from simulator.writers import FileOut
 
-WORKSTREAMS = ["Finance", "Strategic Capability", "Provision Cycle", "Support Services", "Customer Experience",
-               "Adults Transformation", "Children's Transformation"]
-OWNERS = ["Lorna Baxter", "Claire Taylor", "Renée Dupont", "Siân O'Brien", "Mark Haynes", "Zoë Patel", "Kevin Gordon"]
-# planned savings GBP m by year 2019/20 .. 2025/26 (Finance 0.18 then 0.49 to 2022/23, etc. per the programme review)
-PLANNED = np.array([
-    [0.18, 0.10, 0.11, 0.10, 0.08, 0.05, 0.05],
-    [0.16, 0.60, 0.75, 0.60, 0.30, 0.20, 0.20],
-    [0.40, 0.35, 0.30, 0.22, 0.20, 0.20, 0.15],
-    [0.03, 0.80, 0.90, 0.59, 0.30, 0.25, 0.20],
-    [0.20, 0.45, 0.50, 0.40, 0.35, 0.30, 0.30],
-    [0.50, 1.20, 1.40, 1.10, 0.90, 0.80, 0.70],
-    [0.30, 0.80, 1.00, 0.90, 0.70, 0.60, 0.50],
-])
+WORKSTREAMS = [
+    "Finance",
+    "Strategic Capability",
+    "Provision Cycle",
+    "Support Services",
+    "Customer Experience",
+    "Adults Transformation",
+    "Children's Transformation",
+]
+OWNERS = [
+    "Lorna Baxter",
+    "Claire Taylor",
+    "Renée Dupont",
+    "Siân O'Brien",
+    "Mark Haynes",
+    "Zoë Patel",
+    "Kevin Gordon",
+]
+# planned savings GBP m, 2019/20 .. 2025/26 (after the programme reviews: Finance 0.18 then 0.49 to 2022/23)
+PLANNED = np.array(
+    [
+        [0.18, 0.10, 0.11, 0.10, 0.08, 0.05, 0.05],
+        [0.16, 0.60, 0.75, 0.60, 0.30, 0.20, 0.20],
+        [0.40, 0.35, 0.30, 0.22, 0.20, 0.20, 0.15],
+        [0.03, 0.80, 0.90, 0.59, 0.30, 0.25, 0.20],
+        [0.20, 0.45, 0.50, 0.40, 0.35, 0.30, 0.30],
+        [0.50, 1.20, 1.40, 1.10, 0.90, 0.80, 0.70],
+        [0.30, 0.80, 1.00, 0.90, 0.70, 0.60, 0.50],
+    ]
+)
 
 
 def tracker(seed: int, day: np.datetime64) -> FileOut:
@@ -31,8 +48,17 @@ def tracker(seed: int, day: np.datetime64) -> FileOut:
     delivered_ratio = r.uniform(0.55, 1.1, PLANNED.shape)
     forecast_ratio = np.clip(delivered_ratio + r.normal(0, 0.05, PLANNED.shape), 0.4, 1.2)
     rows: list[list] = [[f"Transformation benefits tracker - as at {fmt_yyyymmdd(np.array([day]))[0]}"], []]
-    rows.append(["workstream", "financial_year", "planned_gbp", "forecast_gbp", "delivered_gbp", "rag_reported",
-                 "owner"])
+    rows.append(
+        [
+            "workstream",
+            "financial_year",
+            "planned_gbp",
+            "forecast_gbp",
+            "delivered_gbp",
+            "rag_reported",
+            "owner",
+        ]
+    )
     total = np.zeros(3)
     for j in range(PLANNED.shape[1]):
         fy = 2019 + j
@@ -51,5 +77,10 @@ def tracker(seed: int, day: np.datetime64) -> FileOut:
             total += [plan, forecast, delivered]
         rows.append([])
     rows.append(["Total", "", round(total[0], 2), round(total[1], 2), round(total[2], 2), "", ""])
-    return FileOut("programme/benefits", f"benefits_tracker_{fmt_yyyymmdd(np.array([day]))[0]}.xlsx", "xlsx",
-                   ["rows"], {"rows": rows})
+    return FileOut(
+        "programme/benefits",
+        f"benefits_tracker_{fmt_yyyymmdd(np.array([day]))[0]}.xlsx",
+        "xlsx",
+        ["rows"],
+        {"rows": rows},
+    )

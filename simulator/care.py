@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simulator.dates import zfill, HORIZON_END, HORIZON_START, fmt_iso, fmt_yyyymmdd
+from simulator.dates import HORIZON_END, HORIZON_START, fmt_iso, fmt_yyyymmdd, zfill
 from simulator.names import FORMAL
 from simulator.org import Org
 from simulator.persons import Residents
@@ -54,30 +54,54 @@ def build_placements(seed: int, scale: float, res: Residents, org: Org) -> Place
         n0 = scaled(active, scale, 3)
         n_new = r.poisson(n0 * span / mean_len)
         n = n0 + n_new
-        start = np.concatenate([HORIZON_START - r.integers(0, mean_len * 2, n0).astype("timedelta64[D]"),
-                                HORIZON_START + r.integers(0, span, n_new).astype("timedelta64[D]")])
+        start = np.concatenate(
+            [
+                HORIZON_START - r.integers(0, mean_len * 2, n0).astype("timedelta64[D]"),
+                HORIZON_START + r.integers(0, span, n_new).astype("timedelta64[D]"),
+            ]
+        )
         length = np.maximum(r.exponential(mean_len, n), 7).astype(np.int64)
-        end = np.concatenate([HORIZON_START + length[:n0].astype("timedelta64[D]"),
-                              start[n0:] + length[n0:].astype("timedelta64[D]")])
+        end = np.concatenate(
+            [
+                HORIZON_START + length[:n0].astype("timedelta64[D]"),
+                start[n0:] + length[n0:].astype("timedelta64[D]"),
+            ]
+        )
         pool = child if direc == "CHILDRENS" else (old if k in (0, 1) else adult)
         client = pool[r.integers(0, len(pool), n)]
         units = np.full(n, float(per_week)) if per_week != 12 else np.round(r.uniform(4, 30, n) * 4) / 4
-        areas = ["Adult Social Care Operations", "Adults Commissioning"] if direc == "ADULTS" else \
-            ["Children's Social Care", "Children's Commissioning"]
+        areas = (
+            ["Adult Social Care Operations", "Adults Commissioning"]
+            if direc == "ADULTS"
+            else ["Children's Social Care", "Children's Commissioning"]
+        )
         ccs = np.flatnonzero(np.isin(org.service, areas))
         payee = np.full(n, -1)
         if k == 4:
             payee = client.copy()
         elif k == 7:
             payee = adult[r.integers(0, len(adult), n)]
-        parts.append((client, np.full(n, k), start, end,
-                      np.round(rate * r.lognormal(0, 0.15, n) * 100).astype(np.int64), units,
-                      ccs[r.integers(0, len(ccs), n)], payee))
-    client, stype, start, end, rate, units, kostl, payee = (np.concatenate(c) for c in zip(*parts, strict=True))
+        parts.append(
+            (
+                client,
+                np.full(n, k),
+                start,
+                end,
+                np.round(rate * r.lognormal(0, 0.15, n) * 100).astype(np.int64),
+                units,
+                ccs[r.integers(0, len(ccs), n)],
+                payee,
+            )
+        )
+    client, stype, start, end, rate, units, kostl, payee = (
+        np.concatenate(c) for c in zip(*parts, strict=True)
+    )
     return Placements(client, stype, start, end, rate, units, kostl, payee, np.full(len(client), -1))
 
 
-def individual_payees(pl: Placements, res: Residents) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def individual_payees(
+    pl: Placements, res: Residents
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """One INDV supplier per individually paid placement: (placement rows, names, residents, created)."""
     rows = np.flatnonzero(pl.payee >= 0)
     who = pl.payee[rows]
@@ -85,8 +109,14 @@ def individual_payees(pl: Placements, res: Residents) -> tuple[np.ndarray, np.nd
     return rows, names, who, pl.start[rows] - np.timedelta64(14, "D")
 
 
-def assign_providers(seed: int, pl: Placements, segment: np.ndarray, weight: np.ndarray,
-                     indiv_rows: np.ndarray, indiv_supplier: np.ndarray) -> None:
+def assign_providers(
+    seed: int,
+    pl: Placements,
+    segment: np.ndarray,
+    weight: np.ndarray,
+    indiv_rows: np.ndarray,
+    indiv_supplier: np.ndarray,
+) -> None:
     """Placements with agencies and homes go to care_placement suppliers, weighted by size."""
     r = rng(seed, "providers")
     providers = np.flatnonzero(segment == 0)
@@ -110,7 +140,7 @@ def care_week(pl: Placements, monday: np.datetime64) -> CareWeek:
     """Payments in arrears for the week before the Monday, one line per active placement."""
     p_start, p_end = monday - 7 * DAY, monday - DAY
     act = np.flatnonzero((pl.start <= p_end) & (pl.end >= p_start))
-    days = ((np.minimum(pl.end[act], p_end) - np.maximum(pl.start[act], p_start)).astype(np.int64) + 1)
+    days = (np.minimum(pl.end[act], p_end) - np.maximum(pl.start[act], p_start)).astype(np.int64) + 1
     stype = pl.stype[act]
     unit = np.array([s[4] for s in SERVICE_TYPES], dtype=object)[stype]
     units = np.where(unit == "night", days, np.round(pl.units_week[act] * days / 7 * 100) / 100)
@@ -122,8 +152,9 @@ def care_week(pl: Placements, monday: np.datetime64) -> CareWeek:
     return CareWeek(monday, act[order], units_cents[order], amount[order], batch[order])
 
 
-def care_file_data(week: CareWeek, pl: Placements, sup_lifnr: np.ndarray, sup_name: np.ndarray,
-                   client_ref: np.ndarray) -> dict[str, np.ndarray]:
+def care_file_data(
+    week: CareWeek, pl: Placements, sup_lifnr: np.ndarray, sup_name: np.ndarray, client_ref: np.ndarray
+) -> dict[str, np.ndarray]:
     from simulator.writers import money
 
     a = week.placement

@@ -12,29 +12,66 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from simulator.dates import zfill, BANK_HOLIDAYS, fmt_iso, month_bounds, ymd_parts
+from simulator.dates import BANK_HOLIDAYS, fmt_iso, month_bounds, ymd_parts, zfill
 from simulator.persons import Residents, record_people
 from simulator.randomness import rng
 
-SERVICES = np.array(["Adult Social Care", "Children's Services", "Highways", "Blue Badge and Concessionary Travel",
-                     "School Admissions and Transport", "Libraries", "Registration", "Trading Standards",
-                     "Fire and Rescue"], dtype=object)
+SERVICES = np.array(
+    [
+        "Adult Social Care",
+        "Children's Services",
+        "Highways",
+        "Blue Badge and Concessionary Travel",
+        "School Admissions and Transport",
+        "Libraries",
+        "Registration",
+        "Trading Standards",
+        "Fire and Rescue",
+    ],
+    dtype=object,
+)
 SERVICE_SHARE = np.array([0.20, 0.10, 0.18, 0.12, 0.12, 0.08, 0.10, 0.05, 0.05])
-VALUE_REASONS = np.array(["Apply", "Request", "Report", "Book", "Pay", "Register", "Information"], dtype=object)
-FAILURE_REASONS = np.array(["Chasing progress", "Repeat of unresolved request", "Did not understand a letter",
-                            "Wrong information given", "Complaint about a failure"], dtype=object)
+VALUE_REASONS = np.array(
+    ["Apply", "Request", "Report", "Book", "Pay", "Register", "Information"], dtype=object
+)
+FAILURE_REASONS = np.array(
+    [
+        "Chasing progress",
+        "Repeat of unresolved request",
+        "Did not understand a letter",
+        "Wrong information given",
+        "Complaint about a failure",
+    ],
+    dtype=object,
+)
 PREFERRED_REASON = np.array([1, 1, 2, 0, 0, 3, 5, 2, 6])  # most common value reason per service
-CHANNELS = np.array(["Phone", "Email", "Webchat", "Web form", "Face to face", "Social media", "Letter"], dtype=object)
-OUTCOMES = np.array(["Resolved at first contact", "Signposted", "Referred to service", "Safeguarding referral",
-                     "Incomplete"], dtype=object)
-FORMS = np.array(["report-a-pothole", "apply-blue-badge", "apply-school-place", "apply-bus-pass",
-                  "request-care-assessment", "complaint", "book-registration-appointment", "renew-library-membership"],
-                 dtype=object)
+CHANNELS = np.array(
+    ["Phone", "Email", "Webchat", "Web form", "Face to face", "Social media", "Letter"], dtype=object
+)
+OUTCOMES = np.array(
+    ["Resolved at first contact", "Signposted", "Referred to service", "Safeguarding referral", "Incomplete"],
+    dtype=object,
+)
+FORMS = np.array(
+    [
+        "report-a-pothole",
+        "apply-blue-badge",
+        "apply-school-place",
+        "apply-bus-pass",
+        "request-care-assessment",
+        "complaint",
+        "book-registration-appointment",
+        "renew-library-membership",
+    ],
+    dtype=object,
+)
 FORM_SHARE = np.array([0.22, 0.12, 0.14, 0.12, 0.06, 0.08, 0.14, 0.12])
 FORM_ABANDON = np.array([0.20, 0.38, 0.35, 0.30, 0.40, 0.22, 0.25, 0.20])
 WEEKDAY = np.array([1.35, 1.10, 1.0, 1.0, 0.9, 0.25, 0.10])  # Monday..Sunday
 HOURS_OFFICE = np.array([0] * 8 + [6, 10, 11, 9, 7, 8, 9, 8, 6, 4] + [0] * 6, float)
-HOURS_ALLDAY = np.array([1, 0.5, 0.3, 0.2, 0.2, 0.4, 1, 3, 5, 7, 8, 8, 7, 7, 7, 7, 6, 6, 6, 6, 5, 4, 3, 2], float)
+HOURS_ALLDAY = np.array(
+    [1, 0.5, 0.3, 0.2, 0.2, 0.4, 1, 3, 5, 7, 8, 8, 7, 7, 7, 7, 6, 6, 6, 6, 5, 4, 3, 2], float
+)
 HOURS_CHAT = np.array([0] * 8 + [5, 8, 9, 8, 7, 8, 8, 7, 6, 5, 4, 3] + [0] * 4, float)
 DAY = np.timedelta64(1, "D")
 CONTACTS_PER_YEAR = 370_000  # first contacts; repeats add ~8 %, giving ~400,000 a year at scale 1
@@ -52,7 +89,7 @@ def _weekday(days: np.ndarray) -> np.ndarray:
 
 
 def _season(days: np.ndarray) -> np.ndarray:
-    """Service multipliers per day: school admission deadlines and offer days, winter social care, potholes."""
+    """Service multipliers per day: school admissions, winter social care, spring potholes."""
     _, m, _ = ymd_parts(days)
     out = np.ones((len(days), len(SERVICES)))
     out[:, 4] = np.select([np.isin(m, [1, 3, 9, 10]), m == 4], [2.4, 1.8], 0.8)
@@ -94,6 +131,7 @@ class Contacts:
     person: np.ndarray  # resident index, -1 anonymous
     agent: np.ndarray
     satisfaction: np.ndarray  # 0 = none
+    call_id: np.ndarray | None = None  # phone contacts: the answered call; set when the calls are built
 
 
 @dataclass
@@ -141,10 +179,22 @@ class ContactCentre:
         first, after = month_bounds(m)
         days = np.arange(first, after, dtype="datetime64[D]")
         online = online_share(days)
-        share = np.column_stack([1 - online - 0.20, online * 0.38, online * 0.17, online * 0.45,
-                                 np.full(len(days), 0.10), np.full(len(days), 0.04), np.full(len(days), 0.06)])
-        lam = (self._daily_volume(days, CONTACTS_PER_YEAR * self.scale)[:, None, None] * (_season(days) * SERVICE_SHARE)[:, :, None]
-               * share[:, None, :])
+        share = np.column_stack(
+            [
+                1 - online - 0.20,
+                online * 0.38,
+                online * 0.17,
+                online * 0.45,
+                np.full(len(days), 0.10),
+                np.full(len(days), 0.04),
+                np.full(len(days), 0.06),
+            ]
+        )
+        lam = (
+            self._daily_volume(days, CONTACTS_PER_YEAR * self.scale)[:, None, None]
+            * (_season(days) * SERVICE_SHARE)[:, :, None]
+            * share[:, None, :]
+        )
         wk = _weekday(days)
         lam[wk == 6, :, 4] = 0  # no face-to-face on Sundays
         count = r.poisson(lam)
@@ -156,8 +206,15 @@ class ContactCentre:
         service = np.repeat(s_i, reps)
         channel = np.repeat(c_i, reps)
         n = len(day)
-        profile = {0: HOURS_OFFICE, 1: HOURS_ALLDAY, 2: HOURS_CHAT, 3: HOURS_ALLDAY, 4: HOURS_OFFICE,
-                   5: HOURS_ALLDAY, 6: HOURS_OFFICE}
+        profile = {
+            0: HOURS_OFFICE,
+            1: HOURS_ALLDAY,
+            2: HOURS_CHAT,
+            3: HOURS_ALLDAY,
+            4: HOURS_OFFICE,
+            5: HOURS_ALLDAY,
+            6: HOURS_OFFICE,
+        }
         local = np.empty(n, dtype="datetime64[s]")
         for c, prof in profile.items():
             hit = channel == c
@@ -165,8 +222,11 @@ class ContactCentre:
         anon = r.random(n) < np.where(channel == 5, 0.3, 0.07)
         person = np.where(anon, -1, self._people(r, n))
         failure = r.random(n) < 0.22
-        value = np.where(r.random(n) < 0.4, VALUE_REASONS[PREFERRED_REASON[service]],
-                         VALUE_REASONS[r.integers(0, len(VALUE_REASONS), n)])
+        value = np.where(
+            r.random(n) < 0.4,
+            VALUE_REASONS[PREFERRED_REASON[service]],
+            VALUE_REASONS[r.integers(0, len(VALUE_REASONS), n)],
+        )
         reason = np.where(failure, FAILURE_REASONS[r.integers(2, 5, n)], value).astype(object)
         outcome = r.choice(5, n, p=[0.62, 0.10, 0.17, 0.01, 0.10])
         outcome = np.where((outcome == 3) & (service > 1), 2, outcome)
@@ -179,7 +239,9 @@ class ContactCentre:
         for c, prof in ((0, HOURS_OFFICE), (1, HOURS_ALLDAY), (2, HOURS_CHAT)):
             hit = r_chan == c
             r_local[hit] = _local_times(r, r_day[hit], prof)
-        r_reason = np.where(r.random(k) < 0.6, "Chasing progress", "Repeat of unresolved request").astype(object)
+        r_reason = np.where(r.random(k) < 0.6, "Chasing progress", "Repeat of unresolved request").astype(
+            object
+        )
         local = np.concatenate([local, r_local])
         channel = np.concatenate([channel, r_chan])
         service = np.concatenate([service, service[rep]])
@@ -188,32 +250,49 @@ class ContactCentre:
         person = np.concatenate([person, person[rep]])
         order = np.argsort(local, kind="stable")
         local, channel, service, reason, outcome, person = (
-            local[order], channel[order], service[order], reason[order], outcome[order], person[order])
+            local[order],
+            channel[order],
+            service[order],
+            reason[order],
+            outcome[order],
+            person[order],
+        )
         n = len(local)
         contacts = Contacts(
-            contact_id=("CRM" + str(m).zfill(3) + zfill(np.arange(1, n + 1).astype(str), 6)
-                        ).astype(object),
-            local=local, channel=channel, service=service, reason=reason, outcome=outcome, person=person,
+            contact_id=("CRM" + str(m).zfill(3) + zfill(np.arange(1, n + 1).astype(str), 6)).astype(object),
+            local=local,
+            channel=channel,
+            service=service,
+            reason=reason,
+            outcome=outcome,
+            person=person,
             agent=("A" + zfill(r.integers(1, 400, n).astype(str), 4)).astype(object),
-            satisfaction=np.where(r.random(n) < 0.25, r.choice([1, 2, 3, 4, 5], n, p=[.08, .1, .17, .35, .3]), 0),
+            satisfaction=np.where(
+                r.random(n) < 0.25, r.choice([1, 2, 3, 4, 5], n, p=[0.08, 0.1, 0.17, 0.35, 0.3]), 0
+            ),
         )
         return contacts, self._calls(m, contacts, r)
 
     def _calls(self, m: int, ct: Contacts, r: np.random.Generator) -> Calls:
-        """Every phone contact is an answered inbound call; plus calls without a contact, abandons, outbound."""
+        """Each phone contact is an answered inbound call; plus uncontacted calls, abandons, outbound."""
         phone = np.flatnonzero(ct.channel == 0)
         k = len(phone)
         n_extra = r.poisson(k * 0.10)
         n_aband = r.poisson(k * 0.10)
         n_out = r.poisson(k * 0.12)
         src = phone[r.integers(0, max(k, 1), n_extra + n_aband + n_out)] if k else np.zeros(0, np.int64)
-        ans_local = np.concatenate([ct.local[phone], ct.local[src] + r.integers(-5000, 5000, len(src)).astype(
-            "timedelta64[s]")])
+        ans_local = np.concatenate(
+            [ct.local[phone], ct.local[src] + r.integers(-5000, 5000, len(src)).astype("timedelta64[s]")]
+        )
         n = len(ans_local)
-        kind = np.concatenate([np.zeros(k, int), np.ones(n_extra, int), np.full(n_aband, 2), np.full(n_out, 3)])
+        kind = np.concatenate(
+            [np.zeros(k, int), np.ones(n_extra, int), np.full(n_aband, 2), np.full(n_out, 3)]
+        )
         queue = np.concatenate([ct.service[phone], ct.service[src]])
         wait = np.where(r.random(n) < 0.62, r.integers(0, 21, n), 21 + r.exponential(110, n)).astype(np.int64)
-        aband_wait = np.where(r.random(n) < 0.25, r.integers(0, 5, n), 5 + r.exponential(70, n)).astype(np.int64)
+        aband_wait = np.where(r.random(n) < 0.25, r.integers(0, 5, n), 5 + r.exponential(70, n)).astype(
+            np.int64
+        )
         answered = kind != 2
         offered_local = np.where(answered, ans_local - wait.astype("timedelta64[s]"), ans_local)
         offered = to_utc(offered_local, r)
@@ -221,21 +300,38 @@ class ContactCentre:
         hold = np.where(answered & (r.random(n) < 0.3), r.integers(10, 181, n), 0)
         wrap = np.where(answered, r.integers(20, 121, n), 0)
         ans_utc = offered + np.where(kind == 3, 8, wait).astype("timedelta64[s]")
-        ended = np.where(answered, ans_utc + (talk + hold).astype("timedelta64[s]"),
-                         offered + aband_wait.astype("timedelta64[s]"))
+        ended = np.where(
+            answered,
+            ans_utc + (talk + hold).astype("timedelta64[s]"),
+            offered + aband_wait.astype("timedelta64[s]"),
+        )
         person = np.concatenate([ct.person[phone], ct.person[src]])
         rand_num = ("07" + zfill(r.integers(0, 10**9, n).astype(str), 9)).astype(object)
         number = np.where(person >= 0, self.res.phone[np.maximum(person, 0)], rand_num)
         number = ("+44" + np.strings.slice(number.astype(str), 1, 11)).astype(object)
-        transferred = np.where(answered & (kind != 3) & (r.random(n) < 0.05), (queue + 1 + r.integers(0, 8, n)) % 9, -1)
+        transferred = np.where(
+            answered & (kind != 3) & (r.random(n) < 0.05), (queue + 1 + r.integers(0, 8, n)) % 9, -1
+        )
         callback = np.where(kind == 2, r.random(n) < 0.15, r.random(n) < 0.02)
         agent = ("A" + zfill(r.integers(1, 400, n).astype(str), 4)).astype(object)
         agent[kind == 0] = ct.agent[phone]
         ids = ("CL" + str(m).zfill(3) + zfill(np.arange(1, n + 1).astype(str), 7)).astype(object)
-        self._call_of_contact = None
-        calls = Calls(ids, offered_local, offered, np.where(answered, ans_utc, np.datetime64("NaT", "s")), ended,
-                      kind != 3, queue, number, np.where(answered, agent, None), talk, hold, wrap, transferred,
-                      callback)
+        calls = Calls(
+            ids,
+            offered_local,
+            offered,
+            np.where(answered, ans_utc, np.datetime64("NaT", "s")),
+            ended,
+            kind != 3,
+            queue,
+            number,
+            np.where(answered, agent, None),
+            talk,
+            hold,
+            wrap,
+            transferred,
+            callback,
+        )
         ct_call = np.full(len(ct.local), "", dtype=object)
         ct_call[phone] = ids[:k]
         ct.call_id = ct_call
@@ -263,13 +359,26 @@ class ContactCentre:
         submitted = started + np.maximum(r.lognormal(np.log(420), 0.7, n), 30).astype("timedelta64[s]")
         person = self._people(r, n)
         account = r.random(n) < 0.55
-        return {"local": local, "started": started, "form": form, "abandoned": abandoned, "submitted": submitted,
-                "person": person, "account": account, "ids": ("EF" + str(m).zfill(3) + zfill(
-                    np.arange(1, n + 1).astype(str), 6)).astype(object)}
+        return {
+            "local": local,
+            "started": started,
+            "form": form,
+            "abandoned": abandoned,
+            "submitted": submitted,
+            "person": person,
+            "account": account,
+            "ids": ("EF" + str(m).zfill(3) + zfill(np.arange(1, n + 1).astype(str), 6)).astype(object),
+        }
 
 
-def people_fields(res: Residents, who: np.ndarray, when: np.ndarray, r: np.random.Generator, vary: bool,
-                  p_dob_missing: float) -> dict[str, np.ndarray]:
+def people_fields(
+    res: Residents,
+    who: np.ndarray,
+    when: np.ndarray,
+    r: np.random.Generator,
+    vary: bool,
+    p_dob_missing: float,
+) -> dict[str, np.ndarray]:
     safe = np.maximum(who, 0)
     f = record_people(res, safe, when, r, vary, p_dob_missing)
     f["dob_iso"] = fmt_iso(f["dob"])

@@ -5,19 +5,62 @@ from __future__ import annotations
 import numpy as np
 
 from simulator.contact import CHANNELS, FORMS, OUTCOMES, SERVICES, iso_z, people_fields
-from simulator.dates import zfill, fmt_ddmmyyyy, fmt_yyyymmdd, month_index
+from simulator.dates import fmt_ddmmyyyy, fmt_yyyymmdd, month_index, zfill
 from simulator.randomness import rng
 from simulator.world import World
 from simulator.writers import FileOut, jraw, jstr
 
 DAY = np.timedelta64(1, "D")
-CRM_COLUMNS = ["contact_id", "created_at", "channel", "call_id", "service", "reason", "outcome", "case_ref",
-               "customer_title", "customer_first_name", "customer_last_name", "customer_dob", "customer_email",
-               "customer_phone", "address_line1", "postcode", "uprn", "agent_id", "satisfaction"]
-CDR_COLUMNS = ["call_id", "direction", "queue", "caller_number", "offered_at", "answered_at", "ended_at", "agent_id",
-               "talk_s", "hold_s", "wrap_s", "transferred_to", "callback_requested"]
-FORM_COLUMNS = ["submission_id", "form", "started_at", "submitted_at", "account_id", "email", "first_name",
-                "last_name", "dob", "postcode", "uprn", "payload"]
+CRM_COLUMNS = [
+    "contact_id",
+    "created_at",
+    "channel",
+    "call_id",
+    "service",
+    "reason",
+    "outcome",
+    "case_ref",
+    "customer_title",
+    "customer_first_name",
+    "customer_last_name",
+    "customer_dob",
+    "customer_email",
+    "customer_phone",
+    "address_line1",
+    "postcode",
+    "uprn",
+    "agent_id",
+    "satisfaction",
+]
+CDR_COLUMNS = [
+    "call_id",
+    "direction",
+    "queue",
+    "caller_number",
+    "offered_at",
+    "answered_at",
+    "ended_at",
+    "agent_id",
+    "talk_s",
+    "hold_s",
+    "wrap_s",
+    "transferred_to",
+    "callback_requested",
+]
+FORM_COLUMNS = [
+    "submission_id",
+    "form",
+    "started_at",
+    "submitted_at",
+    "account_id",
+    "email",
+    "first_name",
+    "last_name",
+    "dob",
+    "postcode",
+    "uprn",
+    "payload",
+]
 
 
 def _stamp(day: np.datetime64) -> str:
@@ -36,9 +79,21 @@ def crm_contacts(w: World, day: np.datetime64) -> FileOut:
         d = ct.local.astype("datetime64[D]")
         i = np.flatnonzero(d == day)
         parts.append((ct, i))
-    cat = {a: np.concatenate([getattr(ct, a)[i] for ct, i in parts]) for a in
-           ("contact_id", "local", "channel", "service", "reason", "outcome", "person", "agent", "satisfaction",
-            "call_id")}
+    cat = {
+        a: np.concatenate([getattr(ct, a)[i] for ct, i in parts])
+        for a in (
+            "contact_id",
+            "local",
+            "channel",
+            "service",
+            "reason",
+            "outcome",
+            "person",
+            "agent",
+            "satisfaction",
+            "call_id",
+        )
+    }
     n = len(cat["contact_id"])
     r = rng(w.seed, "crm-file", day)
     person = cat["person"]
@@ -57,9 +112,14 @@ def crm_contacts(w: World, day: np.datetime64) -> FileOut:
     data = {
         "contact_id": cat["contact_id"],
         "created_at": np.strings.replace(np.datetime_as_string(cat["local"], unit="s").astype(str), "T", " "),
-        "channel": CHANNELS[cat["channel"]], "call_id": cat["call_id"], "service": SERVICES[cat["service"]],
-        "reason": cat["reason"], "outcome": OUTCOMES[cat["outcome"]],
-        "case_ref": np.where(case, np.strings.add("CAS", np.strings.slice(cat["contact_id"].astype(str), 3, 12)), ""),
+        "channel": CHANNELS[cat["channel"]],
+        "call_id": cat["call_id"],
+        "service": SERVICES[cat["service"]],
+        "reason": cat["reason"],
+        "outcome": OUTCOMES[cat["outcome"]],
+        "case_ref": np.where(
+            case, np.strings.add("CAS", np.strings.slice(cat["contact_id"].astype(str), 3, 12)), ""
+        ),
         "customer_title": np.where(known & (r.random(n) < 0.6), title, ""),
         "customer_first_name": np.where(known, f["first_name"], blank),
         "customer_last_name": np.where(known, f["last_name"], blank),
@@ -83,19 +143,39 @@ def cdr(w: World, day: np.datetime64) -> FileOut:
         _, cl = w.contacts.month(m)
         i = np.flatnonzero(cl.offered_local.astype("datetime64[D]") == day)
         parts.append((cl, i))
-    cat = {a: np.concatenate([getattr(cl, a)[i] for cl, i in parts]) for a in
-           ("call_id", "offered", "answered", "ended", "inbound", "queue", "number", "agent", "talk", "hold", "wrap",
-            "transferred", "callback")}
+    cat = {
+        a: np.concatenate([getattr(cl, a)[i] for cl, i in parts])
+        for a in (
+            "call_id",
+            "offered",
+            "answered",
+            "ended",
+            "inbound",
+            "queue",
+            "number",
+            "agent",
+            "talk",
+            "hold",
+            "wrap",
+            "transferred",
+            "callback",
+        )
+    }
     order = np.argsort(cat["offered"], kind="stable")
     cat = {k: v[order] for k, v in cat.items()}
     no_answer = np.isnat(cat["answered"])
     data = {
-        "call_id": jstr(cat["call_id"]), "direction": jstr(np.where(cat["inbound"], "inbound", "outbound")),
-        "queue": jstr(SERVICES[cat["queue"]]), "caller_number": jstr(cat["number"]),
+        "call_id": jstr(cat["call_id"]),
+        "direction": jstr(np.where(cat["inbound"], "inbound", "outbound")),
+        "queue": jstr(SERVICES[cat["queue"]]),
+        "caller_number": jstr(cat["number"]),
         "offered_at": jstr(iso_z(cat["offered"])),
         "answered_at": jstr(iso_z(np.where(no_answer, cat["offered"], cat["answered"])), no_answer),
-        "ended_at": jstr(iso_z(cat["ended"])), "agent_id": jstr(cat["agent"], no_answer),
-        "talk_s": jraw(cat["talk"]), "hold_s": jraw(cat["hold"]), "wrap_s": jraw(cat["wrap"]),
+        "ended_at": jstr(iso_z(cat["ended"])),
+        "agent_id": jstr(cat["agent"], no_answer),
+        "talk_s": jraw(cat["talk"]),
+        "hold_s": jraw(cat["hold"]),
+        "wrap_s": jraw(cat["wrap"]),
         "transferred_to": jstr(SERVICES[np.maximum(cat["transferred"], 0)], cat["transferred"] < 0),
         "callback_requested": jraw(cat["callback"].astype(bool)),
     }
@@ -106,8 +186,9 @@ def _payload(form: np.ndarray, f: dict, r: np.random.Generator) -> np.ndarray:
     """A small form-specific JSON object per submission."""
     n = len(form)
     size = np.array(["small", "medium", "large"], dtype=object)[r.integers(0, 3, n)]
-    school = np.array(["Cherwell School", "Cheney School", "Wood Green School", "Larkmead School"],
-                      dtype=object)[r.integers(0, 4, n)]
+    school = np.array(
+        ["Cherwell School", "Cheney School", "Wood Green School", "Larkmead School"], dtype=object
+    )[r.integers(0, 4, n)]
     options = [
         '{"location":"' + f["address_line1"] + '","size":"' + size + '"}',
         '{"reason":"mobility","renewal":' + np.where(r.random(n) < 0.4, "true", "false") + "}",
@@ -116,8 +197,9 @@ def _payload(form: np.ndarray, f: dict, r: np.random.Generator) -> np.ndarray:
         '{"for":"' + np.where(r.random(n) < 0.5, "myself", "a relative") + '"}',
         '{"service":"' + SERVICES[r.integers(0, len(SERVICES), n)] + '","summary":"Complaint about service"}',
         '{"appointment":"' + np.where(r.random(n) < 0.6, "birth", "death") + '"}',
-        '{"library":"' + np.array(["Oxford Central", "Banbury", "Witney", "Abingdon"],
-                                  dtype=object)[r.integers(0, 4, n)] + '"}',
+        '{"library":"'
+        + np.array(["Oxford Central", "Banbury", "Witney", "Abingdon"], dtype=object)[r.integers(0, 4, n)]
+        + '"}',
     ]
     out = np.empty(n, dtype=object)
     for k, frag in enumerate(options):
@@ -132,8 +214,10 @@ def eforms(w: World, day: np.datetime64) -> FileOut:
         fm = w.contacts.forms(m)
         i = np.flatnonzero(fm["local"].astype("datetime64[D]") == day)
         parts.append((fm, i))
-    cat = {k: np.concatenate([fm[k][i] for fm, i in parts]) for k in
-           ("ids", "started", "form", "abandoned", "submitted", "person", "account")}
+    cat = {
+        k: np.concatenate([fm[k][i] for fm, i in parts])
+        for k in ("ids", "started", "form", "abandoned", "submitted", "person", "account")
+    }
     n = len(cat["ids"])
     r = rng(w.seed, "eforms-file", day)
     f = people_fields(w.residents, cat["person"], np.full(n, day), r, w.vary_people, 0.3)
@@ -141,14 +225,17 @@ def eforms(w: World, day: np.datetime64) -> FileOut:
     res = w.residents
     empty = np.full(n, "", dtype=object)
     data = {
-        "submission_id": jstr(cat["ids"]), "form": jstr(FORMS[cat["form"]]), "started_at": jstr(iso_z(cat["started"])),
+        "submission_id": jstr(cat["ids"]),
+        "form": jstr(FORMS[cat["form"]]),
+        "started_at": jstr(iso_z(cat["started"])),
         "submitted_at": jstr(iso_z(cat["submitted"]), cat["abandoned"]),
         "account_id": jstr(np.strings.add("ACC", zfill(cat["person"].astype(str), 8)), ~cat["account"]),
         "email": jstr(np.where(partial, empty, f["email"])),
         "first_name": jstr(np.where(partial, empty, f["first_name"])),
         "last_name": jstr(np.where(partial, empty, f["last_name"])),
         "dob": jstr(f["dob_iso"], partial | (f["dob_iso"] == "")),
-        "postcode": jstr(np.where(partial, empty, f["postcode"])), "uprn": jstr(np.where(partial, empty, f["uprn"])),
+        "postcode": jstr(np.where(partial, empty, f["postcode"])),
+        "uprn": jstr(np.where(partial, empty, f["uprn"])),
         "payload": _payload(cat["form"], f, r),
     }
     out = FileOut("web/forms", f"eforms_{_stamp(day)}.jsonl", "jsonl", FORM_COLUMNS, data)

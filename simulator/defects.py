@@ -11,35 +11,96 @@ import numpy as np
 from simulator.randomness import rng
 from simulator.writers import BAD_BYTE_MARK, FileOut
 
-IBC_KINDS = ("missing_trailer", "wrong_trailer", "truncated_last_line", "duplicated_lines",
-             "resent_with_corrections", "extra_column", "renamed_column", "zero_date", "trailing_minus",
-             "bad_encoding", "late_file")
-OTHER_KINDS = ("csv_title_row", "csv_renamed_column", "malformed_json", "empty_file", "duplicate_file_new_name",
-               "bdu_missing", "bdu_short")
+IBC_KINDS = (
+    "missing_trailer",
+    "wrong_trailer",
+    "truncated_last_line",
+    "duplicated_lines",
+    "resent_with_corrections",
+    "extra_column",
+    "renamed_column",
+    "zero_date",
+    "trailing_minus",
+    "bad_encoding",
+    "late_file",
+)
+OTHER_KINDS = (
+    "csv_title_row",
+    "csv_renamed_column",
+    "malformed_json",
+    "empty_file",
+    "duplicate_file_new_name",
+    "bdu_missing",
+    "bdu_short",
+)
 DEFECT_KINDS: tuple[str, ...] = IBC_KINDS + OTHER_KINDS
 EXPECT = {
-    "missing_trailer": "file_quarantined", "wrong_trailer": "file_quarantined",
-    "truncated_last_line": "file_quarantined", "duplicated_lines": "row_quarantined",
-    "resent_with_corrections": "new_version", "extra_column": "loaded_with_warning",
-    "renamed_column": "file_quarantined", "zero_date": "row_quarantined", "trailing_minus": "row_quarantined",
-    "bad_encoding": "file_quarantined", "late_file": "late_arrival", "csv_title_row": "file_quarantined",
-    "csv_renamed_column": "file_quarantined", "malformed_json": "row_quarantined", "empty_file": "file_quarantined",
-    "duplicate_file_new_name": "file_quarantined", "bdu_missing": "bdu_missing_in_sap",
+    "missing_trailer": "file_quarantined",
+    "wrong_trailer": "file_quarantined",
+    "truncated_last_line": "file_quarantined",
+    "duplicated_lines": "row_quarantined",
+    "resent_with_corrections": "new_version",
+    "extra_column": "loaded_with_warning",
+    "renamed_column": "file_quarantined",
+    "zero_date": "row_quarantined",
+    "trailing_minus": "row_quarantined",
+    "bad_encoding": "file_quarantined",
+    "late_file": "late_arrival",
+    "csv_title_row": "file_quarantined",
+    "csv_renamed_column": "file_quarantined",
+    "malformed_json": "row_quarantined",
+    "empty_file": "file_quarantined",
+    "duplicate_file_new_name": "file_quarantined",
+    "bdu_missing": "bdu_missing_in_sap",
     "bdu_short": "bdu_amount_mismatch",
 }
 # Required columns a defect may rename or blank, by file prefix.
-REQUIRED_DATES = {"PA0001": "BEGDA", "PA0007": "BEGDA", "PA0000": "BEGDA", "PA2001": "BEGDA",
-                  "POSITIONS": "BEGDA", "CSKS": "DATAB", "FI_ITEMS": "BUDAT", "PAYMENTS": "ZALDT"}
+REQUIRED_DATES = {
+    "PA0001": "BEGDA",
+    "PA0007": "BEGDA",
+    "PA0000": "BEGDA",
+    "PA2001": "BEGDA",
+    "POSITIONS": "BEGDA",
+    "CSKS": "DATAB",
+    "FI_ITEMS": "BUDAT",
+    "PAYMENTS": "ZALDT",
+}
 AMOUNTS = {"FI_ITEMS": "DMBTR", "PAYMENTS": "RWBTR"}
 TEXT_FIELDS = {"PA0002": "NACHN", "CSKS": "KTEXT", "LFA1": "NAME1", "FI_ITEMS": "SGTXT"}
-KEY_FIELDS = {"PA0001": "PERNR", "PA0002": "PERNR", "PA0007": "PERNR", "PA0000": "PERNR", "PA2001": "PERNR",
-              "POSITIONS": "PLANS", "CSKS": "KOSTL", "LFA1": "LIFNR", "FI_ITEMS": "BELNR", "PAYMENTS": "VBLNR",
-              "BUDGET": "KOSTL", "contracts_register": "contract_ref", "care_payments": "payment_line_id",
-              "contacts": "contact_id", "cdr": "call_id", "eforms": "submission_id"}
+KEY_FIELDS = {
+    "PA0001": "PERNR",
+    "PA0002": "PERNR",
+    "PA0007": "PERNR",
+    "PA0000": "PERNR",
+    "PA2001": "PERNR",
+    "POSITIONS": "PLANS",
+    "CSKS": "KOSTL",
+    "LFA1": "LIFNR",
+    "FI_ITEMS": "BELNR",
+    "PAYMENTS": "VBLNR",
+    "BUDGET": "KOSTL",
+    "contracts_register": "contract_ref",
+    "care_payments": "payment_line_id",
+    "contacts": "contact_id",
+    "cdr": "call_id",
+    "eforms": "submission_id",
+}
 BAD_BYTES = [b"\x81", b"\x8d", b"\x8f", b"\x90", b"\x9d"]
-FILE_KINDS = ("extra_column", "renamed_column", "zero_date", "trailing_minus", "bad_encoding", "duplicated_lines",
-              "missing_trailer", "wrong_trailer", "truncated_last_line", "csv_title_row", "csv_renamed_column",
-              "malformed_json", "empty_file")
+FILE_KINDS = (
+    "extra_column",
+    "renamed_column",
+    "zero_date",
+    "trailing_minus",
+    "bad_encoding",
+    "duplicated_lines",
+    "missing_trailer",
+    "wrong_trailer",
+    "truncated_last_line",
+    "csv_title_row",
+    "csv_renamed_column",
+    "malformed_json",
+    "empty_file",
+)
 
 
 def active_kinds(kinds: dict[str, bool] | None) -> set[str]:
@@ -84,14 +145,23 @@ class DefectPlan:
         if fmt == "ibc" and cadence == "daily" and self.hits("late_file", prefix, day):
             out["late_file"] = int(self.param_rng("late_file", prefix, day).integers(1, 6))
         elif prefix in AMOUNTS and self.hits("resent_with_corrections", prefix, day):
-            out["resent_with_corrections"] = int(self.param_rng("resent_with_corrections", prefix, day).integers(1, 4))
+            out["resent_with_corrections"] = int(
+                self.param_rng("resent_with_corrections", prefix, day).integers(1, 4)
+            )
         if cadence in ("weekly", "monthly") and self.hits("duplicate_file_new_name", prefix, day):
             out["duplicate_file_new_name"] = 1
         return out
 
 
 def _log(f: FileOut, kind: str, line: int | None, record: str | None) -> dict:
-    return {"kind": kind, "feed": f.feed, "file": f.name, "line": line, "record": record, "expect": EXPECT[kind]}
+    return {
+        "kind": kind,
+        "feed": f.feed,
+        "file": f.name,
+        "line": line,
+        "record": record,
+        "expect": EXPECT[kind],
+    }
 
 
 def _insert(data: dict[str, np.ndarray], at: int, row: dict[str, object]) -> dict[str, np.ndarray]:
@@ -113,7 +183,9 @@ def damage(plan: DefectPlan, f: FileOut, prefix: str, day: np.datetime64) -> lis
     if f.fmt == "ibc":
         row_kinds = [k for k in ("zero_date", "trailing_minus", "bad_encoding") if k in hit]
         for kind in row_kinds:
-            column = {"zero_date": REQUIRED_DATES, "trailing_minus": AMOUNTS, "bad_encoding": TEXT_FIELDS}[kind]
+            column = {"zero_date": REQUIRED_DATES, "trailing_minus": AMOUNTS, "bad_encoding": TEXT_FIELDS}[
+                kind
+            ]
             if prefix not in column or n == 0:
                 continue
             i = int(r.integers(0, n))
@@ -159,8 +231,10 @@ def damage(plan: DefectPlan, f: FileOut, prefix: str, day: np.datetime64) -> lis
             logs.append(_log(f, "wrong_trailer", f.n_rows + 2, None))
     elif f.fmt in ("csv", "csv_bom"):
         if "csv_title_row" in hit:
-            f.title = {"contracts_register": "Contracts Register - exported from the e-tendering portal",
-                       "care_payments": "Weekly provider payments schedule"}.get(prefix, f"{prefix} export")
+            f.title = {
+                "contracts_register": "Contracts Register - exported from the e-tendering portal",
+                "care_payments": "Weekly provider payments schedule",
+            }.get(prefix, f"{prefix} export")
             logs.append(_log(f, "csv_title_row", 1, None))
         if "csv_renamed_column" in hit:
             f.header_names = list(f.columns)

@@ -40,7 +40,9 @@ class Feed:
 
 
 def _index_feed(system: str) -> Feed:
-    return Feed("services/person_index", system, "csv", "monthly", lambda w, d: registers.person_index(w, system, d))
+    return Feed(
+        "services/person_index", system, "csv", "monthly", lambda w, d: registers.person_index(w, system, d)
+    )
 
 
 FEEDS: list[Feed] = [
@@ -60,6 +62,8 @@ FEEDS: list[Feed] = [
     Feed("csc/telephony", "cdr", "jsonl", "daily", contact_files.cdr),
     Feed("csc/crm", "contacts", "csv", "daily", contact_files.crm_contacts),
     Feed("web/forms", "eforms", "jsonl", "daily", contact_files.eforms),
-    Feed("programme/benefits", "benefits_tracker", "xlsx", "monthly", lambda w, d: benefits.tracker(w.seed, d)),
+    Feed(
+        "programme/benefits", "benefits_tracker", "xlsx", "monthly", lambda w, d: benefits.tracker(w.seed, d)
+    ),
     *[_index_feed(s) for s in SYSTEMS],
 ]

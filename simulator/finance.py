@@ -13,7 +13,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from simulator.care import SERVICE_TYPES, CareWeek, Placements, care_week
-from simulator.dates import add_workdays, fiscal_period, fiscal_year, is_workday, month_bounds, next_workday, pad
+from simulator.dates import (
+    add_workdays,
+    fiscal_period,
+    fiscal_year,
+    is_workday,
+    month_bounds,
+    next_workday,
+    pad,
+)
 from simulator.org import DIRECTORATE_CODES, Org
 from simulator.randomness import rng
 from simulator.suppliers import SEGMENTS, Contracts, Suppliers
@@ -22,15 +30,33 @@ DAY = np.timedelta64(1, "D")
 CREDITORS, VAT_GL, PAYROLL_CONTROL, CASH = 160000, 165000, 190000, 110000
 MEAN_INVOICE_GBP = {"care_services": 3000, "place": 2500, "corporate": 1200, "agency": 1500, "public": 20000}
 GL_TEXT = {
-    510100: "Agency social workers", 510200: "Agency staff", 520100: "Rent", 520200: "Energy",
-    520300: "Repairs and maintenance", 530200: "Home to school transport", 540100: "ICT licences and support",
-    540200: "Professional fees", 540300: "Equipment", 540400: "Catering supplies", 550700: "Public health services",
-    550800: "Early help services", 550900: "Commissioned services", 501000: "Salaries", 810000: "Fees and charges",
-    550100: "Residential care", 550200: "Nursing care", 550300: "Home care", 550400: "Supported living",
-    550500: "Children's residential care", 550600: "Independent fostering", 560100: "Direct payments",
+    510100: "Agency social workers",
+    510200: "Agency staff",
+    520100: "Rent",
+    520200: "Energy",
+    520300: "Repairs and maintenance",
+    530200: "Home to school transport",
+    540100: "ICT licences and support",
+    540200: "Professional fees",
+    540300: "Equipment",
+    540400: "Catering supplies",
+    550700: "Public health services",
+    550800: "Early help services",
+    550900: "Commissioned services",
+    501000: "Salaries",
+    810000: "Fees and charges",
+    550100: "Residential care",
+    550200: "Nursing care",
+    550300: "Home care",
+    550400: "Supported living",
+    550500: "Children's residential care",
+    550600: "Independent fostering",
+    560100: "Direct payments",
     560200: "Fostering allowances",
 }
-MONTHS = np.array(["Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec", "Jan", "Feb", "Mar"], dtype=object)
+MONTHS = np.array(
+    ["Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec", "Jan", "Feb", "Mar"], dtype=object
+)
 
 
 @dataclass
@@ -101,9 +127,17 @@ def _split_cents(total: np.ndarray, k: np.ndarray, r: np.random.Generator) -> tu
 class FinanceBook:
     """Builds and caches month chunks for one call."""
 
-    def __init__(self, seed: int, scale: float, org: Org, sup: Suppliers, contracts: Contracts,
-                 placements: Placements, staff_fte_by_cc: Callable[[np.datetime64], np.ndarray],
-                 bdu_fate: Callable[[np.ndarray, np.datetime64], np.ndarray]) -> None:
+    def __init__(
+        self,
+        seed: int,
+        scale: float,
+        org: Org,
+        sup: Suppliers,
+        contracts: Contracts,
+        placements: Placements,
+        staff_fte_by_cc: Callable[[np.datetime64], np.ndarray],
+        bdu_fate: Callable[[np.ndarray, np.datetime64], np.ndarray],
+    ) -> None:
         self.seed, self.scale, self.org, self.sup, self.con = seed, scale, org, sup, contracts
         self.pl = placements
         self.fte_by_cc = staff_fte_by_cc
@@ -112,8 +146,12 @@ class FinanceBook:
         self._weeks: dict[np.datetime64, CareWeek] = {}
         order = np.lexsort((contracts.start, contracts.supplier))
         self._c_order = order
-        self._c_key = contracts.supplier[order].astype(np.int64) * 100000 + contracts.start[order].astype(np.int64)
-        self._ccs_by_dir = {code: np.flatnonzero(org.directorate == d) for d, code in enumerate(DIRECTORATE_CODES)}
+        self._c_key = contracts.supplier[order].astype(np.int64) * 100000 + contracts.start[order].astype(
+            np.int64
+        )
+        self._ccs_by_dir = {
+            code: np.flatnonzero(org.directorate == d) for d, code in enumerate(DIRECTORATE_CODES)
+        }
 
     def week(self, monday: np.datetime64) -> CareWeek:
         if monday not in self._weeks:
@@ -129,7 +167,7 @@ class FinanceBook:
 
     # -- documents -------------------------------------------------------------------------------
     def _contract_for(self, supplier: np.ndarray, bldat: np.ndarray, r: np.random.Generator) -> np.ndarray:
-        """ZCONTRACT: the supplier's contract in force on the invoice date; sometimes expired, blank or wrong."""
+        """ZCONTRACT: the supplier's contract in force on the invoice date; at times expired, blank, wrong."""
         c = self.con
         key = supplier.astype(np.int64) * 100000 + bldat.astype(np.int64)
         pos = np.searchsorted(self._c_key, key, side="right") - 1
@@ -176,8 +214,11 @@ class FinanceBook:
         bldat = cpudt - r.integers(0, 15, n).astype("timedelta64[D]")
         seg = sup.segment[supplier]
         gls = [np.array(SEGMENTS[k][5]) for k in range(len(SEGMENTS))]
-        primary = np.array([gls[k][s % len(gls[k])] for k, s in zip(seg, supplier, strict=True)]) if n else \
-            np.zeros(0, np.int64)
+        primary = (
+            np.array([gls[k][s % len(gls[k])] for k, s in zip(seg, supplier, strict=True)])
+            if n
+            else np.zeros(0, np.int64)
+        )
         vat_on = (sup.vat[supplier] != "") & (r.random(n) < 0.8) & (primary < 550000)
         vat = np.where(vat_on, np.round(net * 0.2), 0).astype(np.int64)
         k_lines = 1 + (r.random(n) < 0.25) + (r.random(n) < 0.08)
@@ -194,15 +235,23 @@ class FinanceBook:
         for code, ccs in self._ccs_by_dir.items():
             hit = dir_pick == code
             kostl[hit] = ccs[r.integers(0, len(ccs), hit.sum())]
-        alt = np.array([gls[k][r.integers(0, len(gls[k]))] for k in seg[d_of]]) if nl else np.zeros(0, np.int64)
+        alt = (
+            np.array([gls[k][r.integers(0, len(gls[k]))] for k in seg[d_of]]) if nl else np.zeros(0, np.int64)
+        )
         gl = np.where(r.random(nl) < 0.8, primary[d_of], alt)
         doc = {
-            "supplier": supplier, "cpudt": cpudt, "bldat": bldat, "blart": np.where(credit, "KG", "KR"),
-            "gross": net + vat, "vat": vat,
+            "supplier": supplier,
+            "cpudt": cpudt,
+            "bldat": bldat,
+            "blart": np.where(credit, "KG", "KR"),
+            "gross": net + vat,
+            "vat": vat,
             "ebeln": np.where(r.random(n) < 0.45, (4500000000 + r.integers(0, 10**8, n)).astype(str), ""),
             "zcontract": self._contract_for(supplier, bldat, r),
             "xblnr": ("INV" + r.integers(10000, 999999, n).astype(str).astype(object)).astype(object),
-            "text": np.where(r.random(n) < 0.3, "Invoice total £" + np.char.mod("%d", (net + vat) // 100), "")
+            "text": np.where(
+                r.random(n) < 0.3, "Invoice total £" + np.char.mod("%d", (net + vat) // 100), ""
+            ),
         }
         exp = {"doc": d_of, "gl": gl, "kostl": kostl, "cents": cents}
         return doc, exp
@@ -220,8 +269,9 @@ class FinanceBook:
         start = np.searchsorted(d, np.arange(n))
         buzei = np.arange(len(d)) - start[d] + 1
         hkont = np.where(kind == 0, CREDITORS, np.where(kind == 2, VAT_GL, exp["gl"][np.maximum(e_i, 0)]))
-        cents = np.where(kind == 0, doc["gross"][d], np.where(kind == 2, doc["vat"][d],
-                                                              exp["cents"][np.maximum(e_i, 0)]))
+        cents = np.where(
+            kind == 0, doc["gross"][d], np.where(kind == 2, doc["vat"][d], exp["cents"][np.maximum(e_i, 0)])
+        )
         debit = (kind != 0) ^ credit[d]
         month = MONTHS[fiscal_period(doc["cpudt"][d]) - 1]
         gl_text = np.array([GL_TEXT.get(int(g), "") for g in np.unique(hkont)], dtype=object)
@@ -229,18 +279,29 @@ class FinanceBook:
         if bdu:
             sgtxt = doc["text"][d]
         else:
-            sgtxt = np.where(kind == 0, np.where(doc["text"][d] != "", doc["text"][d], "Invoice " + doc["xblnr"][d]),
-                             text + " " + month)
+            sgtxt = np.where(
+                kind == 0,
+                np.where(doc["text"][d] != "", doc["text"][d], "Invoice " + doc["xblnr"][d]),
+                text + " " + month,
+            )
         sgtxt = np.where(kind == 2, "VAT recoverable", sgtxt)
         return {
-            "belnr": prefix[d], "gjahr": fiscal_year(doc["cpudt"][d]), "buzei": buzei,
-            "blart": doc["blart"][d].astype(object), "bldat": doc["bldat"][d], "budat": doc["cpudt"][d],
-            "cpudt": doc["cpudt"][d], "hkont": hkont,
+            "belnr": prefix[d],
+            "gjahr": fiscal_year(doc["cpudt"][d]),
+            "buzei": buzei,
+            "blart": doc["blart"][d].astype(object),
+            "bldat": doc["bldat"][d],
+            "budat": doc["cpudt"][d],
+            "cpudt": doc["cpudt"][d],
+            "hkont": hkont,
             "kostl": np.where(kind == 1, exp["kostl"][np.maximum(e_i, 0)], -1),
-            "lifnr": np.where(kind == 0, doc["supplier"][d], -1), "cents": cents.astype(np.int64),
+            "lifnr": np.where(kind == 0, doc["supplier"][d], -1),
+            "cents": cents.astype(np.int64),
             "shkzg": np.where(debit, "S", "H").astype(object),
-            "ebeln": doc["ebeln"][d].astype(object), "zcontract": np.where(kind == 0, "", doc["zcontract"][d]),
-            "xblnr": doc["xblnr"][d], "sgtxt": sgtxt.astype(object),
+            "ebeln": doc["ebeln"][d].astype(object),
+            "zcontract": np.where(kind == 0, "", doc["zcontract"][d]),
+            "xblnr": doc["xblnr"][d],
+            "sgtxt": sgtxt.astype(object),
         }
 
     def _bdu_docs(self, first, after, r: np.random.Generator) -> tuple[dict, dict, dict]:
@@ -258,8 +319,9 @@ class FinanceBook:
             post = add_workdays(np.full(len(batches), monday), lag)
             fate = self.bdu_fate(batches, monday)
             keep = (post >= first) & (post < after) & (fate != "missing")
-            for b, f in zip(batches[(post >= first) & (post < after)], fate[(post >= first) & (post < after)],
-                            strict=True):
+            for b, f in zip(
+                batches[(post >= first) & (post < after)], fate[(post >= first) & (post < after)], strict=True
+            ):
                 fates[str(b)] = str(f)
             line_keep = keep[b_idx]
             if not line_keep.any():
@@ -283,16 +345,30 @@ class FinanceBook:
             gross = np.bincount(d_of, weights=amount, minlength=len(doc_keys)).astype(np.int64)
             doc_batch = batches[(doc_keys // 10**7).astype(np.int64)]
             n = len(doc_keys)
-            docs.append({
-                "supplier": (doc_keys % 10**7).astype(np.int64), "cpudt": post[(doc_keys // 10**7).astype(np.int64)],
-                "bldat": np.full(n, monday), "blart": np.full(n, "KR", dtype=object), "gross": gross,
-                "vat": np.zeros(n, np.int64), "ebeln": np.full(n, "", dtype=object),
-                "zcontract": self._contract_for((doc_keys % 10**7).astype(np.int64), np.full(n, monday), r),
-                "xblnr": ("BDU" + doc_batch).astype(object),
-                "text": ("Care payments BDU " + doc_batch).astype(object),
-            })
-            exps.append({"doc": e_doc, "gl": (e_keys // 1000 % 10**6).astype(np.int64), "kostl": e_keys % 1000,
-                         "cents": e_cents})
+            docs.append(
+                {
+                    "supplier": (doc_keys % 10**7).astype(np.int64),
+                    "cpudt": post[(doc_keys // 10**7).astype(np.int64)],
+                    "bldat": np.full(n, monday),
+                    "blart": np.full(n, "KR", dtype=object),
+                    "gross": gross,
+                    "vat": np.zeros(n, np.int64),
+                    "ebeln": np.full(n, "", dtype=object),
+                    "zcontract": self._contract_for(
+                        (doc_keys % 10**7).astype(np.int64), np.full(n, monday), r
+                    ),
+                    "xblnr": ("BDU" + doc_batch).astype(object),
+                    "text": ("Care payments BDU " + doc_batch).astype(object),
+                }
+            )
+            exps.append(
+                {
+                    "doc": e_doc,
+                    "gl": (e_keys // 1000 % 10**6).astype(np.int64),
+                    "kostl": e_keys % 1000,
+                    "cents": e_cents,
+                }
+            )
         if not docs:
             return {}, {}, fates
         offset = np.cumsum([0] + [len(d["supplier"]) for d in docs])[:-1]
@@ -306,17 +382,26 @@ class FinanceBook:
         post = next_workday(np.array([first + 24 * DAY]))[0]
         fte = self.fte_by_cc(first + 14 * DAY)
         pay = np.round(fte * 3150 * 1.3 * 100).astype(np.int64)  # mean salary ~GBP 37.8k plus on-costs
-        income_services = ["Registration Service", "Libraries and Heritage", "Trading Standards",
-                           "Highways and Transport", "Adult Social Care Operations", "Planning and Growth"]
+        income_services = [
+            "Registration Service",
+            "Libraries and Heritage",
+            "Trading Standards",
+            "Highways and Transport",
+            "Adult Social Care Operations",
+            "Planning and Growth",
+        ]
         inc_cc = np.isin(self.org.service, income_services)
-        income = np.where(inc_cc, np.round(r.lognormal(np.log(60000 * self.scale ** 0 * 1.0), 0.4,
-                                                          len(fte)) * 100), 0).astype(np.int64)
+        income = np.where(
+            inc_cc, np.round(r.lognormal(np.log(60000), 0.4, len(fte)) * 100), 0
+        ).astype(np.int64)
         income = np.round(income * max(self.scale, 0.01)).astype(np.int64)
         seq = 0
         for d in range(len(DIRECTORATE_CODES)):
             ccs = np.flatnonzero(self.org.directorate == d)
-            for gl, amounts, side, contra in ((501000, pay[ccs], "S", PAYROLL_CONTROL),
-                                              (810000, income[ccs], "H", CASH)):
+            for gl, amounts, side, contra in (
+                (501000, pay[ccs], "S", PAYROLL_CONTROL),
+                (810000, income[ccs], "H", CASH),
+            ):
                 live = ccs[amounts > 0]
                 if not len(live):
                     continue
@@ -324,28 +409,41 @@ class FinanceBook:
                 a = amounts[amounts > 0]
                 n = len(live) + 1
                 other = "H" if side == "S" else "S"
-                rows.append({"doc": np.full(n, seq), "hkont": np.concatenate([np.full(n - 1, gl), [contra]]),
-                             "kostl": np.concatenate([live, [-1]]), "cents": np.concatenate([a, [a.sum()]]),
-                             "shkzg": np.array([side] * (n - 1) + [other], dtype=object),
-                             "day": np.full(n, post), "text": np.full(n, GL_TEXT[gl] + " " + str(MONTHS[
-                                 fiscal_period(np.array([first]))[0] - 1]), dtype=object)})
-        # reallocations between cost centres of the same directorate
+                rows.append(
+                    {
+                        "doc": np.full(n, seq),
+                        "hkont": np.concatenate([np.full(n - 1, gl), [contra]]),
+                        "kostl": np.concatenate([live, [-1]]),
+                        "cents": np.concatenate([a, [a.sum()]]),
+                        "shkzg": np.array([side] * (n - 1) + [other], dtype=object),
+                        "day": np.full(n, post),
+                        "text": np.full(
+                            n,
+                            GL_TEXT[gl] + " " + str(MONTHS[fiscal_period(np.array([first]))[0] - 1]),
+                            dtype=object,
+                        ),
+                    }
+                )
+        # reallocations from a cost centre to its neighbour (usually the same service area)
         days = np.arange(first, after, dtype="datetime64[D]")
         work = days[is_workday(days)]
         n_re = r.poisson(250 * self.scale * len(days) / 30) + 1
-        for _ in range(1):
-            src = r.integers(0, len(self.org.kostl), n_re)
-            same = [np.flatnonzero(self.org.directorate == self.org.directorate[s]) for s in src[:0]]
-            del same
-            dst = (src + 1) % len(self.org.kostl)
-            gl = r.choice([540200, 520300, 540100], n_re)
-            amt = np.round(r.lognormal(np.log(800), 1.0, n_re) * 100).astype(np.int64)
-            day = work[r.integers(0, len(work), n_re)]
-            docs = seq + 1 + np.arange(n_re)
-            rows.append({"doc": np.repeat(docs, 2), "hkont": np.repeat(gl, 2),
-                         "kostl": np.column_stack([dst, src]).ravel(), "cents": np.repeat(amt, 2),
-                         "shkzg": np.tile(np.array(["S", "H"], dtype=object), n_re), "day": np.repeat(day, 2),
-                         "text": np.full(2 * n_re, "Cost reallocation", dtype=object)})
+        src = r.integers(0, len(self.org.kostl), n_re)
+        dst = (src + 1) % len(self.org.kostl)
+        gl = r.choice([540200, 520300, 540100], n_re)
+        amt = np.round(r.lognormal(np.log(800), 1.0, n_re) * 100).astype(np.int64)
+        day = work[r.integers(0, len(work), n_re)]
+        rows.append(
+            {
+                "doc": np.repeat(seq + 1 + np.arange(n_re), 2),
+                "hkont": np.repeat(gl, 2),
+                "kostl": np.column_stack([dst, src]).ravel(),
+                "cents": np.repeat(amt, 2),
+                "shkzg": np.tile(np.array(["S", "H"], dtype=object), n_re),
+                "day": np.repeat(day, 2),
+                "text": np.full(2 * n_re, "Cost reallocation", dtype=object),
+            }
+        )
         j = _cat(rows)
         order = np.lexsort((np.arange(len(j["doc"])), j["doc"]))
         j = {k: v[order] for k, v in j.items()}
@@ -354,19 +452,33 @@ class FinanceBook:
         period = fiscal_period(j["day"])
         belnr = ("10" + pad(period, 2).astype(object) + pad(j["doc"], 6).astype(object)).astype(object)
         n = len(belnr)
-        return {"belnr": belnr, "gjahr": fiscal_year(j["day"]), "buzei": buzei,
-                "blart": np.full(n, "SA", dtype=object), "bldat": j["day"], "budat": j["day"], "cpudt": j["day"],
-                "hkont": j["hkont"], "kostl": j["kostl"], "lifnr": np.full(n, -1), "cents": j["cents"],
-                "shkzg": j["shkzg"], "ebeln": np.full(n, "", dtype=object), "zcontract": np.full(n, "", dtype=object),
-                "xblnr": np.full(n, "", dtype=object), "sgtxt": j["text"]}
+        return {
+            "belnr": belnr,
+            "gjahr": fiscal_year(j["day"]),
+            "buzei": buzei,
+            "blart": np.full(n, "SA", dtype=object),
+            "bldat": j["day"],
+            "budat": j["day"],
+            "cpudt": j["day"],
+            "hkont": j["hkont"],
+            "kostl": j["kostl"],
+            "lifnr": np.full(n, -1),
+            "cents": j["cents"],
+            "shkzg": j["shkzg"],
+            "ebeln": np.full(n, "", dtype=object),
+            "zcontract": np.full(n, "", dtype=object),
+            "xblnr": np.full(n, "", dtype=object),
+            "sgtxt": j["text"],
+        }
 
     def _payments(self, m: int, doc: dict, belnr: np.ndarray, r: np.random.Generator) -> Payments:
         """Invoices are paid mostly within 30 days of receipt, with a late tail and some split payments."""
         kr = np.flatnonzero(doc["blart"] == "KR")
         n = len(kr)
         u = r.random(n)
-        dtp = np.select([u < 0.84, u < 0.95], [r.triangular(2, 18, 29, n), r.uniform(31, 60, n)],
-                        r.uniform(61, 140, n)).astype(np.int64)
+        dtp = np.select(
+            [u < 0.84, u < 0.95], [r.triangular(2, 18, 29, n), r.uniform(31, 60, n)], r.uniform(61, 140, n)
+        ).astype(np.int64)
         laufd = next_workday(doc["cpudt"][kr] + dtp.astype("timedelta64[D]"))
         gross = doc["gross"][kr]
         rzawe = np.where(gross > 10_000_000, "H", np.where(r.random(n) < 0.03, "C", "B")).astype(object)
@@ -378,12 +490,23 @@ class FinanceBook:
         run = np.concatenate([laufd, later[split]])
         cents = np.concatenate([first_part, gross[split] - first_part[split]])
         zaldt = np.where(rzawe[idx] == "B", add_workdays(run, 1), run)
-        vblnr = ("2" + part.astype(str).astype(object) + pad(np.full(len(idx), m), 3).astype(object)
-                 + pad(idx, 5).astype(object)).astype(object)
+        vblnr = (
+            "2"
+            + part.astype(str).astype(object)
+            + pad(np.full(len(idx), m), 3).astype(object)
+            + pad(idx, 5).astype(object)
+        ).astype(object)
         order = np.lexsort((idx, run))
-        return Payments(laufd=run[order], vblnr=vblnr[order], lifnr=doc["supplier"][kr][idx][order],
-                        belnr=belnr[kr][idx][order], gjahr=fiscal_year(doc["cpudt"][kr][idx])[order],
-                        zaldt=zaldt[order], cents=cents[order], rzawe=rzawe[idx][order])
+        return Payments(
+            laufd=run[order],
+            vblnr=vblnr[order],
+            lifnr=doc["supplier"][kr][idx][order],
+            belnr=belnr[kr][idx][order],
+            gjahr=fiscal_year(doc["cpudt"][kr][idx])[order],
+            zaldt=zaldt[order],
+            cents=cents[order],
+            rzawe=rzawe[idx][order],
+        )
 
     def _build(self, m: int) -> Chunk:
         r = rng(self.seed, "finance", m)
@@ -399,10 +522,15 @@ class FinanceBook:
         period = fiscal_period(doc["cpudt"])
         is_bdu = np.char.startswith(doc["xblnr"].astype(str), "BDU")
         prefix = np.where(doc["blart"] == "KG", "52", np.where(is_bdu, "53", "51")).astype(object)
-        belnr = (prefix + pad(period, 2).astype(object) + pad(np.arange(n) + 1, 6).astype(object)).astype(object)
+        belnr = (prefix + pad(period, 2).astype(object) + pad(np.arange(n) + 1, 6).astype(object)).astype(
+            object
+        )
         inv = self._assemble(doc, exp, belnr, bdu=False)
-        inv["sgtxt"] = np.where(np.char.startswith(inv["xblnr"].astype(str), "BDU") & (inv["lifnr"] >= 0),
-                                "Care payments " + inv["xblnr"], inv["sgtxt"]).astype(object)
+        inv["sgtxt"] = np.where(
+            np.char.startswith(inv["xblnr"].astype(str), "BDU") & (inv["lifnr"] >= 0),
+            "Care payments " + inv["xblnr"],
+            inv["sgtxt"],
+        ).astype(object)
         lines = _cat([inv, self._journals(m, first, after, r)])
         order = np.lexsort((lines["buzei"], lines["belnr"], lines["cpudt"]))
         lines = Lines(**{k: v[order] for k, v in lines.items()})

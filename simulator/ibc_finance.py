@@ -13,7 +13,6 @@ from simulator.writers import FileOut, money, signed_money
 DAY = np.timedelta64(1, "D")
 FEED = "ibc/finance"
 REVIEW_DAYS = 91  # vendor records are re-confirmed quarterly, so every active vendor is re-sent
-BUDGET_REVISIONS = ((10, "REV1"), (1, "REV2"))  # month of re-issue (1st), version
 
 
 def _stamp(day: np.datetime64) -> str:
@@ -27,9 +26,17 @@ def lfa1(w: World, day: np.datetime64) -> FileOut:
     i = np.flatnonzero(due)
     moved = ~np.isnat(s.moved_on[i]) & (s.moved_on[i] <= day)
     cols = ["LIFNR", "NAME1", "ORT01", "PSTLZ", "STCEG", "KTOKK", "ZCRN", "ZSME", "AEDTM"]
-    data = {"LIFNR": s.lifnr[i], "NAME1": s.name[i], "ORT01": np.where(moved, s.town2[i], s.town[i]),
-            "PSTLZ": np.where(moved, s.postcode2[i], s.postcode[i]), "STCEG": s.vat[i], "KTOKK": s.ktokk[i],
-            "ZCRN": s.crn[i], "ZSME": np.where(s.sme[i], "X", ""), "AEDTM": np.full(len(i), _stamp(day))}
+    data = {
+        "LIFNR": s.lifnr[i],
+        "NAME1": s.name[i],
+        "ORT01": np.where(moved, s.town2[i], s.town[i]),
+        "PSTLZ": np.where(moved, s.postcode2[i], s.postcode[i]),
+        "STCEG": s.vat[i],
+        "KTOKK": s.ktokk[i],
+        "ZCRN": s.crn[i],
+        "ZSME": np.where(s.sme[i], "X", ""),
+        "AEDTM": np.full(len(i), _stamp(day)),
+    }
     return FileOut(FEED, f"LFA1_{_stamp(day)}.txt", "ibc", header_order("LFA1", cols), data)
 
 
@@ -39,18 +46,53 @@ def fi_items(w: World, day: np.datetime64) -> FileOut:
     lo, hi = np.searchsorted(ln.cpudt, [day, day + DAY])
     sl = slice(int(lo), int(hi))
     kostl, lifnr = ln.kostl[sl], ln.lifnr[sl]
-    cols = ["BUKRS", "BELNR", "GJAHR", "BUZEI", "BLART", "BLDAT", "BUDAT", "CPUDT", "HKONT", "KOSTL", "LIFNR",
-            "DMBTR", "SHKZG", "EBELN", "ZCONTRACT", "XBLNR", "SGTXT"]
+    cols = [
+        "BUKRS",
+        "BELNR",
+        "GJAHR",
+        "BUZEI",
+        "BLART",
+        "BLDAT",
+        "BUDAT",
+        "CPUDT",
+        "HKONT",
+        "KOSTL",
+        "LIFNR",
+        "DMBTR",
+        "SHKZG",
+        "EBELN",
+        "ZCONTRACT",
+        "XBLNR",
+        "SGTXT",
+    ]
     n = hi - lo
-    data = {"BUKRS": np.full(n, "1000"), "BELNR": ln.belnr[sl], "GJAHR": ln.gjahr[sl].astype(str),
-            "BUZEI": pad(ln.buzei[sl], 3), "BLART": ln.blart[sl], "BLDAT": fmt_yyyymmdd(ln.bldat[sl]),
-            "BUDAT": fmt_yyyymmdd(ln.budat[sl]), "CPUDT": fmt_yyyymmdd(ln.cpudt[sl]), "HKONT": pad(ln.hkont[sl], 6),
-            "KOSTL": np.where(kostl >= 0, w.org.kostl[np.maximum(kostl, 0)], ""),
-            "LIFNR": np.where(lifnr >= 0, w.suppliers.lifnr[np.maximum(lifnr, 0)], ""),
-            "DMBTR": money(ln.cents[sl]), "SHKZG": ln.shkzg[sl], "EBELN": ln.ebeln[sl], "ZCONTRACT": ln.zcontract[sl],
-            "XBLNR": ln.xblnr[sl], "SGTXT": ln.sgtxt[sl]}
-    return FileOut(FEED, f"FI_ITEMS_{_stamp(day)}.txt", "ibc", header_order("FI_ITEMS", cols), data,
-                   cents=ln.cents[sl].copy())
+    data = {
+        "BUKRS": np.full(n, "1000"),
+        "BELNR": ln.belnr[sl],
+        "GJAHR": ln.gjahr[sl].astype(str),
+        "BUZEI": pad(ln.buzei[sl], 3),
+        "BLART": ln.blart[sl],
+        "BLDAT": fmt_yyyymmdd(ln.bldat[sl]),
+        "BUDAT": fmt_yyyymmdd(ln.budat[sl]),
+        "CPUDT": fmt_yyyymmdd(ln.cpudt[sl]),
+        "HKONT": pad(ln.hkont[sl], 6),
+        "KOSTL": np.where(kostl >= 0, w.org.kostl[np.maximum(kostl, 0)], ""),
+        "LIFNR": np.where(lifnr >= 0, w.suppliers.lifnr[np.maximum(lifnr, 0)], ""),
+        "DMBTR": money(ln.cents[sl]),
+        "SHKZG": ln.shkzg[sl],
+        "EBELN": ln.ebeln[sl],
+        "ZCONTRACT": ln.zcontract[sl],
+        "XBLNR": ln.xblnr[sl],
+        "SGTXT": ln.sgtxt[sl],
+    }
+    return FileOut(
+        FEED,
+        f"FI_ITEMS_{_stamp(day)}.txt",
+        "ibc",
+        header_order("FI_ITEMS", cols),
+        data,
+        cents=ln.cents[sl].copy(),
+    )
 
 
 def payments(w: World, day: np.datetime64) -> FileOut:
@@ -68,23 +110,18 @@ def payments(w: World, day: np.datetime64) -> FileOut:
 
     cents = cat("cents").astype(np.int64)
     n = len(cents)
-    data = {"LAUFD": fmt_yyyymmdd(cat("laufd").astype("datetime64[D]")), "BUKRS": np.full(n, "1000"),
-            "VBLNR": cat("vblnr").astype(str), "LIFNR": w.suppliers.lifnr[cat("lifnr").astype(np.int64)],
-            "BELNR": cat("belnr").astype(str), "GJAHR": cat("gjahr").astype(np.int64).astype(str),
-            "ZALDT": fmt_yyyymmdd(cat("zaldt").astype("datetime64[D]")), "RWBTR": money(cents),
-            "RZAWE": cat("rzawe").astype(str)}
+    data = {
+        "LAUFD": fmt_yyyymmdd(cat("laufd").astype("datetime64[D]")),
+        "BUKRS": np.full(n, "1000"),
+        "VBLNR": cat("vblnr").astype(str),
+        "LIFNR": w.suppliers.lifnr[cat("lifnr").astype(np.int64)],
+        "BELNR": cat("belnr").astype(str),
+        "GJAHR": cat("gjahr").astype(np.int64).astype(str),
+        "ZALDT": fmt_yyyymmdd(cat("zaldt").astype("datetime64[D]")),
+        "RWBTR": money(cents),
+        "RZAWE": cat("rzawe").astype(str),
+    }
     return FileOut(FEED, f"PAYMENTS_{_stamp(day)}.txt", "ibc", cols, data, cents=cents.copy())
-
-
-def budget_due(day: np.datetime64) -> bool:
-    _, month, dom = (int(x[0]) for x in _ymd(day))
-    return dom == 1 and month in (4, 10, 1)
-
-
-def _ymd(day: np.datetime64):
-    from simulator.dates import ymd_parts
-
-    return ymd_parts(np.array([day]))
 
 
 def budget(w: World, day: np.datetime64) -> FileOut:
@@ -97,7 +134,9 @@ def budget(w: World, day: np.datetime64) -> FileOut:
         ln = w.finance.chunk(c).lines
         use = (ln.hkont >= 500000) & (ln.hkont < 900000) & (ln.kostl >= 0) & (fiscal_year(ln.budat) == gjahr)
         sign = np.where(ln.shkzg[use] == "S", 1, -1)
-        keys.append(ln.kostl[use].astype(np.int64) * 10**8 + ln.hkont[use] * 100 + fiscal_period(ln.budat[use]))
+        keys.append(
+            ln.kostl[use].astype(np.int64) * 10**8 + ln.hkont[use] * 100 + fiscal_period(ln.budat[use])
+        )
         amounts.append(ln.cents[use] * sign)
     key, inv = np.unique(np.concatenate(keys), return_inverse=True)
     actual = np.bincount(inv, weights=np.concatenate(amounts)).astype(np.int64)
@@ -107,10 +146,13 @@ def budget(w: World, day: np.datetime64) -> FileOut:
     factor = r.uniform(0.92, 1.08, g.max() + 1 if len(g) else 0)[g]
     orig = (np.round(actual * factor / 10000) * 10000).astype(np.int64)
     versions = [("ORIG", orig)]
-    issued_rev = [(mo, name) for mo, name in ((10, "REV1"), (1, "REV2"))
-                  if np.datetime64(f"{gjahr + (mo < 4)}-{mo:02d}-01", "D") <= day]
+    issued_rev = [
+        (mo, name)
+        for mo, name in ((10, "REV1"), (1, "REV2"))
+        if np.datetime64(f"{gjahr + (mo < 4)}-{mo:02d}-01", "D") <= day
+    ]
     current = orig
-    for mo, name in issued_rev:
+    for _mo, name in issued_rev:
         rr = rng(w.seed, "budget", gjahr, name)
         change = rr.uniform(0.9, 1.1, g.max() + 1)[g] if len(g) else np.zeros(0)
         move = (rr.random(g.max() + 1) < 0.15)[g] if len(g) else np.zeros(0, bool)

@@ -48,9 +48,14 @@ def pa0001(staff: Staff, day: np.datetime64) -> FileOut:
     cc = s.pos_cc[s.sp_pos[idx]]
     cols = ["PERNR", "BEGDA", "ENDDA", "PERSG", "KOSTL", "ORGEH", "PLANS", "STELL", "AEDTM"]
     data = {
-        "PERNR": s.sp_pernr[idx], "BEGDA": fmt_yyyymmdd(b), "ENDDA": fmt_yyyymmdd(e_out),
-        "PERSG": s.sp_persg[idx].astype(str), "KOSTL": s.org_kostl[cc], "ORGEH": pad(50000000 + cc, 8),
-        "PLANS": s.pos_plans[s.sp_pos[idx]], "STELL": pad(np.where(second, s.sp_stell2[idx], s.sp_stell[idx]), 8),
+        "PERNR": s.sp_pernr[idx],
+        "BEGDA": fmt_yyyymmdd(b),
+        "ENDDA": fmt_yyyymmdd(e_out),
+        "PERSG": s.sp_persg[idx].astype(str),
+        "KOSTL": s.org_kostl[cc],
+        "ORGEH": pad(50000000 + cc, 8),
+        "PLANS": s.pos_plans[s.sp_pos[idx]],
+        "STELL": pad(np.where(second, s.sp_stell2[idx], s.sp_stell[idx]), 8),
         "AEDTM": fmt_yyyymmdd(aedtm),
     }
     return FileOut(FEED, f"PA0001_{_stamp(day)}.txt", "ibc", header_order("PA0001", cols), data)
@@ -60,8 +65,14 @@ def pa0002(staff: Staff, day: np.datetime64) -> FileOut:
     s = staff
     idx = np.flatnonzero(s.sp_created <= day)
     cols = ["PERNR", "NACHN", "VORNA", "GBDAT", "GESCH", "PERID"]
-    data = {"PERNR": s.sp_pernr[idx], "NACHN": s.surname[idx], "VORNA": s.forename[idx],
-            "GBDAT": fmt_yyyymmdd(s.gbdat[idx]), "GESCH": s.gesch[idx].astype(str), "PERID": s.perid[idx]}
+    data = {
+        "PERNR": s.sp_pernr[idx],
+        "NACHN": s.surname[idx],
+        "VORNA": s.forename[idx],
+        "GBDAT": fmt_yyyymmdd(s.gbdat[idx]),
+        "GESCH": s.gesch[idx].astype(str),
+        "PERID": s.perid[idx],
+    }
     return FileOut(FEED, f"PA0002_{_stamp(day)}.txt", "ibc", header_order("PA0002", cols), data)
 
 
@@ -74,8 +85,13 @@ def pa0007(staff: Staff, day: np.datetime64) -> FileOut:
     idx, second, b, e_out, aedtm = idx[order], second[order], b[order], e_out[order], aedtm[order]
     hours = np.where(second, s.sp_wostd2[idx], s.sp_wostd[idx])
     cols = ["PERNR", "BEGDA", "ENDDA", "WOSTD", "AEDTM"]
-    data = {"PERNR": s.sp_pernr[idx], "BEGDA": fmt_yyyymmdd(b), "ENDDA": fmt_yyyymmdd(e_out),
-            "WOSTD": money(np.round(hours * 100).astype(np.int64)), "AEDTM": fmt_yyyymmdd(aedtm)}
+    data = {
+        "PERNR": s.sp_pernr[idx],
+        "BEGDA": fmt_yyyymmdd(b),
+        "ENDDA": fmt_yyyymmdd(e_out),
+        "WOSTD": money(np.round(hours * 100).astype(np.int64)),
+        "AEDTM": fmt_yyyymmdd(aedtm),
+    }
     return FileOut(FEED, f"PA0007_{_stamp(day)}.txt", "ibc", header_order("PA0007", cols), data)
 
 
@@ -86,9 +102,14 @@ def positions(staff: Staff, day: np.datetime64) -> FileOut:
     e = s.pos_seg_endda[vis]
     e_out = np.where(e < day, e, OPEN_END)
     cols = ["PLANS", "KOSTL", "BEGDA", "ENDDA", "FTE", "VACANT"]
-    data = {"PLANS": s.pos_plans[p], "KOSTL": s.org_kostl[s.pos_cc[p]], "BEGDA": fmt_yyyymmdd(s.pos_seg_begda[vis]),
-            "ENDDA": fmt_yyyymmdd(e_out), "FTE": money(np.round(s.pos_fte[p] * 100).astype(np.int64)),
-            "VACANT": np.where(s.pos_seg_vacant[vis], "X", "")}
+    data = {
+        "PLANS": s.pos_plans[p],
+        "KOSTL": s.org_kostl[s.pos_cc[p]],
+        "BEGDA": fmt_yyyymmdd(s.pos_seg_begda[vis]),
+        "ENDDA": fmt_yyyymmdd(e_out),
+        "FTE": money(np.round(s.pos_fte[p] * 100).astype(np.int64)),
+        "VACANT": np.where(s.pos_seg_vacant[vis], "X", ""),
+    }
     return FileOut(FEED, f"POSITIONS_{_stamp(day)}.txt", "ibc", header_order("POSITIONS", cols), data)
 
 
@@ -101,8 +122,13 @@ def pa0000(staff: Staff, day: np.datetime64) -> FileOut:
     s = staff
     w = _on_day(s.act_aedtm, day)
     cols = ["PERNR", "BEGDA", "MASSN", "MASSG", "AEDTM"]
-    data = {"PERNR": s.sp_pernr[s.act_sp[w]], "BEGDA": fmt_yyyymmdd(s.act_begda[w]), "MASSN": s.act_massn[w],
-            "MASSG": s.act_massg[w], "AEDTM": fmt_yyyymmdd(s.act_aedtm[w])}
+    data = {
+        "PERNR": s.sp_pernr[s.act_sp[w]],
+        "BEGDA": fmt_yyyymmdd(s.act_begda[w]),
+        "MASSN": s.act_massn[w],
+        "MASSG": s.act_massg[w],
+        "AEDTM": fmt_yyyymmdd(s.act_aedtm[w]),
+    }
     return FileOut(FEED, f"PA0000_{_stamp(day)}.txt", "ibc", header_order("PA0000", cols), data)
 
 
@@ -110,10 +136,16 @@ def pa2001(staff: Staff, day: np.datetime64) -> FileOut:
     s = staff
     w = _on_day(s.ab_aedtm, day)
     cols = ["PERNR", "SUBTY", "BEGDA", "ENDDA", "ABWTG", "STDAZ", "AEDTM", "LOEKZ"]
-    data = {"PERNR": s.sp_pernr[s.ab_sp[w]], "SUBTY": s.ab_subty[w], "BEGDA": fmt_yyyymmdd(s.ab_begda[w]),
-            "ENDDA": fmt_yyyymmdd(s.ab_endda[w]), "ABWTG": s.ab_abwtg[w].astype(str),
-            "STDAZ": money(s.ab_stdaz_cents[w]), "AEDTM": fmt_yyyymmdd(s.ab_aedtm[w]),
-            "LOEKZ": np.where(s.ab_loekz[w], "X", "")}
+    data = {
+        "PERNR": s.sp_pernr[s.ab_sp[w]],
+        "SUBTY": s.ab_subty[w],
+        "BEGDA": fmt_yyyymmdd(s.ab_begda[w]),
+        "ENDDA": fmt_yyyymmdd(s.ab_endda[w]),
+        "ABWTG": s.ab_abwtg[w].astype(str),
+        "STDAZ": money(s.ab_stdaz_cents[w]),
+        "AEDTM": fmt_yyyymmdd(s.ab_aedtm[w]),
+        "LOEKZ": np.where(s.ab_loekz[w], "X", ""),
+    }
     return FileOut(FEED, f"PA2001_{_stamp(day)}.txt", "ibc", header_order("PA2001", cols), data)
 
 
@@ -126,8 +158,14 @@ def csks(org: Org, staff: Staff, day: np.datetime64) -> FileOut:
     datbi = np.where(~np.isnat(end_known) & (end_known <= day), org.csks_datbi[vis], OPEN_END)
     order = np.lexsort((org.csks_datab[vis], cc))
     cols = ["KOSTL", "DATAB", "DATBI", "KTEXT", "ZDIRECT", "ZSERVICE", "VERAK"]
-    data = {"KOSTL": org.kostl[cc], "DATAB": fmt_yyyymmdd(org.csks_datab[vis]), "DATBI": fmt_yyyymmdd(datbi),
-            "KTEXT": org.csks_ktext[vis], "ZDIRECT": DIRECTORATE_CODES[org.csks_dir[vis]],
-            "ZSERVICE": org.csks_service[vis], "VERAK": staff.cc_manager[cc]}
+    data = {
+        "KOSTL": org.kostl[cc],
+        "DATAB": fmt_yyyymmdd(org.csks_datab[vis]),
+        "DATBI": fmt_yyyymmdd(datbi),
+        "KTEXT": org.csks_ktext[vis],
+        "ZDIRECT": DIRECTORATE_CODES[org.csks_dir[vis]],
+        "ZSERVICE": org.csks_service[vis],
+        "VERAK": staff.cc_manager[cc],
+    }
     data = {k: np.asarray(v)[order] for k, v in data.items()}
     return FileOut("ibc/finance", f"CSKS_{_stamp(day)}.txt", "ibc", header_order("CSKS", cols), data)

@@ -11,21 +11,58 @@ from simulator.randomness import rng, scaled
 
 # ZDIRECT code, name, share of staff, service areas (ZSERVICE texts).
 DIRECTORATES = [
-    ("ADULTS", "Adult Services", 0.15, ["Adult Social Care Operations", "Adults Commissioning", "Provider Services"]),
-    ("CHILDRENS", "Children's Services", 0.24,
-     ["Children's Social Care", "Education and Learning", "SEND Services", "Children's Commissioning"]),
+    (
+        "ADULTS",
+        "Adult Services",
+        0.15,
+        ["Adult Social Care Operations", "Adults Commissioning", "Provider Services"],
+    ),
+    (
+        "CHILDRENS",
+        "Children's Services",
+        0.24,
+        ["Children's Social Care", "Education and Learning", "SEND Services", "Children's Commissioning"],
+    ),
     ("PUBHEALTH", "Public Health", 0.03, ["Public Health"]),
-    ("ENVPLACE", "Environment and Place", 0.17,
-     ["Highways and Transport", "Waste Management", "Planning and Growth", "Property and Facilities"]),
+    (
+        "ENVPLACE",
+        "Environment and Place",
+        0.17,
+        ["Highways and Transport", "Waste Management", "Planning and Growth", "Property and Facilities"],
+    ),
     ("FIRE", "Fire and Rescue", 0.12, ["Fire Operations", "Community Safety"]),
     ("RESOURCES", "Resources", 0.15, ["Finance", "Human Resources", "ICT", "Legal Services", "Procurement"]),
-    ("CUSTCULT", "Customers, Culture and Corporate Services", 0.14,
-     ["Customer Service Centre", "Libraries and Heritage", "Registration Service", "Trading Standards",
-      "Communications"]),
+    (
+        "CUSTCULT",
+        "Customers, Culture and Corporate Services",
+        0.14,
+        [
+            "Customer Service Centre",
+            "Libraries and Heritage",
+            "Registration Service",
+            "Trading Standards",
+            "Communications",
+        ],
+    ),
 ]
 DIRECTORATE_CODES = np.array([d[0] for d in DIRECTORATES], dtype=object)
-LOCALITIES = np.array(["Oxford City", "North", "South", "West", "Central", "Countywide", "Cherwell", "Vale",
-                       "Team A", "Team B", "Team C", "Business Support"], dtype=object)
+LOCALITIES = np.array(
+    [
+        "Oxford City",
+        "North",
+        "South",
+        "West",
+        "Central",
+        "Countywide",
+        "Cherwell",
+        "Vale",
+        "Team A",
+        "Team B",
+        "Team C",
+        "Business Support",
+    ],
+    dtype=object,
+)
 CSKS_FIRST_VALID = np.datetime64("2010-04-01", "D")
 
 
@@ -75,11 +112,15 @@ def build_org(seed: int, scale: float) -> Org:
     n_change = max(3, int(round(0.06 * n)))
     changed = np.sort(r.choice(n, size=n_change, replace=False))
     change_day = HORIZON_START + r.integers(200, (HORIZON_END - HORIZON_START).astype(int) - 200, n_change)
-    change_day = change_day.astype("datetime64[M]").astype("datetime64[D]")  # reorganisations start on the 1st
+    change_day = change_day.astype("datetime64[M]").astype(
+        "datetime64[D]"
+    )  # reorganisations start on the 1st
     moves = r.random(n_change) < 0.5
     moves[0] = True
     new_dir = org_dir[changed].copy()
-    new_dir[moves] = (org_dir[changed][moves] + r.integers(1, len(DIRECTORATES), moves.sum())) % len(DIRECTORATES)
+    new_dir[moves] = (org_dir[changed][moves] + r.integers(1, len(DIRECTORATES), moves.sum())) % len(
+        DIRECTORATES
+    )
     new_text = np.where(moves, ktext[changed], ktext[changed] + " (restructured)")
     datbi = np.full(n, OPEN_END)
     datbi[changed] = change_day - np.timedelta64(1, "D")
@@ -94,7 +135,9 @@ def build_org(seed: int, scale: float) -> Org:
         csks_datab=np.concatenate([np.full(n, CSKS_FIRST_VALID), change_day]),
         csks_datbi=np.concatenate([datbi, np.full(n_change, OPEN_END)]),
         csks_known=np.concatenate([known, change_day - np.timedelta64(30, "D")]),
-        csks_end_known=np.concatenate([end_known, np.full(n_change, np.datetime64("NaT"), dtype="datetime64[D]")]),
+        csks_end_known=np.concatenate(
+            [end_known, np.full(n_change, np.datetime64("NaT"), dtype="datetime64[D]")]
+        ),
         csks_ktext=np.concatenate([ktext, new_text]),
         csks_dir=np.concatenate([org_dir, new_dir]),
         csks_service=np.concatenate([org_service, org_service[changed]]),

@@ -47,8 +47,13 @@ def _addresses(r: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray, 
     street = STREETS[r.integers(0, len(STREETS), n)]
     district = OX_DISTRICTS[r.integers(0, len(OX_DISTRICTS), n)]
     letters = np.array(list("ABDEFGHJLNPQRSTUWXYZ"), dtype=object)
-    postcode = (district + " " + r.integers(1, 10, n).astype(str).astype(object)
-                + letters[r.integers(0, len(letters), n)] + letters[r.integers(0, len(letters), n)])
+    postcode = (
+        district
+        + " "
+        + r.integers(1, 10, n).astype(str).astype(object)
+        + letters[r.integers(0, len(letters), n)]
+        + letters[r.integers(0, len(letters), n)]
+    )
     uprn = (100120000000 + r.integers(0, 9999999, n)).astype(str).astype(object)
     return number + " " + street, postcode, uprn
 
@@ -95,10 +100,26 @@ def build_residents(seed: int, scale: float) -> Residents:
     nhs = (4000000000 + r.integers(0, 999999999, n)).astype(str).astype(object)
     activity = r.lognormal(0, 1.0, n) * np.where(age > 70 * 365, 2.0, 1.0)
     return Residents(
-        person_id=("P" + pad(np.arange(n) + 1, 8).astype(object)).astype(object), household=hh, forename=fn,
-        middle=middle, surname=surname, married_name=married_name, married_on=married_on, gender=gender, dob=dob,
-        email=email, phone=phone, address=addr[hh], postcode=pc[hh], uprn=uprn[hh], new_address=addr2[hh],
-        new_postcode=pc2[hh], new_uprn=uprn2[hh], moved_on=moved_on[hh], nhs=nhs, activity=activity,
+        person_id=("P" + pad(np.arange(n) + 1, 8).astype(object)).astype(object),
+        household=hh,
+        forename=fn,
+        middle=middle,
+        surname=surname,
+        married_name=married_name,
+        married_on=married_on,
+        gender=gender,
+        dob=dob,
+        email=email,
+        phone=phone,
+        address=addr[hh],
+        postcode=pc[hh],
+        uprn=uprn[hh],
+        new_address=addr2[hh],
+        new_postcode=pc2[hh],
+        new_uprn=uprn2[hh],
+        moved_on=moved_on[hh],
+        nhs=nhs,
+        activity=activity,
     )
 
 
@@ -114,8 +135,14 @@ def _typo(names: np.ndarray, r: np.random.Generator) -> np.ndarray:
     return np.where(length >= 4, out, text).astype(object)
 
 
-def record_people(res: Residents, who: np.ndarray, when: np.ndarray, r: np.random.Generator,
-                  vary: bool, p_dob_missing: float) -> dict[str, np.ndarray]:
+def record_people(
+    res: Residents,
+    who: np.ndarray,
+    when: np.ndarray,
+    r: np.random.Generator,
+    vary: bool,
+    p_dob_missing: float,
+) -> dict[str, np.ndarray]:
     """How a source system writes these people on these days: current name and address, with variation."""
     married = ~np.isnat(res.married_on[who]) & (res.married_on[who] <= when)
     moved = ~np.isnat(res.moved_on[who]) & (res.moved_on[who] <= when)
@@ -139,8 +166,12 @@ def record_people(res: Residents, who: np.ndarray, when: np.ndarray, r: np.rando
         last[stale] = res.surname[who][stale]
     dob[r.random(m) < p_dob_missing] = NAT
     return {
-        "first_name": first, "middle_name": res.middle[who], "last_name": last, "dob": dob,
-        "email": res.email[who], "phone": res.phone[who],
+        "first_name": first,
+        "middle_name": res.middle[who],
+        "last_name": last,
+        "dob": dob,
+        "email": res.email[who],
+        "phone": res.phone[who],
         "address_line1": np.where(moved, res.new_address[who], res.address[who]).astype(object),
         "postcode": np.where(moved, res.new_postcode[who], res.postcode[who]).astype(object),
         "uprn": np.where(moved, res.new_uprn[who], res.uprn[who]).astype(object),

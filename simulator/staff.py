@@ -11,7 +11,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from simulator.dates import (
-    HORIZON_END, HORIZON_START, OPEN_END, add_workdays, count_workdays, next_workday, pad,
+    HORIZON_END,
+    HORIZON_START,
+    OPEN_END,
+    add_workdays,
+    count_workdays,
+    next_workday,
+    pad,
 )
 from simulator.names import FORENAME_GENDER, FORMAL, SURNAMES
 from simulator.org import DIRECTORATES, Org
@@ -144,12 +150,16 @@ def build_staff(seed: int, scale: float, org: Org) -> Staff:
     # Promotions / org changes and changes of contracted hours.
     length = (np.minimum(sp_endda, HORIZON_END) - sp_begda).astype(np.int64)
     change = (r.random(n) < 0.10) & (length > 90)
-    sp_change = np.where(change, sp_begda + (r.random(n) * np.maximum(length, 1)).astype("timedelta64[D]"), NAT)
+    sp_change = np.where(
+        change, sp_begda + (r.random(n) * np.maximum(length, 1)).astype("timedelta64[D]"), NAT
+    )
     sp_change = np.where(change, sp_change.astype("datetime64[M]").astype("datetime64[D]"), NAT)
     sp_change = np.where(sp_change <= sp_begda, NAT, sp_change)
     wostd = np.where(sp_persg == 3, 10.0, np.round(pos_fte[pos_idx] * 37 * 2) / 2)
     hours = (r.random(n) < 0.07) & (length > 120) & (sp_persg != 3)
-    sp_hours_change = np.where(hours, sp_begda + (r.random(n) * np.maximum(length, 1)).astype("timedelta64[D]"), NAT)
+    sp_hours_change = np.where(
+        hours, sp_begda + (r.random(n) * np.maximum(length, 1)).astype("timedelta64[D]"), NAT
+    )
     sp_hours_change = np.where(sp_hours_change <= sp_begda, NAT, sp_hours_change)
     wostd2 = np.where(wostd >= 37, r.choice([30.0, 22.5, 18.5], n), 37.0)
 
@@ -159,22 +169,46 @@ def build_staff(seed: int, scale: float, org: Org) -> Staff:
     age_days = r.integers(18 * 365, 60 * 365, n).astype("timedelta64[D]")
     gbdat = np.maximum(sp_begda, HORIZON_START - np.timedelta64(3650, "D")) - age_days
     letters = np.array(list("ABCEGHJKLMNPRSTWXYZ"), dtype=object)
-    perid = (letters[r.integers(0, len(letters), n)] + letters[r.integers(0, len(letters), n)]
-             + pad(r.integers(0, 1000000, n), 6).astype(object) + np.array(list("ABCD"), dtype=object)[r.integers(0, 4, n)])
+    perid = (
+        letters[r.integers(0, len(letters), n)]
+        + letters[r.integers(0, len(letters), n)]
+        + pad(r.integers(0, 1000000, n), 6).astype(object)
+        + np.array(list("ABCD"), dtype=object)[r.integers(0, 4, n)]
+    )
 
     staff = Staff(
-        pos_cc=pos_cc, pos_plans=pad(30000000 + np.arange(n_pos) + 1, 8), pos_fte=pos_fte,
-        pos_begda=np.minimum(CSKS_START, starts[:, 0]), pos_endda=pos_endda,
-        pos_seg_pos=np.empty(0, np.int64), pos_seg_begda=np.empty(0, "datetime64[D]"),
-        pos_seg_endda=np.empty(0, "datetime64[D]"), pos_seg_vacant=np.empty(0, bool),
-        sp_pos=pos_idx, sp_pernr=pad(100001 + np.arange(n), 8), sp_persg=sp_persg, sp_begda=sp_begda,
-        sp_endda=sp_endda, sp_created=sp_created, sp_end_known=sp_end_known, sp_massg=massg.astype(object),
-        sp_stell=pos_stell[pos_idx], sp_stell2=pos_stell[pos_idx] + 100, sp_change=sp_change, sp_wostd=wostd,
-        sp_wostd2=wostd2, sp_hours_change=sp_hours_change, surname=SURNAMES[r.integers(0, len(SURNAMES), n)],
-        forename=FORMAL[fn], gbdat=gbdat, gesch=gesch, perid=perid,
+        pos_cc=pos_cc,
+        pos_plans=pad(30000000 + np.arange(n_pos) + 1, 8),
+        pos_fte=pos_fte,
+        pos_begda=np.minimum(CSKS_START, starts[:, 0]),
+        pos_endda=pos_endda,
+        pos_seg_pos=np.empty(0, np.int64),
+        pos_seg_begda=np.empty(0, "datetime64[D]"),
+        pos_seg_endda=np.empty(0, "datetime64[D]"),
+        pos_seg_vacant=np.empty(0, bool),
+        sp_pos=pos_idx,
+        sp_pernr=pad(100001 + np.arange(n), 8),
+        sp_persg=sp_persg,
+        sp_begda=sp_begda,
+        sp_endda=sp_endda,
+        sp_created=sp_created,
+        sp_end_known=sp_end_known,
+        sp_massg=massg.astype(object),
+        sp_stell=pos_stell[pos_idx],
+        sp_stell2=pos_stell[pos_idx] + 100,
+        sp_change=sp_change,
+        sp_wostd=wostd,
+        sp_wostd2=wostd2,
+        sp_hours_change=sp_hours_change,
+        surname=SURNAMES[r.integers(0, len(SURNAMES), n)],
+        forename=FORMAL[fn],
+        gbdat=gbdat,
+        gesch=gesch,
+        perid=perid,
         **_absences(seed, sp_begda, sp_endda, wostd),
         **_actions(seed, sp_begda, sp_endda, sp_created, sp_end_known, massg, sp_change),
-        org_kostl=org.kostl, cc_manager=_managers(pos_cc[pos_idx], pad(100001 + np.arange(n), 8), len(org.kostl)),
+        org_kostl=org.kostl,
+        cc_manager=_managers(pos_cc[pos_idx], pad(100001 + np.arange(n), 8), len(org.kostl)),
     )
     _position_segments(staff, frozen, starts)
     return staff
@@ -208,9 +242,17 @@ def _position_segments(staff: Staff, frozen: np.ndarray, starts: np.ndarray) -> 
     frozen_idx = np.flatnonzero(frozen | (np.bincount(occ_pos, minlength=n_pos) == 0))
     seg_pos = np.concatenate([occ_pos, occ_pos[has_gap], occ_pos[tail], frozen_idx])
     seg_b = np.concatenate([occ_b, gap_b[has_gap], occ_e[tail] + DAY, staff.pos_begda[frozen_idx]])
-    seg_e = np.concatenate([np.minimum(occ_e, staff.pos_endda[occ_pos]), occ_b[has_gap] - DAY,
-                            staff.pos_endda[occ_pos[tail]], staff.pos_endda[frozen_idx]])
-    vac = np.concatenate([np.zeros(len(occ_pos), bool), np.ones(has_gap.sum() + tail.sum() + len(frozen_idx), bool)])
+    seg_e = np.concatenate(
+        [
+            np.minimum(occ_e, staff.pos_endda[occ_pos]),
+            occ_b[has_gap] - DAY,
+            staff.pos_endda[occ_pos[tail]],
+            staff.pos_endda[frozen_idx],
+        ]
+    )
+    vac = np.concatenate(
+        [np.zeros(len(occ_pos), bool), np.ones(has_gap.sum() + tail.sum() + len(frozen_idx), bool)]
+    )
     order = np.lexsort((seg_b, seg_pos))
     staff.pos_seg_pos, staff.pos_seg_begda = seg_pos[order], seg_b[order]
     staff.pos_seg_endda, staff.pos_seg_vacant = seg_e[order], vac[order]
@@ -231,8 +273,11 @@ def _absences(seed: int, begda: np.ndarray, endda: np.ndarray, wostd: np.ndarray
         start = next_workday(lo[sp] + (r.random(m) * span).astype("timedelta64[D]"))
         if subty == "0100":
             kind = r.random(m)
-            dur = np.select([kind < 0.75, kind < 0.95], [1 + r.geometric(0.45, m) - 1, r.integers(5, 16, m)],
-                            r.integers(20, 121, m))
+            dur = np.select(
+                [kind < 0.75, kind < 0.95],
+                [1 + r.geometric(0.45, m) - 1, r.integers(5, 16, m)],
+                r.integers(20, 121, m),
+            )
         elif subty == "0200":
             dur = r.integers(1, 11, m)
         elif subty == "0300":
@@ -245,27 +290,49 @@ def _absences(seed: int, begda: np.ndarray, endda: np.ndarray, wostd: np.ndarray
         sp, start, end = sp[ok], start[ok], end[ok]
         m = len(sp)
         days = count_workdays(start, end)
-        if subty in ("0200", "0300"):
-            aedtm = start - _days(r, 1, 45, m)
-        else:
-            aedtm = end + _days(r, 0, 8, m)
+        aedtm = start - _days(r, 1, 45, m) if subty in ("0200", "0300") else end + _days(r, 0, 8, m)
         rows.append((sp, np.full(m, subty, dtype=object), start, end, days, aedtm, np.zeros(m, bool)))
         # later versions: cancelled leave (LOEKZ X) and sickness extended after the first record
         redo = np.flatnonzero(r.random(m) < (0.03 if subty == "0200" else 0.02))
         later = aedtm[redo] + _days(r, 1, 20, len(redo))
         if subty == "0200":
-            rows.append((sp[redo], np.full(len(redo), subty, dtype=object), start[redo], end[redo], days[redo],
-                         np.minimum(later, start[redo]), np.ones(len(redo), bool)))
+            rows.append(
+                (
+                    sp[redo],
+                    np.full(len(redo), subty, dtype=object),
+                    start[redo],
+                    end[redo],
+                    days[redo],
+                    np.minimum(later, start[redo]),
+                    np.ones(len(redo), bool),
+                )
+            )
         else:
             new_end = np.minimum(add_workdays(end[redo], r.integers(1, 4, len(redo))), endda[sp[redo]])
-            rows.append((sp[redo], np.full(len(redo), subty, dtype=object), start[redo], new_end,
-                         count_workdays(start[redo], new_end), later, np.zeros(len(redo), bool)))
-    sp, subty, b, e, days, aedtm, loekz = (np.concatenate(c) for c in zip(*rows))
+            rows.append(
+                (
+                    sp[redo],
+                    np.full(len(redo), subty, dtype=object),
+                    start[redo],
+                    new_end,
+                    count_workdays(start[redo], new_end),
+                    later,
+                    np.zeros(len(redo), bool),
+                )
+            )
+    sp, subty, b, e, days, aedtm, loekz = (np.concatenate(c) for c in zip(*rows, strict=False))
     order = np.lexsort((b, sp, aedtm))
     hours_per_day = wostd[sp] / 5
-    return dict(ab_sp=sp[order], ab_subty=subty[order], ab_begda=b[order], ab_endda=e[order],
-                ab_abwtg=days[order], ab_stdaz_cents=np.round(days * hours_per_day * 100).astype(np.int64)[order],
-                ab_aedtm=aedtm[order], ab_loekz=loekz[order])
+    return dict(
+        ab_sp=sp[order],
+        ab_subty=subty[order],
+        ab_begda=b[order],
+        ab_endda=e[order],
+        ab_abwtg=days[order],
+        ab_stdaz_cents=np.round(days * hours_per_day * 100).astype(np.int64)[order],
+        ab_aedtm=aedtm[order],
+        ab_loekz=loekz[order],
+    )
 
 
 def _actions(seed: int, begda, endda, created, end_known, massg, change) -> dict:
@@ -277,7 +344,9 @@ def _actions(seed: int, begda, endda, created, end_known, massg, change) -> dict
     moved = ~np.isnat(change)
     sp = np.concatenate([idx, idx[moved], idx[left]])
     b = np.concatenate([begda, change[moved], endda[left] + DAY])
-    massn = np.concatenate([np.full(n, "01"), np.full(moved.sum(), "02"), np.full(left.sum(), "10")]).astype(object)
+    massn = np.concatenate([np.full(n, "01"), np.full(moved.sum(), "02"), np.full(left.sum(), "10")]).astype(
+        object
+    )
     mg = np.concatenate([np.full(n + moved.sum(), ""), massg[left]]).astype(object)
     aedtm = np.concatenate([created, change[moved] - _days(r, 0, 10, moved.sum()), end_known[left]])
     # a few leaver reasons are corrected later (the latest AEDTM wins)
@@ -289,5 +358,10 @@ def _actions(seed: int, begda, endda, created, end_known, massg, change) -> dict
     mg = np.concatenate([mg, new_reason])
     aedtm = np.concatenate([aedtm, aedtm[redo] + _days(r, 1, 30, len(redo))])
     order = np.lexsort((sp, aedtm))
-    return dict(act_sp=sp[order], act_begda=b[order], act_massn=massn[order], act_massg=mg[order],
-                act_aedtm=aedtm[order])
+    return dict(
+        act_sp=sp[order],
+        act_begda=b[order],
+        act_massn=massn[order],
+        act_massg=mg[order],
+        act_aedtm=aedtm[order],
+    )

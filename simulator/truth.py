@@ -1,4 +1,4 @@
-"""simulator_truth/: who is who (persons.csv), what was injected (defects.jsonl), which days were simulated."""
+"""simulator_truth/: who is who (persons.csv), injected defects (defects.jsonl), simulated days."""
 
 from __future__ import annotations
 
@@ -32,10 +32,18 @@ class Truth:
     def add_persons(self, groups: list[tuple[str, np.ndarray, np.ndarray]]) -> None:
         for system, ids, person in groups:
             if len(ids):
-                self._persons.append(pd.DataFrame({"source_system": system, "source_record_id": np.asarray(ids),
-                                                   "person_id": np.asarray(person)}, dtype=object))
+                self._persons.append(
+                    pd.DataFrame(
+                        {
+                            "source_system": system,
+                            "source_record_id": np.asarray(ids),
+                            "person_id": np.asarray(person),
+                        },
+                        dtype=object,
+                    )
+                )
 
-    def log(self, entries: list[dict], delivered: np.datetime64) -> None:
+    def log(self, entries: list[dict]) -> None:
         self._defects.extend(entries)
 
     def save(self) -> int:

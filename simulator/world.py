@@ -47,7 +47,9 @@ class World:
         rows, names, who, created = individual_payees(self.placements, self.residents)
         sup = build_suppliers(self.seed, self.scale, names, who, created)
         n_trade = int((sup.segment >= 0).sum())
-        assign_providers(self.seed, self.placements, sup.segment, sup.weight, rows, n_trade + np.arange(len(rows)))
+        assign_providers(
+            self.seed, self.placements, sup.segment, sup.weight, rows, n_trade + np.arange(len(rows))
+        )
         return sup
 
     @cached_property
@@ -76,10 +78,20 @@ class World:
 
         def fte_by_cc(day: np.datetime64) -> np.ndarray:
             on = (s.sp_begda <= day) & (s.sp_endda >= day)
-            return np.bincount(s.pos_cc[s.sp_pos[on]], weights=s.sp_wostd[on] / 37, minlength=len(self.org.kostl))
+            return np.bincount(
+                s.pos_cc[s.sp_pos[on]], weights=s.sp_wostd[on] / 37, minlength=len(self.org.kostl)
+            )
 
-        return FinanceBook(self.seed, self.scale, self.org, self.suppliers, self.contracts, self.placements,
-                           fte_by_cc, self.plan.bdu_fate)
+        return FinanceBook(
+            self.seed,
+            self.scale,
+            self.org,
+            self.suppliers,
+            self.contracts,
+            self.placements,
+            fte_by_cc,
+            self.plan.bdu_fate,
+        )
 
     @cached_property
     def contacts(self) -> ContactCentre:

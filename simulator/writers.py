@@ -35,6 +35,7 @@ class FileOut:
     persons: list[tuple[str, np.ndarray, np.ndarray]] = field(default_factory=list)  # truth rows
     empty: bool = False
     broken_line: int | None = None  # jsonl: index of a line cut mid-object (malformed_json)
+    events: list[dict] = field(default_factory=list)  # defects logged with this file (BDU batches)
 
     @property
     def n_rows(self) -> int:
@@ -44,7 +45,9 @@ class FileOut:
 def _money(cents: np.ndarray) -> np.ndarray:
     """Pence to unsigned text with exactly two decimals."""
     cents = np.abs(np.asarray(cents, dtype=np.int64))
-    return np.strings.add(np.strings.add((cents // 100).astype(str), "."), zfill((cents % 100).astype(str), 2))
+    return np.strings.add(
+        np.strings.add((cents // 100).astype(str), "."), zfill((cents % 100).astype(str), 2)
+    )
 
 
 def money(cents: np.ndarray) -> np.ndarray:
