@@ -226,8 +226,10 @@ def _ingest_file(
                 f"{d.latest.version} (sha256 {d.latest.sha256[:12]}), whose copy is kept under superseded/",
             )
         )
+    if d.latest is None and (late := _late(con, spec, d.name)) is not None:
+        warnings.append(late)
     try:
-        original = _copy_of(con, d)
+        original = _copy_of(con, spec, d)
         if original is not None:
             raise ContractViolation(
                 "duplicate_file",
@@ -259,8 +261,6 @@ def _ingest_file(
                 f"unknown column(s) {', '.join(extra)} ignored; the contract does not name them",
             )
         )
-    if d.latest is None and (late := _late(con, spec, d.name)) is not None:
-        warnings.append(late)
     findings += warnings
     status = "loaded_with_quarantine" if rows_bad else "loaded"
     report_path = None
@@ -348,20 +348,38 @@ def _quarantine(
     )
 
 
-def _copy_of(con: duckdb.DuckDBPyConnection, d: Delivery) -> str | None:
-    """The name of an already loaded file with the same bytes and at least one record, if any.
+def _copy_of(con: duckdb.DuckDBPyConnection, spec: FeedSpec, d: Delivery) -> str | None:
+    """The name of an already loaded file this one duplicates under a new name, if any.
 
-    Files without records are alike by nature (a quiet day's header and trailer), so they are
-    never copies.
+    Same bytes alone do not make a copy: files without records are alike by nature (a quiet day's
+    header and trailer), and a snapshot that did not change since last period is a legitimate new
+    snapshot. A copy is a byte-identical file with records in a feed whose rows accumulate (append,
+    delta), or a second identical snapshot within the same cadence period (month, week, year).
     """
-    row = con.execute(
-        """select file_name from ops.file_register
+    rows = con.execute(
+        """select file_name, table_name, file_date from ops.file_register
            where sha256 = ? and file_name <> ? and status in ('loaded', 'loaded_with_quarantine')
              and rows_read > 0
-           order by processed_at limit 1""",
+           order by processed_at""",
         [d.sha256, d.name],
-    ).fetchone()
-    return row[0] if row else None
+    ).fetchall()
+    file_date = spec.file_date(d.name)
+    for name, table, other_date in rows:
+        if table != spec.table or spec.load != "snapshot" or _same_period(spec, file_date, other_date):
+            return name
+    return None
+
+
+def _same_period(spec: FeedSpec, a: date | None, b: date | None) -> bool:
+    if a is None or b is None:
+        return True
+    if spec.cadence == "weekly":
+        return abs((a - b).days) < 7
+    if spec.cadence == "monthly":
+        return (a.year, a.month) == (b.year, b.month)
+    if spec.cadence == "yearly":
+        return a.year == b.year
+    return a == b
 
 
 def _late(con: duckdb.DuckDBPyConnection, spec: FeedSpec, name: str) -> Finding | None:

@@ -6,7 +6,7 @@ SYSTEMS = ("adult_social_care", "blue_badge", "libraries", "school_admissions")
 
 
 def person_index(system: str) -> FeedSpec:
-    """One feed (and raw table) per system; only adult social care carries NHS numbers."""
+    """One feed (and raw table) per system; only adult social care fills in NHS numbers."""
     columns = [
         Column("source_person_id", "key", not_null=True),
         Column("first_name", personal=True),
@@ -20,8 +20,9 @@ def person_index(system: str) -> FeedSpec:
         Column("email", personal=True),
         Column("phone", personal=True),
     ]
-    if system == "adult_social_care":
-        columns.insert(9, Column("nhs_number", "key", personal=True))
+    # The contract lists nhs_number among the columns, "adult_social_care only": the other systems
+    # may send it (blank) or leave it out, so it is optional there (its GX suite expects it empty).
+    columns.insert(9, Column("nhs_number", "key", required=system == "adult_social_care", personal=True))
     return FeedSpec(
         table=f"person_index_{system}",
         feed_path="services/person_index",
