@@ -23,12 +23,28 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from simulator import simulate  # noqa: E402
 
 # Contract figures for --scale 1.0 over one year (sources.md, "Scale").
-CONTRACT = {"staff": 5500, "suppliers": 4500, "low_value_suppliers": 4300, "spend_gbp": 400e6,
-            "spend_health_social_care_gbp": 280e6, "spend_place_gbp": 80e6, "spend_corporate_gbp": 40e6,
-            "provision_cycle_transactions": 164000, "inbound_calls": 170000, "crm_contacts": 400000,
-            "distinct_residents": 150000}
-SECTOR = {"ADULTS": "health_social_care", "CHILDRENS": "health_social_care", "PUBHEALTH": "health_social_care",
-          "ENVPLACE": "place", "FIRE": "place", "RESOURCES": "corporate", "CUSTCULT": "corporate"}
+CONTRACT = {
+    "staff": 5500,
+    "suppliers": 4500,
+    "low_value_suppliers": 4300,
+    "spend_gbp": 400e6,
+    "spend_health_social_care_gbp": 280e6,
+    "spend_place_gbp": 80e6,
+    "spend_corporate_gbp": 40e6,
+    "provision_cycle_transactions": 164000,
+    "inbound_calls": 170000,
+    "crm_contacts": 400000,
+    "distinct_residents": 150000,
+}
+SECTOR = {
+    "ADULTS": "health_social_care",
+    "CHILDRENS": "health_social_care",
+    "PUBHEALTH": "health_social_care",
+    "ENVPLACE": "place",
+    "FIRE": "place",
+    "RESOURCES": "corporate",
+    "CUSTCULT": "corporate",
+}
 
 
 def _ibc(path: Path) -> pd.DataFrame:
@@ -45,22 +61,30 @@ def volumes(home: Path, days: int) -> dict:
     hr = sorted((land / "ibc/hr").glob("PA0001_*.txt"))[-1]
     pa1 = _ibc(hr)
     snap = dt.datetime.strptime(hr.stem[-8:], "%Y%m%d").strftime("%Y%m%d")
-    staff = pa1[(pa1.BEGDA <= snap) & (pa1.ENDDA >= snap)].PERNR.nunique()
-    fi = pd.concat([_ibc(p) for p in sorted((land / "ibc/finance").glob("FI_ITEMS_*.txt"))
-                    if p.stat().st_size], ignore_index=True)
+    staff = pa1[(snap >= pa1.BEGDA) & (snap <= pa1.ENDDA)].PERNR.nunique()
+    fi = pd.concat(
+        [_ibc(p) for p in sorted((land / "ibc/finance").glob("FI_ITEMS_*.txt")) if p.stat().st_size],
+        ignore_index=True,
+    )
     fi = fi.drop_duplicates()
     vendor_docs = fi[fi.BLART.isin(["KR", "KG"])]
     docs = vendor_docs.drop_duplicates(["BELNR", "GJAHR"])
     supplier_of = vendor_docs[vendor_docs.LIFNR != ""].set_index(["BELNR", "GJAHR"]).LIFNR
-    exp = vendor_docs[(vendor_docs.HKONT >= "500000") & (vendor_docs.HKONT < "600000") & (vendor_docs.KOSTL != "")]
+    exp = vendor_docs[
+        (vendor_docs.HKONT >= "500000") & (vendor_docs.HKONT < "600000") & (vendor_docs.KOSTL != "")
+    ]
     amount = pd.to_numeric(exp.DMBTR, errors="coerce").fillna(0) * exp.SHKZG.map({"S": 1, "H": -1}).fillna(0)
     csks = _ibc(sorted((land / "ibc/finance").glob("CSKS_*.txt"))[-1])
     directorate = csks.drop_duplicates("KOSTL", keep="last").set_index("KOSTL").ZDIRECT
     sector = exp.KOSTL.map(directorate).map(SECTOR)
     spend_by_supplier = amount.groupby(exp.set_index(["BELNR", "GJAHR"]).index.map(supplier_of)).sum()
-    calls = sum(p.read_text(encoding="utf-8").count('"direction":"inbound"')
-                for p in (land / "csc/telephony").glob("cdr_*.jsonl"))
-    contacts = sum(max(sum(1 for _ in p.open(encoding="utf-8")) - 1, 0) for p in (land / "csc/crm").glob("*.csv"))
+    calls = sum(
+        p.read_text(encoding="utf-8").count('"direction":"inbound"')
+        for p in (land / "csc/telephony").glob("cdr_*.jsonl")
+    )
+    contacts = sum(
+        max(sum(1 for _ in p.open(encoding="utf-8")) - 1, 0) for p in (land / "csc/crm").glob("*.csv")
+    )
     persons = pd.read_csv(home / "simulator_truth/persons.csv", dtype=str)
     found = {
         "staff": int(staff),
@@ -87,31 +111,51 @@ def main() -> None:
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         began = time.perf_counter()
-        summary = simulate(Path(tmp), scale=args.scale, start=args.start, days=args.days, seed=args.seed,
-                           progress=lambda m: print(m, flush=True))
+        summary = simulate(
+            Path(tmp),
+            scale=args.scale,
+            start=args.start,
+            days=args.days,
+            seed=args.seed,
+            progress=lambda m: print(m, flush=True),
+        )
         wall = time.perf_counter() - began
-        peak_kib = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-                       resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+        peak_kib = max(
+            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+            resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+        )
         found = volumes(Path(tmp), args.days)
     checks = {}
     for key, want in CONTRACT.items():
         got = found[key] / args.scale
-        checks[key] = {"contract": want, "simulated_per_scale_1": round(got, 2), "ratio": round(got / want, 3),
-                       "within_20pct": abs(got / want - 1) <= 0.20}
+        checks[key] = {
+            "contract": want,
+            "simulated_per_scale_1": round(got, 2),
+            "ratio": round(got / want, 3),
+            "within_20pct": abs(got / want - 1) <= 0.20,
+        }
     result = {
-        "run_on": dt.date.today().isoformat(), "args": {k: str(v) for k, v in vars(args).items()},
+        "run_on": dt.date.today().isoformat(),
+        "args": {k: str(v) for k, v in vars(args).items()},
         "machine": {"python": platform.python_version(), "platform": platform.platform()},
-        "wall_seconds": round(wall, 1), "peak_rss_mib": round(peak_kib / 1024, 1),
+        "wall_seconds": round(wall, 1),
+        "peak_rss_mib": round(peak_kib / 1024, 1),
         "limits": {"wall_seconds": 120, "peak_rss_mib": 4096},
         "within_limits": wall < 120 and peak_kib / 1024 < 4096,
-        "files": summary["files"], "rows": summary["rows"], "defects": summary["defects"], "volumes": checks,
+        "files": summary["files"],
+        "rows": summary["rows"],
+        "defects": summary["defects"],
+        "volumes": checks,
     }
     out = Path(__file__).parent / "results" / f"simulate_{dt.date.today().isoformat()}.json"
     out.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps({k: result[k] for k in ("wall_seconds", "peak_rss_mib", "within_limits")}))
     for key, c in checks.items():
-        print(f"{key:32s} {c['simulated_per_scale_1']:>16,.0f} vs {c['contract']:>14,.0f}  ratio {c['ratio']:.2f}"
-              f"  {'ok' if c['within_20pct'] else 'OFF'}")
+        print(
+            f"{key:32s} {c['simulated_per_scale_1']:>16,.0f} vs {c['contract']:>14,.0f}"
+            f"  ratio {c['ratio']:.2f}"
+            f"  {'ok' if c['within_20pct'] else 'OFF'}"
+        )
     print(f"wrote {out}")
 
 

@@ -391,9 +391,9 @@ class FinanceBook:
             "Planning and Growth",
         ]
         inc_cc = np.isin(self.org.service, income_services)
-        income = np.where(
-            inc_cc, np.round(r.lognormal(np.log(60000), 0.4, len(fte)) * 100), 0
-        ).astype(np.int64)
+        income = np.where(inc_cc, np.round(r.lognormal(np.log(60000), 0.4, len(fte)) * 100), 0).astype(
+            np.int64
+        )
         income = np.round(income * max(self.scale, 0.01)).astype(np.int64)
         seq = 0
         for d in range(len(DIRECTORATE_CODES)):
