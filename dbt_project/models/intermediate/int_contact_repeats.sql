@@ -1,0 +1,31 @@
+-- For each CRM contact with a resolved customer: whether the same customer had another CRM
+-- contact for the same service in the 168 hours before it (KPI dictionary,
+-- repeat_contact_rate_7d). Instants are compared in UTC so that a clock change does not stretch
+-- or shrink the window.
+with contacts as (
+    select
+        contacts.contact_id,
+        contacts.service,
+        contacts.created_at_utc,
+        xref.customer_key
+    from {{ ref('int_contacts') }} as contacts
+    inner join {{ ref('int_customer_xref') }} as xref
+        on
+            xref.source_system = 'crm'
+            and contacts.contact_id = xref.source_record_id
+    where xref.customer_key is not null
+)
+
+select
+    contacts.contact_id,
+    contacts.customer_key,
+    count(earlier.contact_id) > 0 as is_repeat_contact_7d
+from contacts
+left join contacts as earlier
+    on
+        contacts.customer_key = earlier.customer_key
+        and contacts.service = earlier.service
+        and contacts.contact_id <> earlier.contact_id
+        and earlier.created_at_utc <= contacts.created_at_utc
+        and earlier.created_at_utc >= {{ dbt.dateadd('hour', -168, 'contacts.created_at_utc') }}
+group by contacts.contact_id, contacts.customer_key

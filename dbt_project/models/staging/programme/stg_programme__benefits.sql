@@ -1,0 +1,16 @@
+-- The benefits tracker from the latest monthly workbook, without the total rows people keep in
+-- it (a workstream named `Total...`). The owner (a named officer) stays in
+-- restricted.stg_programme__benefit_owners.
+with tracker as (
+    {{ latest_snapshot(source('programme', 'programme_benefits_tracker')) }}
+)
+
+select
+    trim(workstream) as workstream,
+    trim(financial_year) as financial_year,
+    cast(planned_gbp as decimal(18, 2)) as planned_gbp,
+    cast(forecast_gbp as decimal(18, 2)) as forecast_gbp,
+    cast(delivered_gbp as decimal(18, 2)) as delivered_gbp,
+    rag_reported
+from tracker
+where lower(trim(workstream)) not like 'total%'
