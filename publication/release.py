@@ -2,30 +2,47 @@
 
 Layout (contracts/publication.md):
     published/current -> releases/<release id>
-    published/releases/<release id>/{insight_hub.duckdb, parquet/<table>.parquet, manifest.json}
+    published/releases/<release id>/
+        insight_hub.duckdb, parquet/<table>.parquet, hyper/<table>.hyper, manifest.json
+        transparency/spend_over_500_YYYY-MM.csv (complete months), identity/<model file> (if any)
 
 A release is built in a hidden temp folder and renamed into place only once complete and
 verified, so `current` can never point at a partial release and readers of an older release
-are never disturbed (they hold a different file).
+are never disturbed (they hold a different file, and nothing in a release changes once built).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import duckdb
+
+from publication.hyper import count_rows, hyper_process, hyper_select, write_extract
+from publication.transparency import TRANSPARENCY_TABLE, write_transparency_files
 
 DUCKDB_FILE = "insight_hub.duckdb"
 MANIFEST = "manifest.json"
 # BI clients with DuckDB 1.1 or later must be able to open the published file.
 STORAGE_VERSION = "v1.1.0"
 RELEASE_ID_FORMAT = "%Y%m%dT%H%M%SZ"
+MANIFEST_KEYS = {
+    "release_id",
+    "created_at",
+    "run_id",
+    "reporting_date",
+    "source_files",
+    "tables",
+    "checks",
+    "versions",
+    "files",
+}
 
 
 class ReleaseError(RuntimeError):
@@ -36,18 +53,32 @@ class ReleaseError(RuntimeError):
 class ReleaseInputs:
     run_id: str
     source_files: list[dict[str, Any]]  # name, feed, sha256, rows
-    checks: list[dict[str, Any]]  # name, asset, passed, blocking
+    checks: list[dict[str, Any]]  # asset, check, passed, severity, blocking
     versions: dict[str, str]
-    reporting_date: str | None
+    reporting_date: date | None  # date of the newest FI_ITEMS file loaded
+    completeness: dict[str, Any] = field(default_factory=dict)  # what the gate found missing
+    data_docs: str | None = None  # the run's Great Expectations Data Docs
+    attachments: tuple[Path, ...] = ()  # files copied into identity/ (the identity model)
 
 
 def releases_dir(published: Path) -> Path:
     return published / "releases"
 
 
+def hyper_log_dir(published: Path) -> Path:
+    """Hyper's log folder: beside `published/`, i.e. under INSIGHT_HUB_HOME."""
+    return published.parent / "logs" / "hyper"
+
+
 def current_release(published: Path) -> str | None:
     link = published / "current"
     return Path(os.readlink(link)).name if link.is_symlink() else None
+
+
+def current_manifest(published: Path) -> dict[str, Any] | None:
+    """The manifest of the release `current` points at (the previous release, while building)."""
+    path = published / "current" / MANIFEST
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
 
 
 def list_releases(published: Path) -> list[str]:
@@ -72,8 +103,49 @@ def build_release(warehouse: Path, published: Path, inputs: ReleaseInputs, schem
     final = releases_dir(published) / release_id
     staging = releases_dir(published) / f".{release_id}.building"
     shutil.rmtree(staging, ignore_errors=True)
-    (staging / "parquet").mkdir(parents=True)
+    for folder in ("parquet", "hyper"):
+        (staging / folder).mkdir(parents=True)
+    hyper_feed = staging / ".hyper_feed"
+    try:
+        described, feeds = _write_duckdb_and_parquet(warehouse, staging, schema, hyper_feed)
+        with hyper_process(hyper_log_dir(published)) as process:
+            for table, info in described.items():
+                columns = [(c["name"], c["type"]) for c in info["columns"]]
+                write_extract(process, staging / "hyper" / f"{table}.hyper", columns, feeds[table])
+        shutil.rmtree(hyper_feed, ignore_errors=True)
+        transparency = _write_transparency(staging, schema, described, inputs.reporting_date)
+        for attachment in inputs.attachments:
+            (staging / "identity").mkdir(exist_ok=True)
+            shutil.copy2(attachment, staging / "identity" / attachment.name)
+        manifest = {
+            "release_id": release_id,
+            "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "run_id": inputs.run_id,
+            "reporting_date": inputs.reporting_date.isoformat() if inputs.reporting_date else None,
+            "schema": schema,
+            "storage_version": STORAGE_VERSION,
+            "source_files": inputs.source_files,
+            "tables": described,
+            "checks": inputs.checks,
+            "completeness": inputs.completeness,
+            "transparency_files": transparency,
+            "data_docs": inputs.data_docs,
+            "versions": inputs.versions,
+            "files": _file_digests(staging),
+        }
+        (staging / MANIFEST).write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
+        verify_release(staging, hyper_log_dir(published))
+        staging.rename(final)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return final
 
+
+def _write_duckdb_and_parquet(
+    warehouse: Path, staging: Path, schema: str, hyper_feed: Path
+) -> tuple[dict[str, Any], dict[str, Path]]:
+    """Copy the tables into the release DuckDB file and Parquet; say which Parquet feeds Hyper."""
     con = duckdb.connect()
     try:
         con.execute(f"attach '{_sql_path(warehouse)}' as wh (read_only)")
@@ -92,11 +164,12 @@ def build_release(warehouse: Path, published: Path, inputs: ReleaseInputs, schem
         if not tables:
             raise ReleaseError(f"the warehouse has no tables in schema `{schema}` to publish")
         described: dict[str, Any] = {}
+        feeds: dict[str, Path] = {}
         for table in tables:
             con.execute(f"create table rel.{schema}.{table} as select * from wh.{schema}.{table}")
+            parquet = staging / "parquet" / f"{table}.parquet"
             con.execute(
-                f"copy rel.{schema}.{table} to '{_sql_path(staging / 'parquet' / f'{table}.parquet')}' "
-                "(format parquet, compression zstd)"
+                f"copy rel.{schema}.{table} to '{_sql_path(parquet)}' (format parquet, compression zstd)"
             )
             columns = con.execute(
                 "select column_name, data_type from duckdb_columns() "
@@ -105,63 +178,101 @@ def build_release(warehouse: Path, published: Path, inputs: ReleaseInputs, schem
             ).fetchall()
             rows = con.execute(f"select count(*) from rel.{schema}.{table}").fetchone()[0]
             described[table] = {"rows": rows, "columns": [{"name": n, "type": t} for n, t in columns]}
+            feeds[table] = parquet
+            if select := hyper_select(columns):
+                hyper_feed.mkdir(exist_ok=True)
+                feeds[table] = hyper_feed / f"{table}.parquet"
+                con.execute(
+                    f"copy (select {select} from rel.{schema}.{table}) to '{_sql_path(feeds[table])}' "
+                    "(format parquet)"
+                )
     finally:
         con.close()
+    return described, feeds
 
-    manifest = {
-        "release_id": release_id,
-        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "run_id": inputs.run_id,
-        "reporting_date": inputs.reporting_date,
-        "schema": schema,
-        "storage_version": STORAGE_VERSION,
-        "source_files": inputs.source_files,
-        "tables": described,
-        "checks": inputs.checks,
-        "versions": inputs.versions,
+
+def _write_transparency(
+    staging: Path, schema: str, described: dict[str, Any], reporting_date: date | None
+) -> list[str]:
+    if TRANSPARENCY_TABLE not in described or reporting_date is None:
+        return []
+    con = duckdb.connect(str(staging / DUCKDB_FILE), read_only=True)
+    try:
+        written = write_transparency_files(
+            con, f"{schema}.{TRANSPARENCY_TABLE}", staging / "transparency", reporting_date
+        )
+    finally:
+        con.close()
+    return [path.name for path in written]
+
+
+def _file_digests(folder: Path) -> dict[str, dict[str, Any]]:
+    """Bytes and sha256 of every file of the release (but the manifest), by relative path."""
+    return {
+        path.relative_to(folder).as_posix(): {"bytes": path.stat().st_size, "sha256": _sha256(path)}
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and path.name != MANIFEST
     }
-    (staging / MANIFEST).write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
-    verify_release(staging)
-    staging.rename(final)
-    return final
 
 
-def verify_release(folder: Path) -> dict[str, Any]:
-    """Check a release is complete: every manifest table in DuckDB and Parquet with equal row counts."""
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def verify_release(folder: Path, log_dir: Path) -> dict[str, Any]:
+    """Check a release is complete and intact before anyone is pointed at it.
+
+    The manifest has every key of the contract; every table is in DuckDB, Parquet and Hyper with
+    the manifest's row count; every file the manifest lists is there with its sha256.
+    """
     manifest_path = folder / MANIFEST
     if not manifest_path.exists():
         raise ReleaseError(f"release {folder.name} has no {MANIFEST}")
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    missing = {"release_id", "created_at", "run_id", "source_files", "tables", "checks", "versions"} - set(
-        manifest
-    )
-    if missing:
+    if missing := MANIFEST_KEYS - set(manifest):
         raise ReleaseError(f"release {folder.name}: manifest lacks {', '.join(sorted(missing))}")
+    for relative, described in manifest["files"].items():
+        path = folder / relative
+        if not path.is_file() or _sha256(path) != described["sha256"]:
+            raise ReleaseError(f"release {folder.name}: {relative} is missing or differs from the manifest")
     schema = manifest["schema"]
+    counts: dict[str, list[int]] = {}
     con = duckdb.connect(str(folder / DUCKDB_FILE), read_only=True)
     try:
-        for table, described in manifest["tables"].items():
-            in_duckdb = con.execute(f"select count(*) from {schema}.{table}").fetchone()[0]
-            parquet = folder / "parquet" / f"{table}.parquet"
-            in_parquet = con.execute(f"select count(*) from read_parquet('{_sql_path(parquet)}')").fetchone()[
-                0
+        for table in manifest["tables"]:
+            parquet = _sql_path(folder / "parquet" / f"{table}.parquet")
+            counts[table] = [
+                con.execute(f"select count(*) from {schema}.{table}").fetchone()[0],
+                con.execute(f"select count(*) from read_parquet('{parquet}')").fetchone()[0],
             ]
-            if not in_duckdb == in_parquet == described["rows"]:
-                raise ReleaseError(
-                    f"release {folder.name}: {table} has {in_duckdb} rows in DuckDB, {in_parquet} in "
-                    f"Parquet and {described['rows']} in the manifest"
-                )
     finally:
         con.close()
+    with hyper_process(log_dir) as process:
+        for table in manifest["tables"]:
+            extract = folder / "hyper" / f"{table}.hyper"
+            if not extract.is_file():
+                raise ReleaseError(f"release {folder.name}: {table} has no Hyper extract")
+            counts[table].append(count_rows(process, extract))
+    for table, (in_duckdb, in_parquet, in_hyper) in counts.items():
+        expected = manifest["tables"][table]["rows"]
+        if not in_duckdb == in_parquet == in_hyper == expected:
+            raise ReleaseError(
+                f"release {folder.name}: {table} has {in_duckdb} rows in DuckDB, {in_parquet} in "
+                f"Parquet, {in_hyper} in Hyper and {expected} in the manifest"
+            )
     return manifest
 
 
 def switch_current(published: Path, release_id: str) -> None:
-    """Point `current` at a release by renaming a new symlink over the old one (atomic)."""
+    """Point `current` at a verified release by renaming a new symlink over the old one (atomic)."""
     target = releases_dir(published) / release_id
     if not target.is_dir():
         raise ReleaseError(f"no release {release_id} under {releases_dir(published)}")
-    verify_release(target)
+    verify_release(target, hyper_log_dir(published))
     tmp = published / f".current.{release_id}.{os.getpid()}"
     tmp.unlink(missing_ok=True)
     tmp.symlink_to(Path("releases") / release_id)
@@ -173,8 +284,9 @@ def prune_releases(published: Path, keep: int = 7) -> list[str]:
     current = current_release(published)
     for leftover in releases_dir(published).glob(".*.building"):
         shutil.rmtree(leftover, ignore_errors=True)
+    releases = list_releases(published)
     removed = []
-    for release_id in list_releases(published)[: max(0, len(list_releases(published)) - keep)]:
+    for release_id in releases[: max(0, len(releases) - keep)]:
         if release_id != current:
             shutil.rmtree(releases_dir(published) / release_id)
             removed.append(release_id)

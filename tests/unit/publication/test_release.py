@@ -2,6 +2,7 @@
 
 import json
 import os
+from datetime import date
 
 import duckdb
 import pytest
@@ -22,7 +23,7 @@ INPUTS = ReleaseInputs(
     source_files=[{"name": "PA0001_20250401.txt", "feed": "ibc/hr", "sha256": "ab", "rows": 2}],
     checks=[{"asset": "bi/t", "check": "c", "passed": True, "blocking": True}],
     versions={"insight-hub": "0.1.0"},
-    reporting_date="2025-04-30",
+    reporting_date=date(2025, 4, 30),
 )
 
 
@@ -70,7 +71,7 @@ def test_verify_refuses_a_release_whose_formats_disagree(tmp_path, warehouse):
     manifest["tables"]["kpi"]["rows"] = 4
     (folder / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(ReleaseError, match="kpi has 5 rows"):
-        verify_release(folder)
+        verify_release(folder, tmp_path / "logs")
 
 
 def test_prune_keeps_the_newest_and_never_the_current(tmp_path, warehouse):
