@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import platform
 import resource
 import sys
@@ -137,7 +138,12 @@ def main() -> None:
     result = {
         "run_on": dt.date.today().isoformat(),
         "args": {k: str(v) for k, v in vars(args).items()},
-        "machine": {"python": platform.python_version(), "platform": platform.platform()},
+        "machine": {
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "cpus": os.cpu_count(),
+            "load_average_1m_at_end": round(os.getloadavg()[0], 2),
+        },
         "wall_seconds": round(wall, 1),
         "peak_rss_mib": round(peak_kib / 1024, 1),
         "limits": {"wall_seconds": 120, "peak_rss_mib": 4096},
