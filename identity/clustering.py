@@ -1,0 +1,191 @@
+"""From linked pairs to customers: connected components, repaired by two cluster-level rules.
+
+1. Split: connected components chain records together. One record without a date of birth that
+   looks like both a mother and her daughter of the same name joins them into one cluster. So a
+   cluster must obey what holds for one person:
+   - one date of birth (a date and its day/month swap count as one),
+   - one NHS number,
+   - at most one record from each service's person index (those indexes hold a person once).
+   A cluster that breaks a rule is rebuilt from its own links, strongest first (match weight,
+   ties by record ids): a link is kept only if the two groups it joins obey the rules together.
+
+2. Attach: a contact that gives a name and nothing else (no date of birth, address, email,
+   phone) cannot be linked pairwise: several residents share most names. It is attached to the
+   customer holding that name (same surname, same first name or nickname) who made at least
+   ATTACH_SHARE of the contacts under that name, and at least ATTACH_MIN_CONTACTS of them: a
+   contact under a name most likely comes from the resident who contacts the council under it.
+
+The functions work on a DuckDB connection holding Splink's input table `identity_input` and a
+clusters table (unique_id, cluster_id) that they update in place.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+import duckdb
+
+from identity.records import PERSON_INDEX_SYSTEMS
+
+ATTACH_SHARE = 0.8
+ATTACH_MIN_CONTACTS = 2
+CONTACT_SYSTEMS = ("crm", "eforms")
+
+
+def _sql_list(values: tuple[str, ...]) -> str:
+    return ", ".join(f"'{v}'" for v in values)
+
+
+CONFLICTED_SQL = f"""
+select c.cluster_id
+from {{clusters}} as c join identity_input as i using (unique_id)
+group by c.cluster_id
+having count(distinct [year(i.dob), least(month(i.dob), day(i.dob)), greatest(month(i.dob), day(i.dob))])
+           filter (where i.dob is not null) > 1
+    or count(distinct i.nhs_number) > 1
+    or count(*) filter (where split_part(c.unique_id, ':', 1) in ({_sql_list(PERSON_INDEX_SYSTEMS)}))
+       > count(distinct split_part(c.unique_id, ':', 1))
+             filter (where split_part(c.unique_id, ':', 1) in ({_sql_list(PERSON_INDEX_SYSTEMS)}))
+"""
+
+ATTACH_SQL = f"""
+create or replace temp table name_only_attached as
+with named as (
+    select c.unique_id, c.cluster_id, i.first_name_key, i.last_name,
+           split_part(c.unique_id, ':', 1) in ({_sql_list(CONTACT_SYSTEMS)}) as is_contact,
+           coalesce(i.dob::varchar, i.uprn, i.postcode, i.email, i.phone, i.nhs_number) is null as name_only,
+           count(*) over (partition by c.cluster_id) as cluster_size
+    from {{clusters}} as c join identity_input as i using (unique_id)
+    where i.first_name_key is not null and i.last_name is not null
+),
+candidates as (
+    select lone.unique_id, holder.cluster_id, count(*) filter (where holder.is_contact) as contacts
+    from named as lone
+    join named as holder
+      on holder.last_name = lone.last_name and holder.first_name_key = lone.first_name_key
+     and not holder.name_only
+    where lone.name_only and lone.cluster_size = 1
+    group by all
+)
+select unique_id, arg_max(cluster_id, contacts) as cluster_id, max(contacts) / sum(contacts) as share
+from candidates
+group by unique_id
+having max(contacts) >= {ATTACH_MIN_CONTACTS} and max(contacts) / sum(contacts) >= {ATTACH_SHARE}
+"""
+
+
+def dob_key(dob: date | None) -> tuple[int, int, int] | None:
+    """A date of birth with day and month in order, so that a swapped date compares equal."""
+    if dob is None:
+        return None
+    return (dob.year, min(dob.month, dob.day), max(dob.month, dob.day))
+
+
+@dataclass
+class Group:
+    """What a group of records says about its person: the facts the rules are checked on."""
+
+    members: list[str]
+    dobs: set[tuple[int, int, int]] = field(default_factory=set)
+    nhs_numbers: set[str] = field(default_factory=set)
+    indexes: set[str] = field(default_factory=set)
+
+    def compatible(self, other: Group) -> bool:
+        return (
+            len(self.dobs | other.dobs) <= 1
+            and len(self.nhs_numbers | other.nhs_numbers) <= 1
+            and not (self.indexes & other.indexes)
+        )
+
+    def absorb(self, other: Group) -> None:
+        self.members += other.members
+        self.dobs |= other.dobs
+        self.nhs_numbers |= other.nhs_numbers
+        self.indexes |= other.indexes
+
+
+@dataclass(frozen=True)
+class Facts:
+    """The facts of one record that the rules check."""
+
+    unique_id: str
+    dob: date | None
+    nhs_number: str | None
+    person_index: str | None  # the service system, for records of a person index
+
+
+def split(records: list[Facts], links: list[tuple[float, str, str]]) -> dict[str, str]:
+    """Rebuild one cluster from its links (match_weight, id, id); returns record id -> cluster id.
+
+    The cluster id of a part is its smallest record id, so the outcome does not depend on the
+    order the records or links were given in.
+    """
+    group_of: dict[str, Group] = {}
+    for r in records:
+        group_of[r.unique_id] = Group(
+            [r.unique_id],
+            {dob_key(r.dob)} if r.dob is not None else set(),
+            {r.nhs_number} if r.nhs_number else set(),
+            {r.person_index} if r.person_index else set(),
+        )
+    for _, left, right in sorted(links, key=lambda link: (-link[0], link[1], link[2])):
+        a, b = group_of[left], group_of[right]
+        if a is b or not a.compatible(b):
+            continue
+        if len(a.members) < len(b.members):
+            a, b = b, a
+        a.absorb(b)
+        for member in b.members:
+            group_of[member] = a
+    return {uid: min(group.members) for uid, group in group_of.items()}
+
+
+def split_conflicted(con: duckdb.DuckDBPyConnection, clusters: str, links: str) -> int:
+    """Rebuild the clusters of table `clusters` that break a rule; returns how many there were.
+
+    `links` holds the pairs that were linked (unique_id_l, unique_id_r, match_weight).
+    """
+    con.execute(f"create or replace temp table conflicted as {CONFLICTED_SQL.format(clusters=clusters)}")
+    members = con.execute(
+        f"""select c.cluster_id, c.unique_id, i.dob, i.nhs_number, split_part(c.unique_id, ':', 1)
+            from {clusters} as c join conflicted using (cluster_id)
+            join identity_input as i using (unique_id)"""
+    ).fetchall()
+    edges = con.execute(
+        f"""select cl.cluster_id, p.match_weight, p.unique_id_l, p.unique_id_r
+            from {links} as p
+            join {clusters} as cl on cl.unique_id = p.unique_id_l
+            join {clusters} as cr on cr.unique_id = p.unique_id_r and cr.cluster_id = cl.cluster_id
+            where cl.cluster_id in (select cluster_id from conflicted)"""
+    ).fetchall()
+    facts: dict[str, list[Facts]] = defaultdict(list)
+    for cluster_id, uid, dob, nhs, system in members:
+        facts[cluster_id].append(Facts(uid, dob, nhs, system if system in PERSON_INDEX_SYSTEMS else None))
+    links_of: dict[str, list[tuple[float, str, str]]] = defaultdict(list)
+    for cluster_id, weight, left, right in edges:
+        links_of[cluster_id].append((weight, left, right))
+    new_ids = [
+        (uid, new_id)
+        for cluster_id, records in facts.items()
+        for uid, new_id in split(records, links_of[cluster_id]).items()
+    ]
+    con.execute("create or replace temp table split_ids (unique_id varchar, cluster_id varchar)")
+    if new_ids:
+        con.executemany("insert into split_ids values (?, ?)", new_ids)
+    con.execute(
+        f"""update {clusters} as c set cluster_id = s.cluster_id
+            from split_ids as s where s.unique_id = c.unique_id"""
+    )
+    return len(facts)
+
+
+def attach_name_only(con: duckdb.DuckDBPyConnection, clusters: str) -> int:
+    """Attach lone name-only contacts (rule 2); returns how many. Leaves `name_only_attached`."""
+    con.execute(ATTACH_SQL.format(clusters=clusters))
+    con.execute(
+        f"""update {clusters} as c set cluster_id = a.cluster_id
+            from name_only_attached as a where a.unique_id = c.unique_id"""
+    )
+    return con.execute("select count(*) from name_only_attached").fetchall()[0][0]
