@@ -41,6 +41,7 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=_simulate)
 
     p = sub.add_parser("refresh", help="ingest, build, gate and publish (the nightly job, in-process)")
+    p.add_argument("--quiet", action="store_true", help="plain progress lines, no live redraw")
     p.set_defaults(handler=_refresh)
 
     p = sub.add_parser("status", help="current release, last run, feed freshness")
@@ -87,6 +88,7 @@ def _refresh(args: argparse.Namespace, home: Path) -> int:
     import dagster as dg
 
     from orchestration.definitions import defs
+    from orchestration.progress import run_config
     from publication.release import current_release
 
     _, demo_salt = salt()
@@ -100,7 +102,7 @@ def _refresh(args: argparse.Namespace, home: Path) -> int:
         result = job.execute_in_process(
             instance=instance,
             raise_on_error=False,
-            run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+            run_config=run_config(args.quiet),
         )
     after = current_release(published)
 

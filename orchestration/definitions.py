@@ -2,32 +2,28 @@
 
 import dagster as dg
 
+from orchestration.alerts import ALERT_SENSORS, notifier_from_env
 from orchestration.dbt import PROJECT, dbt_models, dbt_resource
+from orchestration.freshness import alert_on_late_feeds, feed_freshness_checks
 from orchestration.ingestion_assets import FEED_ASSETS
+from orchestration.jobs import nightly_refresh, nightly_schedule
+from orchestration.progress import progress_logger
 from orchestration.publication_assets import release
 from orchestration.quality import GX_CHECKS
 from orchestration.resources import WarehouseResource, configure_environment
 
 HOME = configure_environment()
 
-nightly_refresh = dg.define_asset_job(
-    "nightly_refresh",
-    selection=dg.AssetSelection.all(),
-    description="Ingest what has landed, build the warehouse, gate it, publish a release.",
-)
-
-nightly_schedule = dg.ScheduleDefinition(
-    name="nightly_refresh_0200",
-    job=nightly_refresh,
-    cron_schedule="0 2 * * *",
-    execution_timezone="Europe/London",
-    default_status=dg.DefaultScheduleStatus.RUNNING,
-)
-
 defs = dg.Definitions(
     assets=[*FEED_ASSETS, dbt_models, release],
-    asset_checks=GX_CHECKS,
+    asset_checks=[*GX_CHECKS, feed_freshness_checks],
     jobs=[nightly_refresh],
     schedules=[nightly_schedule],
-    resources={"warehouse": WarehouseResource(home=str(HOME)), "dbt": dbt_resource(PROJECT)},
+    sensors=[*ALERT_SENSORS, alert_on_late_feeds],
+    loggers={"console": dg.colored_console_logger, "progress": progress_logger},
+    resources={
+        "warehouse": WarehouseResource(home=str(HOME)),
+        "dbt": dbt_resource(PROJECT),
+        "notifier": notifier_from_env(),
+    },
 )

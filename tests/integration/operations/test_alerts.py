@@ -1,0 +1,87 @@
+"""Alerts reach a real (local) SMTP server and webhook receiver, once per event, with no row data."""
+
+import json
+from datetime import date, timedelta
+
+import dagster as dg
+
+from orchestration.alerts import alert_on_run_failure, summary_on_nightly_success
+from orchestration.freshness import alert_on_late_feeds
+from orchestration.ingestion_assets import FEED_ASSETS
+from orchestration.resources import WarehouseResource
+
+
+def failed_run(tmp_path):
+    """A real run of a real asset with an injected failure: the warehouse path is not writable."""
+    instance = dg.DagsterInstance.ephemeral()
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the home directory should be")
+    result = dg.materialize(
+        [FEED_ASSETS[0]],
+        instance=instance,
+        resources={"warehouse": WarehouseResource(home=str(blocked))},
+        raise_on_error=False,
+    )
+    assert not result.success
+    return instance, result
+
+
+def test_a_failed_run_sends_exactly_one_email_and_one_webhook(tmp_path, notifier, smtp_inbox, webhook_calls):
+    instance, result = failed_run(tmp_path)
+    context = dg.build_run_status_sensor_context(
+        sensor_name="alert_on_run_failure",
+        dagster_instance=instance,
+        dagster_run=result.dagster_run,
+        dagster_event=result.get_run_failure_event(),
+    ).for_run_failure()
+
+    alert_on_run_failure(context, notifier=notifier)
+
+    (email,) = smtp_inbox[1].messages
+    (hook,) = webhook_calls[1]
+    step = FEED_ASSETS[0].key.to_python_identifier()
+    link = f"http://127.0.0.1:3000/runs/{result.run_id}"
+    for text in (email["body"], hook["text"]):
+        assert result.run_id in text
+        assert step in text
+        assert link in text
+    assert email["to"] == ["data-team@council.example"]
+
+
+def test_nightly_success_summary_names_the_release(tmp_path, notifier, smtp_inbox, webhook_calls):
+    instance = dg.DagsterInstance.ephemeral()
+
+    @dg.asset(key=["publication", "release"])
+    def release():
+        return dg.MaterializeResult(metadata={"release_id": "20250601T020000Z"})
+
+    result = dg.materialize([release], instance=instance)
+    context = dg.build_run_status_sensor_context(
+        sensor_name="summary_on_nightly_success",
+        dagster_instance=instance,
+        dagster_run=result.dagster_run,
+        dagster_event=result.get_run_success_event(),
+    )
+    summary_on_nightly_success(context, notifier=notifier)
+    assert "20250601T020000Z" in smtp_inbox[1].messages[0]["body"]
+    assert "20250601T020000Z" in webhook_calls[1][0]["text"]
+
+
+def test_a_late_feed_is_alerted_once(tmp_path, notifier, smtp_inbox, webhook_calls):
+    home = tmp_path / "home"
+    fresh_day = date.today() - timedelta(days=1)
+    (home / "archive/ibc/finance").mkdir(parents=True)
+    (home / "archive/ibc/finance" / f"FI_ITEMS_{fresh_day:%Y%m%d}.txt").write_text("x")
+    resources = {"notifier": notifier, "warehouse": WarehouseResource(home=str(home))}
+
+    context = dg.build_sensor_context(resources=resources)
+    alert_on_late_feeds(context)
+    assert len(smtp_inbox[1].messages) == 1 and len(webhook_calls[1]) == 1
+    text = webhook_calls[1][0]["text"]
+    assert "ibc/hr (ibc_pa0001)" in text
+    assert "FI_ITEMS" not in text and "ibc_fi_items" not in text
+
+    again = dg.build_sensor_context(resources=resources, cursor=context.cursor)
+    alert_on_late_feeds(again)
+    assert len(smtp_inbox[1].messages) == 1 and len(webhook_calls[1]) == 1
+    assert json.loads(context.cursor)
