@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import defaultdict
 from pathlib import Path
 
 import duckdb
 
 from ingestion.contract import FeedSpec, check_header
 from ingestion.encoding import check_utf8
+from ingestion.loader import LANDING_META
 from ingestion.rejection import ContractViolation
 
 HEADER_PEEK = 1 << 16  # the header line is short; a longer first line is not a header
@@ -61,54 +63,96 @@ def _check_layout(path: Path, spec: FeedSpec) -> list[str]:
     return first
 
 
-def stage_csv(con: duckdb.DuckDBPyConnection, path: Path, spec: FeedSpec, work_dir: Path) -> list[str]:
-    """Check encoding and header, and stage the records in temp table `landing_rows` (see loader)."""
-    check_utf8(path)
-    header = _check_layout(path, spec)
+def stage_csv(
+    con: duckdb.DuckDBPyConnection, files: dict[str, Path], spec: FeedSpec, work_dir: Path
+) -> dict[str, list[str] | ContractViolation]:
+    """Check each file's encoding and header, and stage the records in `landing_rows` (see loader).
+
+    Returns, per file name, its header or the violation that refuses it (its records not staged).
+    Files sharing a header are parsed by one read_csv.
+    """
+    verdicts: dict[str, list[str] | ContractViolation] = {}
+    groups: dict[tuple[str, ...], dict[str, Path]] = defaultdict(dict)
+    for name, path in files.items():
+        try:
+            check_utf8(path)
+            header = _check_layout(path, spec)
+        except ContractViolation as violation:
+            verdicts[name] = violation
+            continue
+        verdicts[name] = header
+        groups[tuple(header)][name] = path
+    for header, members in groups.items():
+        _stage_group(con, spec, list(header), members)
+    return verdicts
+
+
+def _stage_group(
+    con: duckdb.DuckDBPyConnection, spec: FeedSpec, header: list[str], files: dict[str, Path]
+) -> None:
     positions = {name: i + 1 for i, name in enumerate(header)}
     columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(1, len(header) + 1)) + "}"
+    paths = [str(p) for p in files.values()]
+    con.execute(
+        "create or replace temp table batch_paths as "
+        "select unnest(?::varchar[]) as path, unnest(?::varchar[]) as _source_file",
+        [paths, list(files)],
+    )
+    # Created straight from read_csv so that the table's rowid keeps each file's record order.
     con.execute(
         f"""
         create or replace temp table csv_records as
-        select * from read_csv(?, columns = {columns}, header = false, skip = 1, delim = ',',
-                               quote = '"', escape = '"', auto_detect = false,
+        select * from read_csv(?, columns = {columns}, header = false, skip = 1, delim = ',', quote = '"',
+                               escape = '"', auto_detect = false, filename = true,
                                store_rejects = true, rejects_table = 'csv_reject_errors',
                                rejects_scan = 'csv_reject_scans')
         """,
-        [str(path)],
+        [paths],
     )
     con.execute(
         """create or replace temp table csv_rejected as
-           select line::integer as line, min(error_type::varchar) as error_type
-           from csv_reject_errors group by line"""
+           select b._source_file, e.line::integer as line, min(e.error_type::varchar) as error_type
+           from csv_reject_errors e
+           join csv_reject_scans s using (scan_id, file_id)
+           join batch_paths b on b.path = s.file_path
+           group by 1, 2"""
     )
     con.execute("drop table csv_reject_errors")
     con.execute("drop table csv_reject_scans")
     cases = " ".join(f"when '{k}' then '{check}'" for k, (check, _) in REJECT_MESSAGES.items())
     messages = " ".join(f"when '{k}' then '{message}'" for k, (_, message) in REJECT_MESSAGES.items())
-    fields = ", ".join(f'c{positions[c.name]} as "{c.name}"' for c in spec.columns if c.name in positions)
-    nulls = ", ".join(f'null::varchar as "{c.name}"' for c in spec.columns if c.name in positions)
+    present = [c.name for c in spec.columns if c.name in positions]
+    names = ", ".join(f'"{name}"' for name in present)
+    fields = ", ".join(f"c{positions[name]}" for name in present)
+    nulls = ", ".join("null" for _ in present)
     record = ", ".join(f"coalesce(c{i}, chr(30))" for i in range(1, len(header) + 1))
     # Records are numbered from line 2 in file order; rejected records keep DuckDB's line numbers,
-    # good records (kept in file order by the table's rowid) take the remaining numbers in turn.
+    # good records (kept in file order by the table's rowid) take each file's remaining numbers in turn.
     con.execute(
         f"""
-        create or replace temp table landing_rows as
-        with slots as (
-            select l from range(2, 2 + (select count(*) from csv_records)
-                                    + (select count(*) from csv_rejected)) as t(l)
-            where l not in (select line from csv_rejected)
+        insert into landing_rows ({LANDING_META}, {names})
+        with records as (
+            select b._source_file, r.*, row_number() over (partition by r.filename order by r.rowid) as k
+            from (select rowid, * from csv_records) r join batch_paths b on b.path = r.filename
         ),
-        numbered as (select l, row_number() over (order by l) - 1 as k from slots)
-        select numbered.l::integer as _row_number, concat_ws(chr(31), {record}) as _dup_key,
-               null::varchar as _reject_check, null::varchar as _reject_message, {fields}
-        from csv_records r join numbered on numbered.k = r.rowid
+        counts as (
+            select _source_file, count(*) as n from (
+                select _source_file from records union all select _source_file from csv_rejected)
+            group by 1
+        ),
+        slots as (select _source_file, unnest(range(2, 2 + n)) as l from counts),
+        numbered as (
+            select s._source_file, s.l, row_number() over (partition by s._source_file order by s.l) as k
+            from slots s left join csv_rejected r on r._source_file = s._source_file and r.line = s.l
+            where r.line is null
+        )
+        select r._source_file, n.l::integer, concat_ws(chr(31), {record}), null, null, {fields}
+        from records r join numbered n using (_source_file, k)
         union all
-        select line, null, case error_type {cases} else '{DEFAULT_REJECT[0]}' end,
+        select _source_file, line, null, case error_type {cases} else '{DEFAULT_REJECT[0]}' end,
                case error_type {messages} else '{DEFAULT_REJECT[1]}' end, {nulls}
         from csv_rejected
         """
     )
-    con.execute("drop table csv_records")
-    con.execute("drop table csv_rejected")
-    return header
+    for table in ("csv_records", "csv_rejected", "batch_paths"):
+        con.execute(f"drop table {table}")

@@ -46,8 +46,28 @@ def _is_total(cells: list[str | None]) -> bool:
     return first.lower().startswith("total")
 
 
-def stage_xlsx(con: duckdb.DuckDBPyConnection, path: Path, spec: FeedSpec, work_dir: Path) -> list[str]:
-    """Find the header, skip layout rows, and stage the records in temp table `landing_rows`."""
+def stage_xlsx(
+    con: duckdb.DuckDBPyConnection, files: dict[str, Path], spec: FeedSpec, work_dir: Path
+) -> dict[str, list[str] | ContractViolation]:
+    """Find each workbook's header, skip layout rows, and stage the records in `landing_rows`."""
+    verdicts: dict[str, list[str] | ContractViolation] = {}
+    for name, path in files.items():
+        try:
+            header, table = _read(path, name, spec)
+        except ContractViolation as violation:
+            verdicts[name] = violation
+            continue
+        verdicts[name] = header
+        con.register("xlsx_records", table)
+        try:
+            columns = ", ".join(f'"{c}"' for c in table.column_names)
+            con.execute(f"insert into landing_rows ({columns}) select * from xlsx_records")
+        finally:
+            con.unregister("xlsx_records")
+    return verdicts
+
+
+def _read(path: Path, name: str, spec: FeedSpec) -> tuple[list[str], pa.Table]:
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError):
@@ -69,29 +89,24 @@ def stage_xlsx(con: duckdb.DuckDBPyConnection, path: Path, spec: FeedSpec, work_
         raise ContractViolation("missing_column", "no row holds the contract's column names")
     header = [c for c in rows[header_at] if c is not None]
     check_header(header, spec)
-    positions = {name: i for i, name in enumerate(rows[header_at]) if name is not None}
+    positions = {h: i for i, h in enumerate(rows[header_at]) if h is not None}
     wanted = [c.name for c in spec.columns if c.name in positions]
-    records: dict[str, list] = {"_row_number": [], "_dup_key": [], **{name: [] for name in wanted}}
+    records: dict[str, list] = {"_row_number": [], "_dup_key": [], **{w: [] for w in wanted}}
     for number, row in enumerate(rows[header_at + 1 :], start=header_at + 2):
         if all(c is None for c in row) or _is_total(row):
             continue
         records["_row_number"].append(number)
         records["_dup_key"].append("\x1f".join(c if c is not None else "\x1e" for c in row))
-        for name in wanted:
-            i = positions[name]
-            records[name].append(row[i] if i < len(row) else None)
+        for w in wanted:
+            i = positions[w]
+            records[w].append(row[i] if i < len(row) else None)
+    n = len(records["_row_number"])
     table = pa.table(
         {
+            "_source_file": pa.array([name] * n, pa.string()),
             "_row_number": pa.array(records["_row_number"], pa.int32()),
             "_dup_key": pa.array(records["_dup_key"], pa.string()),
-            "_reject_check": pa.nulls(len(records["_row_number"]), pa.string()),
-            "_reject_message": pa.nulls(len(records["_row_number"]), pa.string()),
-            **{name: pa.array(records[name], pa.string()) for name in wanted},
+            **{w: pa.array(records[w], pa.string()) for w in wanted},
         }
     )
-    con.register("xlsx_records", table)
-    try:
-        con.execute("create or replace temp table landing_rows as select * from xlsx_records")
-    finally:
-        con.unregister("xlsx_records")
-    return header
+    return header, table

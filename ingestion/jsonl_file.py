@@ -16,58 +16,76 @@ import duckdb
 
 from ingestion.contract import FeedSpec, check_header
 from ingestion.encoding import check_utf8
+from ingestion.loader import LANDING_META
+from ingestion.rejection import ContractViolation
+from ingestion.text_lines import stage_lines
 
 
-def stage_jsonl(con: duckdb.DuckDBPyConnection, path: Path, spec: FeedSpec, work_dir: Path) -> list[str]:
-    """Check encoding and keys, and stage the records in temp table `landing_rows` (see loader)."""
-    check_utf8(path)
+def stage_jsonl(
+    con: duckdb.DuckDBPyConnection, files: dict[str, Path], spec: FeedSpec, work_dir: Path
+) -> dict[str, list[str] | ContractViolation]:
+    """Check each file's encoding and keys, and stage the records in `landing_rows` (see loader).
+
+    Returns, per file name, its "header" (the keys its objects use) or the violation that refuses it.
+    """
+    verdicts: dict[str, list[str] | ContractViolation] = {}
+    readable: dict[str, Path] = {}
+    for name, path in files.items():
+        try:
+            check_utf8(path)
+            readable[name] = path
+        except ContractViolation as violation:
+            verdicts[name] = violation
+    if not readable:
+        return verdicts
+    stage_lines(con, readable)
     con.execute(
         """
         create or replace temp table jsonl_lines as
-        with content as (
-            select string_split(ltrim(content, chr(65279)), chr(10)) as lines from read_text(?)
-        ),
-        numbered as (
-            select generate_subscripts(lines, 1)::integer as line_no,
-                   rtrim(unnest(lines), chr(13)) as line
-            from content
-        )
-        select line_no, line,
+        select _source_file, line_no, line,
                coalesce(case when json_valid(line) then json_type(line) = 'OBJECT' end, false) as is_object
-        from numbered where trim(line) <> ''
-        """,
-        [str(path)],
-    )
-    header = [
-        row[0]
-        for row in con.execute(
-            """select key from (select unnest(json_keys(line)) as key, line_no from jsonl_lines
-                                where is_object)
-               group by key order by min(line_no), key"""
-        ).fetchall()
-    ]
-    if header:
-        check_header(header, spec)
-    present = [c for c in spec.columns if c.name in header]
-    paths = ", ".join(f"'$.\"{c.name}\"'" for c in present)
-    fields = "".join(
-        f", nullif(json_extract(line, '$.\"{c.name}\"')::varchar, 'null') as \"{c.name}\""
-        if c.type == "json"
-        else f', v[{i + 1}] as "{c.name}"'
-        for i, c in enumerate(present)
-    )
-    values = f"json_extract_string(line, [{paths}])" if present else "null"
-    con.execute(
-        f"""
-        create or replace temp table landing_rows as
-        select line_no as _row_number, line as _dup_key,
-               case when not is_object then 'malformed_json' end as _reject_check,
-               case when not is_object then 'the line is not a complete JSON object' end
-                   as _reject_message{fields}
-        from (select line_no, line, is_object,
-                     case when is_object then {values} end as v
-              from jsonl_lines)
+        from file_lines where trim(line) <> ''
         """
     )
+    con.execute("drop table file_lines")
+    keys = con.execute(
+        """select _source_file, list(key order by first_line, key) from (
+               select _source_file, key, min(line_no) as first_line
+               from (select _source_file, line_no, unnest(json_keys(line)) as key from jsonl_lines
+                     where is_object)
+               group by 1, 2)
+           group by 1"""
+    ).fetchall()
+    headers = dict(keys)
+    for name in readable:
+        header = headers.get(name, [])
+        try:
+            if header:  # a file without records (a quiet day) has no keys to judge
+                check_header(header, spec)
+            verdicts[name] = header
+        except ContractViolation as violation:
+            verdicts[name] = violation
+    accepted = [n for n in readable if not isinstance(verdicts[n], ContractViolation)]
+    paths = ", ".join(f"'$.\"{c.name}\"'" for c in spec.columns)
+    names = ", ".join(f'"{c.name}"' for c in spec.columns)
+    fields = ", ".join(
+        f"nullif(json_extract(line, '$.\"{c.name}\"')::varchar, 'null')"
+        if c.type == "json"
+        else f"v[{i + 1}]"
+        for i, c in enumerate(spec.columns)
+    )
+    con.execute(
+        f"""
+        insert into landing_rows ({LANDING_META}, {names})
+        select _source_file, line_no, line,
+               case when not is_object then 'malformed_json' end,
+               case when not is_object then 'the line is not a complete JSON object' end,
+               {fields}
+        from (select _source_file, line_no, line, is_object,
+                     case when is_object then json_extract_string(line, [{paths}]) end as v
+              from jsonl_lines where _source_file in (select unnest(?::varchar[])))
+        """,
+        [accepted],
+    )
     con.execute("drop table jsonl_lines")
-    return header
+    return verdicts

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -29,7 +30,7 @@ from ingestion.contract import FeedSpec
 from ingestion.csv_file import stage_csv
 from ingestion.excel_workbook import stage_xlsx
 from ingestion.jsonl_file import stage_jsonl
-from ingestion.loader import check_rows, ensure_tables, row_findings, write_rows
+from ingestion.loader import check_rows, create_landing_rows, ensure_tables, row_findings, write_rows
 from ingestion.rejection import ContractViolation, Finding, RejectionReport, mask_examples
 from ingestion.sap_extract import stage_sap_extract
 
@@ -154,220 +155,74 @@ def ingest_feed(con: duckdb.DuckDBPyConnection, home: Path, spec: FeedSpec) -> F
     if specs[0] == spec:
         for path in unknown_files(home, spec.feed_path, specs):
             result.files.append(_refuse_unknown(con, home, spec.feed_path, path, specs))
-    work_dir = home / "tmp"
-    work_dir.mkdir(parents=True, exist_ok=True)
-    for path in pending_files(home, spec):
-        result.files.append(_ingest_file(con, home, spec, path, work_dir))
+    paths = pending_files(home, spec)
+    if paths:
+        result.files.extend(_ingest_batch(con, home, spec, paths))
     return result
 
 
-def _history(con: duckdb.DuckDBPyConnection, feed_path: str, name: str) -> list[Version]:
-    rows = con.execute(
-        "select version, sha256, status from ops.file_register where feed_path = ? and file_name = ? "
-        "order by version",
-        [feed_path, name],
-    ).fetchall()
-    return [Version(*row) for row in rows]
+class RegisterView:
+    """What the register already knows that decides a batch, kept up to date as files are judged."""
 
+    def __init__(self, con: duckdb.DuckDBPyConnection, spec: FeedSpec, shas: list[str]) -> None:
+        self.spec = spec
+        self.history: dict[str, list[Version]] = defaultdict(list)
+        for name, *version in con.execute(
+            "select file_name, version, sha256, status from ops.file_register where feed_path = ? "
+            "order by file_name, version",
+            [spec.feed_path],
+        ).fetchall():
+            self.history[name].append(Version(*version))
+        self.loaded: dict[str, list[tuple[str, str | None, date | None]]] = defaultdict(list)
+        for sha, name, table, file_date in con.execute(
+            """select sha256, file_name, table_name, file_date from ops.file_register
+               where sha256 in (select unnest(?::varchar[])) and rows_read > 0
+                 and status in ('loaded', 'loaded_with_quarantine')
+               order by processed_at""",
+            [shas],
+        ).fetchall():
+            self.loaded[sha].append((name, table, file_date))
+        self.newest: date | None = con.execute(
+            "select max(file_date) from ops.file_register where table_name = ? and status in "
+            "('loaded', 'loaded_with_quarantine')",
+            [spec.table],
+        ).fetchone()[0]
 
-def _delivery(con: duckdb.DuckDBPyConnection, home: Path, feed_path: str, path: Path) -> Delivery:
-    link = path.is_symlink()  # never opened: it could point anywhere
-    return Delivery(
-        home,
-        feed_path,
-        path,
-        "" if link else sha256_of(path),
-        None if link else path.stat().st_size,
-        _history(con, feed_path, path.name),
-    )
+    def copy_of(self, d: Delivery) -> str | None:
+        """The name of an already loaded file this one duplicates under a new name, if any.
 
-
-def _unchanged(d: Delivery) -> FileOutcome | None:
-    """The same bytes as the name's latest version: a no-op (the copy joins its twin)."""
-    if d.latest is None or d.latest.sha256 != d.sha256 or not d.sha256:
+        Same bytes alone do not make a copy: files without records are alike by nature (a quiet
+        day's header and trailer), and a snapshot that did not change since last period is a
+        legitimate new snapshot. A copy is a byte-identical file with records in a feed whose rows
+        accumulate (append, delta), or a second identical snapshot within the same cadence period.
+        """
+        spec = self.spec
+        file_date = spec.file_date(d.name)
+        for name, table, other_date in self.loaded.get(d.sha256, []):
+            if name == d.name:
+                continue
+            if table != spec.table or spec.load != "snapshot" or _same_period(spec, file_date, other_date):
+                return name
         return None
-    _move(d.path, d.home / ("quarantine" if d.latest.status == "quarantined" else "archive") / d.feed_path)
-    return FileOutcome(d.name, "unchanged", None, 0, 0)
 
-
-def _refuse_unknown(
-    con: duckdb.DuckDBPyConnection, home: Path, feed_path: str, path: Path, specs: list[FeedSpec]
-) -> FileOutcome:
-    d = _delivery(con, home, feed_path, path)
-    if (same := _unchanged(d)) is not None:
-        return same
-    if path.is_symlink():
-        violation = ContractViolation(
-            "not_a_regular_file", "a link, not a file: links are never followed in the landing zone"
+    def late(self, d: Delivery) -> Finding | None:
+        """A warning when a later-dated file of the feed was loaded before this one."""
+        file_date = self.spec.file_date(d.name)
+        if d.latest is not None or self.newest is None or file_date is None or file_date >= self.newest:
+            return None
+        return Finding(
+            "late_arrival",
+            "warning",
+            f"dated {file_date} but delivered after the file dated {self.newest} was loaded: loaded "
+            "late; figures for the days it covers may change",
         )
-    elif any(s.name_pattern.match(d.name) for s in specs):
-        violation = ContractViolation("unknown_file", "the date in the file name is not a calendar date")
-    else:
-        expected = ", ".join(f"{s.file_prefix}<date>{s.extension}" for s in specs)
-        violation = ContractViolation(
-            "unknown_file", f"the file name matches no feed of `{feed_path}`; expected {expected}"
-        )
-    return _quarantine(con, d, None, violation, [], frozenset())
 
-
-def _ingest_file(
-    con: duckdb.DuckDBPyConnection, home: Path, spec: FeedSpec, path: Path, work_dir: Path
-) -> FileOutcome:
-    d = _delivery(con, home, spec.feed_path, path)
-    if (same := _unchanged(d)) is not None:
-        return same
-    warnings: list[Finding] = []
-    if d.latest is not None:
-        warnings.append(
-            Finding(
-                "new_version",
-                "warning",
-                f"re-delivered with different content: version {d.version} replaces version "
-                f"{d.latest.version} (sha256 {d.latest.sha256[:12]}), whose copy is kept under superseded/",
-            )
-        )
-    if d.latest is None and (late := _late(con, spec, d.name)) is not None:
-        warnings.append(late)
-    try:
-        original = _copy_of(con, spec, d)
-        if original is not None:
-            raise ContractViolation(
-                "duplicate_file",
-                f"byte-for-byte the same as `{original}`, already loaded: a copy under a new name "
-                "would load its rows twice",
-            )
-        if d.size == 0:
-            raise ContractViolation("empty_file", "the file is empty (zero bytes): the transfer failed")
-        try:
-            header = STAGERS[spec.format](con, path, spec, work_dir)
-        except duckdb.Error as error:  # never echo the error text: it can quote the file's content
-            raise ContractViolation(
-                "unreadable", f"the file cannot be parsed as {spec.format} ({type(error).__name__})"
-            ) from None
-        rows_read, rows_bad = check_rows(con, spec, header)
-    except ContractViolation as violation:
-        return _quarantine(con, d, spec, violation, warnings, spec.personal_columns)
-
-    findings = [
-        Finding(f["check"], "error", f["message"], f["rows_affected"], f["examples"])
-        for f in (row_findings(con, spec) if rows_bad else [])
-    ]
-    extra = [h for h in header if h not in {c.name for c in spec.columns}]
-    if extra:
-        warnings.append(
-            Finding(
-                "extra_column",
-                "warning",
-                f"unknown column(s) {', '.join(extra)} ignored; the contract does not name them",
-            )
-        )
-    findings += warnings
-    status = "loaded_with_quarantine" if rows_bad else "loaded"
-    report_path = None
-    if d.latest is not None:
-        _supersede(d, "quarantine", d.latest)
-    if findings:
-        report = RejectionReport(
-            file=d.name,
-            feed=d.feed_path,
-            table=spec.table,
-            sha256=d.sha256,
-            version=d.version,
-            outcome="rows_quarantined" if rows_bad else "loaded_with_warnings",
-            rows_read=rows_read,
-            rows_loaded=rows_read - rows_bad,
-            rows_quarantined=rows_bad,
-            findings=findings,
-        )
-        report_path = report.write(_report_path(d))
-    con.execute("begin transaction")
-    try:
-        write_rows(con, spec, d.name, d.sha256, replace=any(v.status in LOADED for v in d.history))
-        _register(con, d, spec, status, (rows_read, rows_read - rows_bad, rows_bad), None, report_path)
-        _record_findings(con, d, spec.table, findings)
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
-    con.execute("drop table checked_rows")
-    loaded_before = [v for v in d.history if v.status in LOADED]
-    if loaded_before:
-        _supersede(d, "archive", loaded_before[-1])
-    _move(path, home / "archive" / d.feed_path)
-    return FileOutcome(
-        d.name, status, rows_read, rows_read - rows_bad, rows_bad, None, tuple(w.check for w in warnings)
-    )
-
-
-def _quarantine(
-    con: duckdb.DuckDBPyConnection,
-    d: Delivery,
-    spec: FeedSpec | None,
-    violation: ContractViolation,
-    warnings: list[Finding],
-    personal: frozenset[str],
-) -> FileOutcome:
-    """Refuse the whole file: report beside it in quarantine/, register it, move it untouched."""
-    findings = [
-        Finding(
-            violation.check,
-            "error",
-            violation.message,
-            violation.rows_affected,
-            mask_examples(violation.examples, personal),
-        ),
-        *warnings,
-    ]
-    if d.latest is not None:
-        _supersede(d, "quarantine", d.latest)
-    report = RejectionReport(
-        file=d.name,
-        feed=d.feed_path,
-        table=spec.table if spec else None,
-        sha256=d.sha256,
-        version=d.version,
-        outcome="file_quarantined",
-        rows_read=None,
-        rows_loaded=0,
-        rows_quarantined=None,
-        findings=findings,
-    )
-    report_path = report.write(_report_path(d))
-    table = spec.table if spec else None
-    con.execute("begin transaction")
-    try:
-        _register(con, d, spec, "quarantined", (None, 0, None), violation, report_path)
-        _record_findings(con, d, table, findings)
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
-    _move(d.path, d.home / "quarantine" / d.feed_path)
-    return FileOutcome(
-        d.name, "quarantined", None, 0, None, violation.check, tuple(w.check for w in warnings)
-    )
-
-
-def _copy_of(con: duckdb.DuckDBPyConnection, spec: FeedSpec, d: Delivery) -> str | None:
-    """The name of an already loaded file this one duplicates under a new name, if any.
-
-    Same bytes alone do not make a copy: files without records are alike by nature (a quiet day's
-    header and trailer), and a snapshot that did not change since last period is a legitimate new
-    snapshot. A copy is a byte-identical file with records in a feed whose rows accumulate (append,
-    delta), or a second identical snapshot within the same cadence period (month, week, year).
-    """
-    rows = con.execute(
-        """select file_name, table_name, file_date from ops.file_register
-           where sha256 = ? and file_name <> ? and status in ('loaded', 'loaded_with_quarantine')
-             and rows_read > 0
-           order by processed_at""",
-        [d.sha256, d.name],
-    ).fetchall()
-    file_date = spec.file_date(d.name)
-    for name, table, other_date in rows:
-        if table != spec.table or spec.load != "snapshot" or _same_period(spec, file_date, other_date):
-            return name
-    return None
+    def note_loaded(self, d: Delivery, rows_read: int) -> None:
+        file_date = self.spec.file_date(d.name)
+        if rows_read:
+            self.loaded[d.sha256].append((d.name, self.spec.table, file_date))
+        if file_date is not None and (self.newest is None or file_date > self.newest):
+            self.newest = file_date
 
 
 def _same_period(spec: FeedSpec, a: date | None, b: date | None) -> bool:
@@ -382,22 +237,243 @@ def _same_period(spec: FeedSpec, a: date | None, b: date | None) -> bool:
     return a == b
 
 
-def _late(con: duckdb.DuckDBPyConnection, spec: FeedSpec, name: str) -> Finding | None:
-    """A warning when a later-dated file of the feed was loaded before this one."""
-    file_date = spec.file_date(name)
-    newest: date | None = con.execute(
-        "select max(file_date) from ops.file_register where table_name = ? and status in "
-        "('loaded', 'loaded_with_quarantine')",
-        [spec.table],
-    ).fetchone()[0]
-    if newest is None or file_date is None or file_date >= newest:
-        return None
-    return Finding(
-        "late_arrival",
-        "warning",
-        f"dated {file_date} but delivered after the file dated {newest} was loaded: loaded late; "
-        "figures for the days it covers may change",
+@dataclass
+class Decision:
+    """How one delivery of a batch ends, before anything is written."""
+
+    delivery: Delivery
+    status: str  # loaded, loaded_with_quarantine, quarantined
+    rows: tuple[int | None, int, int | None]  # read, loaded, quarantined
+    findings: list[Finding]
+    violation: ContractViolation | None = None
+    report_path: Path | None = None
+
+
+def _ingest_batch(
+    con: duckdb.DuckDBPyConnection, home: Path, spec: FeedSpec, paths: list[Path]
+) -> list[FileOutcome]:
+    """Judge and load a feed's pending files together: one staging pass, one transaction."""
+    work_dir = home / "tmp"
+    work_dir.mkdir(parents=True, exist_ok=True)
+    deliveries = [Delivery(home, spec.feed_path, p, sha256_of(p), p.stat().st_size, []) for p in paths]
+    view = RegisterView(con, spec, [d.sha256 for d in deliveries])
+    outcomes: list[FileOutcome] = []
+    pending: list[Delivery] = []
+    for d in deliveries:
+        d.history = view.history.get(d.name, [])
+        if (same := _unchanged(d)) is not None:
+            outcomes.append(same)
+        else:
+            pending.append(d)
+    if not pending:
+        return outcomes
+
+    verdicts = _stage(con, spec, {d.name: d.path for d in pending if d.size}, work_dir)
+    counts = check_rows(con, spec)
+    findings_by_file = row_findings(con, spec) if any(bad for _, bad in counts.values()) else {}
+    decisions = []
+    for d in pending:  # in order of arrival: what loads first is the original, what comes later is late
+        warnings = _new_version(d)
+        if (late := view.late(d)) is not None:
+            warnings.append(late)
+        verdict = verdicts.get(d.name) if d.size else _EMPTY
+        if not isinstance(verdict, ContractViolation) and (original := view.copy_of(d)) is not None:
+            verdict = ContractViolation(
+                "duplicate_file",
+                f"byte-for-byte the same as `{original}`, already loaded: a copy under a new name "
+                "would load its rows twice",
+            )
+        if isinstance(verdict, ContractViolation):
+            decisions.append(_refusal(d, spec, verdict, warnings))
+            continue
+        extra = [h for h in verdict if h not in {c.name for c in spec.columns}]
+        if extra:
+            warnings.append(
+                Finding(
+                    "extra_column",
+                    "warning",
+                    f"unknown column(s) {', '.join(extra)} ignored; the contract does not name them",
+                )
+            )
+        read, bad = counts.get(d.name, (0, 0))
+        errors = [
+            Finding(f["check"], "error", f["message"], f["rows_affected"], f["examples"])
+            for f in findings_by_file.get(d.name, [])
+        ]
+        status = "loaded_with_quarantine" if bad else "loaded"
+        decisions.append(Decision(d, status, (read, read - bad, bad), errors + warnings))
+        view.note_loaded(d, read)
+
+    for decision in decisions:
+        _write_report(decision, spec)
+    loaded = [x for x in decisions if x.status in LOADED]
+    con.execute("begin transaction")
+    try:
+        write_rows(
+            con,
+            spec,
+            [
+                (x.delivery.name, x.delivery.sha256, any(v.status in LOADED for v in x.delivery.history))
+                for x in loaded
+            ],
+        )
+        _register(con, spec, decisions)
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    con.execute("drop table checked_rows")
+    for x in decisions:
+        d = x.delivery
+        if x.status in LOADED:
+            loaded_before = [v for v in d.history if v.status in LOADED]
+            if loaded_before:
+                _supersede(d, "archive", loaded_before[-1])
+            _move(d.path, home / "archive" / d.feed_path)
+        else:
+            _move(d.path, home / "quarantine" / d.feed_path)
+        outcomes.append(
+            FileOutcome(
+                d.name,
+                x.status,
+                *x.rows,
+                x.violation.check if x.violation else None,
+                tuple(f.check for f in x.findings if f.severity == "warning"),
+            )
+        )
+    return outcomes
+
+
+_EMPTY = ContractViolation("empty_file", "the file is empty (zero bytes): the transfer failed")
+
+
+def _stage(
+    con: duckdb.DuckDBPyConnection, spec: FeedSpec, files: dict[str, Path], work_dir: Path
+) -> dict[str, list[str] | ContractViolation]:
+    """Stage the batch in one pass; if DuckDB chokes on some file, stage file by file to find it."""
+    stager = STAGERS[spec.format]
+    create_landing_rows(con, spec)
+    try:
+        return stager(con, files, spec, work_dir) if files else {}
+    except duckdb.Error:
+        create_landing_rows(con, spec)
+    verdicts: dict[str, list[str] | ContractViolation] = {}
+    for name, path in files.items():
+        try:
+            verdicts.update(stager(con, {name: path}, spec, work_dir))
+        except duckdb.Error as error:  # never echo the error text: it can quote the file's content
+            con.execute("delete from landing_rows where _source_file = ?", [name])
+            verdicts[name] = ContractViolation(
+                "unreadable", f"the file cannot be parsed as {spec.format} ({type(error).__name__})"
+            )
+    return verdicts
+
+
+def _new_version(d: Delivery) -> list[Finding]:
+    if d.latest is None:
+        return []
+    return [
+        Finding(
+            "new_version",
+            "warning",
+            f"re-delivered with different content: version {d.version} replaces version "
+            f"{d.latest.version} (sha256 {d.latest.sha256[:12]}), whose copy is kept under superseded/",
+        )
+    ]
+
+
+def _refusal(
+    d: Delivery, spec: FeedSpec | None, violation: ContractViolation, warnings: list[Finding]
+) -> Decision:
+    personal = spec.personal_columns if spec else frozenset()
+    error = Finding(
+        violation.check,
+        "error",
+        violation.message,
+        violation.rows_affected,
+        mask_examples(violation.examples, personal),
     )
+    return Decision(d, "quarantined", (None, 0, None), [error, *warnings], violation)
+
+
+def _write_report(x: Decision, spec: FeedSpec | None) -> None:
+    """Move an earlier version's report aside, then write this version's report if it has findings."""
+    d = x.delivery
+    if d.latest is not None:
+        _supersede(d, "quarantine", d.latest)
+    if not x.findings:
+        return
+    read, loaded, quarantined = x.rows
+    if x.status == "quarantined":
+        outcome = "file_quarantined"
+    else:
+        outcome = "rows_quarantined" if quarantined else "loaded_with_warnings"
+    report = RejectionReport(
+        file=d.name,
+        feed=d.feed_path,
+        table=spec.table if spec else None,
+        sha256=d.sha256,
+        version=d.version,
+        outcome=outcome,
+        rows_read=read,
+        rows_loaded=loaded,
+        rows_quarantined=quarantined,
+        findings=x.findings,
+    )
+    x.report_path = report.write(_report_path(d))
+
+
+def _unchanged(d: Delivery) -> FileOutcome | None:
+    """The same bytes as the name's latest version: a no-op (the copy joins its twin)."""
+    if d.latest is None or d.latest.sha256 != d.sha256 or not d.sha256:
+        return None
+    _move(d.path, d.home / ("quarantine" if d.latest.status == "quarantined" else "archive") / d.feed_path)
+    return FileOutcome(d.name, "unchanged", None, 0, 0)
+
+
+def _refuse_unknown(
+    con: duckdb.DuckDBPyConnection, home: Path, feed_path: str, path: Path, specs: list[FeedSpec]
+) -> FileOutcome:
+    link = path.is_symlink()  # never opened: it could point anywhere
+    d = Delivery(
+        home,
+        feed_path,
+        path,
+        "" if link else sha256_of(path),
+        None if link else path.stat().st_size,
+        [
+            Version(*row)
+            for row in con.execute(
+                "select version, sha256, status from ops.file_register where feed_path = ? and file_name = ? "
+                "order by version",
+                [feed_path, path.name],
+            ).fetchall()
+        ],
+    )
+    if (same := _unchanged(d)) is not None:
+        return same
+    if link:
+        violation = ContractViolation(
+            "not_a_regular_file", "a link, not a file: links are never followed in the landing zone"
+        )
+    elif any(s.name_pattern.match(d.name) for s in specs):
+        violation = ContractViolation("unknown_file", "the date in the file name is not a calendar date")
+    else:
+        expected = ", ".join(f"{s.file_prefix}<date>{s.extension}" for s in specs)
+        violation = ContractViolation(
+            "unknown_file", f"the file name matches no feed of `{feed_path}`; expected {expected}"
+        )
+    decision = _refusal(d, None, violation, [])
+    _write_report(decision, None)
+    con.execute("begin transaction")
+    try:
+        _register(con, None, [decision])
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    _move(path, home / "quarantine" / feed_path)
+    return FileOutcome(d.name, "quarantined", None, 0, None, violation.check)
 
 
 def _report_path(d: Delivery) -> Path:
@@ -413,58 +489,43 @@ def _supersede(d: Delivery, root: str, previous: Version) -> None:
             _move(top / name, target)
 
 
-def _register(
-    con: duckdb.DuckDBPyConnection,
-    d: Delivery,
-    spec: FeedSpec | None,
-    status: str,
-    rows: tuple[int | None, int, int | None],
-    violation: ContractViolation | None,
-    report: Path | None,
-) -> None:
-    con.execute(
+def _register(con: duckdb.DuckDBPyConnection, spec: FeedSpec | None, decisions: list[Decision]) -> None:
+    """One `ops.file_register` row per decision and one `ops.ingestion_findings` row per finding."""
+    table = spec.table if spec else None
+    con.executemany(
         """insert into ops.file_register
            (feed_path, table_name, file_name, file_date, sha256, bytes, version, status, rows_read,
             rows_loaded, rows_quarantined, check_failed, message, report_path, processed_at)
            values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, current_timestamp::timestamp)""",
         [
-            d.feed_path,
-            spec.table if spec else None,
-            d.name,
-            spec.file_date(d.name) if spec else None,
-            d.sha256,
-            d.size,
-            d.version,
-            status,
-            *rows,
-            violation.check if violation else None,
-            violation.message if violation else None,
-            str(report) if report else None,
+            [
+                x.delivery.feed_path,
+                table,
+                x.delivery.name,
+                spec.file_date(x.delivery.name) if spec else None,
+                x.delivery.sha256,
+                x.delivery.size,
+                x.delivery.version,
+                x.status,
+                *x.rows,
+                x.violation.check if x.violation else None,
+                x.violation.message if x.violation else None,
+                str(x.report_path) if x.report_path else None,
+            ]
+            for x in decisions
         ],
     )
-
-
-def _record_findings(
-    con: duckdb.DuckDBPyConnection, d: Delivery, table: str | None, findings: list[Finding]
-) -> None:
+    findings = [
+        [x.delivery.feed_path, table, x.delivery.name, x.delivery.sha256, x.delivery.version]
+        + [f.check, f.severity, f.rows_affected, f.message]
+        for x in decisions
+        for f in x.findings
+    ]
     if findings:
         con.executemany(
             "insert into ops.ingestion_findings "
             "values (?, ?, ?, ?, ?, ?, ?, ?, ?, current_timestamp::timestamp)",
-            [
-                [
-                    d.feed_path,
-                    table,
-                    d.name,
-                    d.sha256,
-                    d.version,
-                    f.check,
-                    f.severity,
-                    f.rows_affected,
-                    f.message,
-                ]
-                for f in findings
-            ],
+            findings,
         )
 
 

@@ -1,23 +1,22 @@
 """Validate staged rows against a feed's column contract and write them into `raw.<table>`.
 
-The format readers (sap_extract, csv_file, jsonl_file, excel_workbook) stage a file's records as
-text in temp table `landing_rows`:
+The format readers (sap_extract, csv_file, jsonl_file, excel_workbook) stage the records of a
+batch of files as text in temp table `landing_rows` (created by `create_landing_rows`):
 
-    _row_number     integer  physical line (row) of the record in the file; the header is line 1
+    _source_file    varchar  the landing file name
+    _row_number     integer  physical line (row) of the record in its file; the header is line 1
     _dup_key        varchar  the record as read: two records with the same key are exact copies
     _reject_check   varchar  set when the record could not even be split into fields
     _reject_message varchar  why, without quoting the record
-    <column>        varchar  one per contract column present in the file, named as in the contract
+    <column>        varchar  one per contract column (null where the file lacks the column)
 
 Everything after that is the same for every feed: each column's contract becomes a SQL cast and
 SQL tests, failing rows go to `ops.quarantined_rows` with the reason, the rest replace the file's
-earlier rows in the raw table. The caller owns the transaction, so that rows and bookkeeping
-commit together.
+earlier rows in the raw table. One query serves the whole batch, however many files it holds;
+the caller owns the transaction, so that rows and bookkeeping commit together.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import duckdb
 
@@ -41,6 +40,12 @@ SQL_TYPES = {
     "json": "json",
 }
 
+# The staging columns every reader fills before the contract's own columns (see the docstring).
+LANDING_META = "_source_file, _row_number, _dup_key, _reject_check, _reject_message"
+LANDING_COLUMNS = (
+    "_source_file varchar, _row_number integer, _dup_key varchar, "
+    "_reject_check varchar, _reject_message varchar"
+)
 LINEAGE = "_source_file varchar, _file_sha256 varchar, _row_number integer, _loaded_at timestamp"
 
 OPS_DDL = """
@@ -66,14 +71,6 @@ create table if not exists ops.ingestion_findings (
 
 # Values echoed in reports are cut to this length: enough to see the mistake, never a whole record.
 MAX_VALUE_CHARS = 40
-
-
-@dataclass
-class LoadResult:
-    rows_read: int
-    rows_loaded: int
-    rows_quarantined: int
-    findings: list[dict]  # per check: check, message, rows_affected, examples
 
 
 def ensure_tables(con: duckdb.DuckDBPyConnection, spec: FeedSpec | None = None) -> None:
@@ -167,14 +164,19 @@ def _cast_and_errors(col: Column) -> tuple[str, list[tuple[str, str, str]]]:
     return cast, errors
 
 
-def check_rows(con: duckdb.DuckDBPyConnection, spec: FeedSpec, header: list[str]) -> tuple[int, int]:
-    """Cast and test every staged row into temp table `checked_rows`; returns (rows read, rows refused)."""
-    present = [c for c in spec.columns if c.name in header]
+def create_landing_rows(con: duckdb.DuckDBPyConnection, spec: FeedSpec) -> None:
+    """An empty `landing_rows` for this feed, for the readers to fill."""
+    columns = ", ".join(f'"{c.name}" varchar' for c in spec.columns)
+    con.execute(f"create or replace temp table landing_rows ({LANDING_COLUMNS}, {columns})")
+
+
+def check_rows(con: duckdb.DuckDBPyConnection, spec: FeedSpec) -> dict[str, tuple[int, int]]:
+    """Cast and test every staged row into temp table `checked_rows`.
+
+    Returns (rows read, rows refused) per file; a file with no records is absent.
+    """
     casts, checks = [], []
     for col in spec.columns:
-        if col not in present:
-            casts.append(f'null::{SQL_TYPES[col.type]} as "{col.name}"')
-            continue
         cast, errors = _cast_and_errors(col)
         casts.append(f'{cast} as "{col.name}"')
         value = "null" if col.personal else f'left("{col.name}", {MAX_VALUE_CHARS})'
@@ -184,7 +186,7 @@ def check_rows(con: duckdb.DuckDBPyConnection, spec: FeedSpec, header: list[str]
                 f"'message': {_literal(f'{col.name}: {msg}')}, 'value': {value}}} end"
             )
     checks.append(
-        "case when row_number() over (partition by _dup_key order by _row_number) > 1 then "
+        "case when row_number() over (partition by _source_file, _dup_key order by _row_number) > 1 then "
         "{'check': 'duplicate_row', 'column': null, "
         "'message': 'an exact copy of an earlier line of the same file', 'value': null} end"
     )
@@ -192,7 +194,7 @@ def check_rows(con: duckdb.DuckDBPyConnection, spec: FeedSpec, header: list[str]
     con.execute(
         f"""
         create or replace temp table checked_rows as
-        select _row_number, {", ".join(casts)},
+        select _source_file, _row_number, {", ".join(casts)},
                case when _reject_check is not null
                     then [{{'check': _reject_check, 'column': null::varchar, 'message': _reject_message,
                             'value': null::varchar}}]
@@ -200,71 +202,69 @@ def check_rows(con: duckdb.DuckDBPyConnection, spec: FeedSpec, header: list[str]
         from landing_rows
         """
     )
-    rows_read, rows_bad = con.execute(
-        "select count(*), count(*) filter (where len(_errors) > 0) from checked_rows"
-    ).fetchone()
-    return rows_read, rows_bad
+    con.execute("drop table landing_rows")
+    rows = con.execute(
+        """select _source_file, count(*), count(*) filter (where len(_errors) > 0)
+           from checked_rows group by 1"""
+    ).fetchall()
+    return {name: (read, bad) for name, read, bad in rows}
 
 
-def write_rows(
-    con: duckdb.DuckDBPyConnection, spec: FeedSpec, file_name: str, sha256: str, replace: bool
-) -> None:
-    """Write `checked_rows`: good rows into the raw table, refused ones into `ops.quarantined_rows`.
+def write_rows(con: duckdb.DuckDBPyConnection, spec: FeedSpec, files: list[tuple[str, str, bool]]) -> None:
+    """Write the checked rows of `files` (name, sha256, replace): good rows into the raw table,
+    refused ones into `ops.quarantined_rows`. Rows of files not listed (refused files) are dropped.
 
     `replace` deletes rows an earlier version of the same file name loaded (skipped for a new name,
     whose rows cannot be there because rows and register commit together).
     """
     cols = ", ".join(f'"{c.name}"' for c in spec.columns)
-    if replace:
-        con.execute(f"delete from raw.{spec.table} where _source_file = ?", [file_name])
-        con.execute("delete from ops.quarantined_rows where source_file = ?", [file_name])
+    con.execute(
+        "create or replace temp table batch_files as select unnest(?::varchar[]) as name, "
+        "unnest(?::varchar[]) as sha256, unnest(?::boolean[]) as replace",
+        [[f[0] for f in files], [f[1] for f in files], [f[2] for f in files]],
+    )
+    replaced = "(select name from batch_files where replace)"
+    con.execute(f"delete from raw.{spec.table} where _source_file in {replaced}")
+    con.execute(
+        f"delete from ops.quarantined_rows where table_name = ? and source_file in {replaced}", [spec.table]
+    )
     con.execute(
         f"""insert into raw.{spec.table} ({cols}, _source_file, _file_sha256, _row_number, _loaded_at)
-            select {cols}, ?, ?, _row_number, current_timestamp::timestamp
-            from checked_rows where len(_errors) = 0 order by _row_number""",
-        [file_name, sha256],
+            select {cols}, _source_file, b.sha256, _row_number, current_timestamp::timestamp
+            from checked_rows c join batch_files b on b.name = c._source_file
+            where len(_errors) = 0 order by _source_file, _row_number"""
     )
     con.execute(
         """insert into ops.quarantined_rows
-           select ?, ?, ?, ?, _row_number, e.check, e.column, e.message, e.value,
+           select _source_file, b.sha256, ?, ?, _row_number, e.check, e.column, e.message, e.value,
                   current_timestamp::timestamp
-           from (select _row_number, unnest(_errors) as e from checked_rows where len(_errors) > 0)
-           order by _row_number""",
-        [file_name, sha256, spec.feed_path, spec.table],
+           from (select _source_file, _row_number, unnest(_errors) as e from checked_rows
+                 where len(_errors) > 0) c
+           join batch_files b on b.name = c._source_file
+           order by _source_file, _row_number""",
+        [spec.feed_path, spec.table],
     )
+    con.execute("drop table batch_files")
 
 
-def row_findings(con: duckdb.DuckDBPyConnection, spec: FeedSpec) -> list[dict]:
-    """Refused rows of `checked_rows` grouped by check and message, with a few masked examples."""
+def row_findings(con: duckdb.DuckDBPyConnection, spec: FeedSpec) -> dict[str, list[dict]]:
+    """Refused rows of `checked_rows` per file, grouped by check and message, with masked examples."""
     rows = con.execute(
-        f"""select e.check, e.message, count(distinct _row_number),
+        f"""select _source_file, e.check, e.message, count(distinct _row_number),
                    list({{'line': _row_number, 'column': e.column, 'value': e.value}}
                         order by _row_number)[1:{MAX_EXAMPLES}]
-            from (select _row_number, unnest(_errors) as e from checked_rows where len(_errors) > 0)
-            group by e.check, e.message order by e.check, e.message"""
+            from (select _source_file, _row_number, unnest(_errors) as e from checked_rows
+                  where len(_errors) > 0)
+            group by _source_file, e.check, e.message order by _source_file, e.check, e.message"""
     ).fetchall()
-    return [
-        {
-            "check": check,
-            "message": message,
-            "rows_affected": n,
-            "examples": mask_examples(examples, spec.personal_columns),
-        }
-        for check, message, n, examples in rows
-    ]
-
-
-def validate_and_load(
-    con: duckdb.DuckDBPyConnection,
-    spec: FeedSpec,
-    header: list[str],
-    file_name: str,
-    sha256: str,
-    replace: bool = True,
-) -> LoadResult:
-    """Check `landing_rows` and write good rows and refused rows (inside the caller's transaction)."""
-    rows_read, rows_bad = check_rows(con, spec, header)
-    findings = row_findings(con, spec) if rows_bad else []
-    write_rows(con, spec, file_name, sha256, replace)
-    con.execute("drop table checked_rows")
-    return LoadResult(rows_read, rows_read - rows_bad, rows_bad, findings)
+    findings: dict[str, list[dict]] = {}
+    for name, check, message, n, examples in rows:
+        findings.setdefault(name, []).append(
+            {
+                "check": check,
+                "message": message,
+                "rows_affected": n,
+                "examples": mask_examples(examples, spec.personal_columns),
+            }
+        )
+    return findings

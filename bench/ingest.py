@@ -1,0 +1,124 @@
+"""Benchmark ingestion: a year of scale-1.0 landing files into a fresh warehouse, rows per second per feed.
+
+Usage: .venv/bin/python bench/ingest.py [--scale 1.0] [--days 365] [--seed 1] [--defects 0.01]
+The simulated files are generated once into bench/cache/ (git-ignored) and hard-linked into a
+fresh home for every run, so only ingestion is timed. Writes bench/results/ingest_<YYYY-MM-DD>.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import resource
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from ingestion import FEEDS  # noqa: E402
+from ingestion.landing import ingest_feed  # noqa: E402
+
+BENCH = Path(__file__).resolve().parent
+TARGET_SECONDS = 60
+
+
+def landing_cache(scale: float, days: int, seed: int, defects: float) -> Path:
+    """A simulated home whose landing/ holds the files; generated on first use only."""
+    home = BENCH / "cache" / f"ingest_s{scale}_d{days}_seed{seed}_defects{defects}"
+    if not (home / "complete").exists():
+        from simulator import simulate
+
+        shutil.rmtree(home, ignore_errors=True)
+        started = time.monotonic()
+        simulate(home, scale=scale, start=dt.date(2025, 4, 1), days=days, seed=seed, defects=defects)
+        (home / "complete").write_text(f"generated in {time.monotonic() - started:.1f} s\n")
+    return home
+
+
+def fresh_home(cache: Path) -> Path:
+    """A new home whose landing/ hard-links the cached files (ingestion moves them away)."""
+    home = cache.parent / f"run-{os.getpid()}"
+    shutil.rmtree(home, ignore_errors=True)
+    for src in (cache / "landing").rglob("*"):
+        if src.is_file():
+            dst = home / src.relative_to(cache)
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            os.link(src, dst)
+    return home
+
+
+def run(scale: float, days: int, seed: int, defects: float) -> dict:
+    cache = landing_cache(scale, days, seed, defects)
+    home = fresh_home(cache)
+    feeds = []
+    con = duckdb.connect(str(home / "warehouse.duckdb"))
+    started = time.monotonic()
+    try:
+        for spec in FEEDS:
+            t0 = time.monotonic()
+            result = ingest_feed(con, home, spec)
+            seconds = time.monotonic() - t0
+            rows = result.rows_loaded + result.rows_quarantined
+            feeds.append(
+                {
+                    "table": spec.table,
+                    "files": len(result.files),
+                    "files_quarantined": result.files_quarantined,
+                    "rows_read": rows,
+                    "rows_quarantined": result.rows_quarantined,
+                    "seconds": round(seconds, 2),
+                    "rows_per_second": round(rows / seconds) if seconds else None,
+                }
+            )
+            print(f"{spec.table:32} {len(result.files):5} files {rows:9} rows {seconds:6.2f} s", flush=True)
+        total = time.monotonic() - started
+    finally:
+        con.close()
+        shutil.rmtree(home, ignore_errors=True)
+    rows = sum(f["rows_read"] for f in feeds)
+    return {
+        "benchmark": "ingest",
+        "date": dt.date.today().isoformat(),
+        "scale": scale,
+        "days": days,
+        "seed": seed,
+        "defects": defects,
+        "files": sum(f["files"] for f in feeds),
+        "rows": rows,
+        "seconds": round(total, 1),
+        "rows_per_second": round(rows / total),
+        "target_seconds": TARGET_SECONDS,
+        "within_target": total < TARGET_SECONDS,
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "duckdb": duckdb.__version__},
+        "feeds": feeds,
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--days", type=int, default=365)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--defects", type=float, default=0.01)
+    args = parser.parse_args()
+    result = run(args.scale, args.days, args.seed, args.defects)
+    out = BENCH / "results" / f"ingest_{result['date']}.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps(result, indent=2) + "\n")
+    print(
+        f"ingest: {result['files']} files, {result['rows']} rows in {result['seconds']} s "
+        f"({result['rows_per_second']} rows/s; target < {TARGET_SECONDS} s) -> {out.relative_to(BENCH.parent)}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
