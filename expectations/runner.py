@@ -1,12 +1,20 @@
-"""Run a suite over a dataframe with an in-memory GX context, and read the gate policy.
+"""Run a suite over a dataframe, write its Data Docs, and read the gate policy.
 
 GX reads dataframes (DuckDB -> Arrow -> pandas) rather than DuckDB through SQLAlchemy: GX's SQL
-datasource fails to compute metrics on DuckDB (see the design).
+datasource fails to compute metrics on DuckDB (see the design). GX itself is imported only when a
+suite runs, so that loading the Dagster definitions stays fast.
+
+Results and Data Docs never show row values, only counts: a failing expectation on a table that
+should hold no personal data may be failing precisely because it holds some.
 """
 
 from __future__ import annotations
 
 import importlib
+import math
+import re
+import shutil
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,6 +23,23 @@ import pandas as pd
 import yaml
 
 POLICY_FILE = Path(__file__).with_name("gate_policy.yml")
+RESULT_FORMAT = {"result_format": "SUMMARY", "partial_unexpected_count": 0}
+
+# Direct identifiers (publication contract) by the shape of their values ...
+PERSONAL_VALUE_PATTERNS = {
+    "email address": r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}",
+    "UK phone number": r"(?:\+44\s?|\b0)[1237]\d{3}\s?\d{3}\s?\d{3}\b",
+    "NI number": r"\b[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D]\b",
+    "full postcode": r"\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[ABD-HJLNP-UW-Z]{2}\b",
+}
+# ... and by the name of their column (optionally prefixed, e.g. customer_email).
+PERSONAL_COLUMN_NAME = re.compile(
+    r"^(?:(?:customer|person|resident|caller|staff|employee)_(?:title|number)|"
+    r"(?:(?:customer|person|resident|staff|employee)_)?(?:first_name|middle_name|last_name|surname|"
+    r"forename|full_name|email|email_address|phone|phone_number|telephone|mobile|dob|date_of_birth|"
+    r"birth_date|nhs_number|ni_number|national_insurance_number|address|address_line\d|postcode|uprn|"
+    r"pernr|perid|gbdat|nachn|vorna))$"
+)
 
 
 @dataclass
@@ -24,28 +49,83 @@ class SuiteOutcome:
     blocking: bool
     evaluated: int
     failed: list[dict[str, Any]] = field(default_factory=list)
+    docs_page: str | None = None  # file:// URL of this validation's Data Docs page
+
+
+def _policy() -> dict[str, Any]:
+    return yaml.safe_load(POLICY_FILE.read_text())
 
 
 def policy(suite: str) -> str:
     """`blocking` or `warning` for a suite, from gate_policy.yml."""
-    rules = yaml.safe_load(POLICY_FILE.read_text())
+    rules = _policy()
     return rules.get("suites", {}).get(suite, rules.get("default", "blocking"))
 
 
-def run_suite(suite_name: str, df: pd.DataFrame) -> SuiteOutcome:
-    import great_expectations as gx
-    from great_expectations.data_context.types.base import ProgressBarsConfig
+def max_row_drop() -> float:
+    """The largest fraction of its rows a published table may lose against the previous release."""
+    return float(_policy().get("row_count", {}).get("max_drop", 0.5))
 
-    suite = importlib.import_module(f"expectations.suites.{suite_name}").build()
-    context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+
+def row_count_floor(previous_rows: int | None) -> int | None:
+    """The fewest rows a table may have, given the previous release's count (None: no bound)."""
+    if not previous_rows:
+        return None
+    return max(1, math.ceil(previous_rows * (1 - max_row_drop())))
+
+
+def published_table_expectations(columns: Sequence[tuple[str, str]], previous_rows: int | None) -> list:
+    """What every published table must meet whatever its suite says (`columns`: name, DuckDB type).
+
+    No sudden drop in rows against the previous release; no text value shaped like a direct
+    identifier; and a column whose name says it holds one must be empty.
+    """
+    import great_expectations as gx
+
+    e = gx.expectations
+    expectations = []
+    if (floor := row_count_floor(previous_rows)) is not None:
+        expectations.append(e.ExpectTableRowCountToBeBetween(min_value=floor))
+    patterns = list(PERSONAL_VALUE_PATTERNS.values())
+    for name, data_type in columns:
+        if data_type == "VARCHAR":
+            expectations.append(e.ExpectColumnValuesToNotMatchRegexList(column=name, regex_list=patterns))
+        if PERSONAL_COLUMN_NAME.match(name.lower()):
+            expectations.append(e.ExpectColumnValuesToBeNull(column=name))
+    return expectations
+
+
+def run_suite(
+    suite_name: str, df: pd.DataFrame, extra: Sequence[Any] = (), docs: Path | None = None
+) -> SuiteOutcome:
+    """Validate `df` against suite `suite_name` plus `extra` expectations.
+
+    With `docs` (the run's folder, e.g. $INSIGHT_HUB_HOME/gx/runs/<run id>), the validation result
+    is stored under docs/validations and the run's Data Docs site is rebuilt in docs/data_docs,
+    so one site lists every suite the run validated.
+    """
+    import great_expectations as gx
+
+    context = _context(docs)
+    suite = _build_suite(suite_name)
+    suite.expectations.extend(extra)
     batch_definition = (
         context.data_sources.add_pandas("warehouse")
         .add_dataframe_asset(suite_name)
         .add_batch_definition_whole_dataframe("whole_table")
     )
     suite = context.suites.add(suite)
-    result = batch_definition.get_batch(batch_parameters={"dataframe": df}).validate(suite)
+    validation = context.validation_definitions.add(
+        gx.ValidationDefinition(name=suite_name, data=batch_definition, suite=suite)
+    )
+    actions = [gx.checkpoint.UpdateDataDocsAction(name="data_docs", site_names=["run"])] if docs else []
+    checkpoint = context.checkpoints.add(
+        gx.Checkpoint(
+            name=suite_name, validation_definitions=[validation], actions=actions, result_format=RESULT_FORMAT
+        )
+    )
+    run = checkpoint.run(batch_parameters={"dataframe": df})
+    identifier, result = next(iter(run.run_results.items()))
     failed = [
         {
             "expectation": r.expectation_config.type,
@@ -56,10 +136,80 @@ def run_suite(suite_name: str, df: pd.DataFrame) -> SuiteOutcome:
         for r in result.results
         if not r.success
     ]
+    docs_page = None
+    if docs:
+        docs_page = context.get_docs_sites_urls(resource_identifier=identifier, site_name="run")[0][
+            "site_url"
+        ]
     return SuiteOutcome(
         suite=suite_name,
         success=result.success,
         blocking=policy(suite_name) == "blocking",
         evaluated=len(result.results),
         failed=failed,
+        docs_page=docs_page,
     )
+
+
+def docs_index(docs: Path) -> Path:
+    """The index page of a run's Data Docs site."""
+    return docs / "data_docs" / "index.html"
+
+
+def _build_suite(suite_name: str):
+    """The suite's own expectations (expectations/suites/<name>.py), or an empty suite if it has none."""
+    import great_expectations as gx
+
+    try:
+        module = importlib.import_module(f"expectations.suites.{suite_name}")
+    except ModuleNotFoundError as missing:
+        if missing.name != f"expectations.suites.{suite_name}":
+            raise
+        return gx.ExpectationSuite(name=suite_name, expectations=[])
+    return module.build()
+
+
+def _context(docs: Path | None):
+    """An in-memory GX context; with `docs`, validation results and Data Docs go to files there."""
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import (
+        DataContextConfig,
+        InMemoryStoreBackendDefaults,
+        ProgressBarsConfig,
+    )
+
+    config = DataContextConfig(
+        store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False)
+    )
+    config.analytics_enabled = False
+    config.progress_bars = ProgressBarsConfig(globally=False)
+    if docs:
+        config.stores["validation_results_store"] = {
+            "class_name": "ValidationResultsStore",
+            "store_backend": {
+                "class_name": "TupleFilesystemStoreBackend",
+                "base_directory": str(docs / "validations"),
+            },
+        }
+        config.data_docs_sites = {
+            "run": {
+                "class_name": "SiteBuilder",
+                "store_backend": {
+                    "class_name": "TupleFilesystemStoreBackend",
+                    "base_directory": str(docs / "data_docs"),
+                },
+                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            }
+        }
+    return gx.get_context(mode="ephemeral", project_config=config)
+
+
+def prune_docs(runs: Path, keep: int) -> list[str]:
+    """Delete the validation results and Data Docs of all but the `keep` most recent runs."""
+    if not runs.is_dir():
+        return []
+    folders = sorted((p for p in runs.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime)
+    removed = folders[: max(0, len(folders) - keep)]
+    for folder in removed:
+        shutil.rmtree(folder, ignore_errors=True)
+    return [folder.name for folder in removed]

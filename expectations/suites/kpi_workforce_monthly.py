@@ -1,21 +1,38 @@
-"""bi.kpi_workforce_monthly: keys present and unique per month and directorate, counts sane."""
+"""bi.kpi_workforce_monthly: one row per month and directorate; counts non-negative, rates in [0, 1]."""
 
-import great_expectations as gx
-
-DIRECTORATES = ["ADULTS", "CHILDRENS", "PUBHEALTH", "ENVPLACE", "FIRE", "RESOURCES", "CUSTCULT"]
+from expectations.table_rules import DIRECTORATES, E, table_suite
 
 
-def build() -> gx.ExpectationSuite:
-    e = gx.expectations
-    return gx.ExpectationSuite(
-        name="kpi_workforce_monthly",
-        expectations=[
-            e.ExpectTableRowCountToBeBetween(min_value=1),
-            e.ExpectColumnValuesToNotBeNull(column="month"),
-            e.ExpectColumnValuesToNotBeNull(column="directorate"),
-            e.ExpectColumnValuesToBeInSet(column="directorate", value_set=DIRECTORATES),
-            e.ExpectCompoundColumnsToBeUnique(column_list=["month", "directorate"]),
-            e.ExpectColumnValuesToNotBeNull(column="headcount"),
-            e.ExpectColumnValuesToBeBetween(column="headcount", min_value=0),
+def build():
+    return table_suite(
+        "kpi_workforce_monthly",
+        columns=[
+            "month",
+            "directorate",
+            "headcount",
+            "fte",
+            "sickness_days",
+            "sickness_days_per_fte_12m",
+            "pct_hours_lost_sickness",
+            "starters",
+            "leavers",
+            "turnover_rate_12m",
+            "vacancy_rate",
+            "agency_spend_gbp",
+        ],
+        keys=["month", "directorate"],
+        not_null=["headcount", "fte", "sickness_days", "starters", "leavers", "agency_spend_gbp"],
+        rates=["pct_hours_lost_sickness", "turnover_rate_12m", "vacancy_rate"],
+        non_negative=[
+            "headcount",
+            "fte",
+            "sickness_days",
+            "sickness_days_per_fte_12m",
+            "starters",
+            "leavers",
+        ],
+        value_sets={"directorate": DIRECTORATES},
+        extra=[
+            E.ExpectColumnPairValuesAToBeGreaterThanB(column_A="headcount", column_B="fte", or_equal=True)
         ],
     )
