@@ -8,7 +8,7 @@ from orchestration.freshness import alert_on_late_feeds, feed_freshness_checks
 from orchestration.ingestion_assets import FEED_ASSETS
 from orchestration.jobs import nightly_refresh, nightly_schedule
 from orchestration.progress import progress_logger
-from orchestration.publication_assets import release
+from orchestration.publication_assets import publish_release, release
 from orchestration.quality import GX_CHECKS
 from orchestration.resources import WarehouseResource, configure_environment
 
@@ -17,7 +17,7 @@ HOME = configure_environment()
 defs = dg.Definitions(
     assets=[*FEED_ASSETS, dbt_models, release],
     asset_checks=[*GX_CHECKS, feed_freshness_checks],
-    jobs=[nightly_refresh],
+    jobs=[nightly_refresh, publish_release],
     schedules=[nightly_schedule],
     sensors=[*ALERT_SENSORS, alert_on_late_feeds],
     loggers={"console": dg.colored_console_logger, "progress": progress_logger},
