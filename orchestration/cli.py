@@ -47,8 +47,9 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("status", help="current release, last run, feed freshness")
     p.set_defaults(handler=_status)
 
-    p = sub.add_parser("publish", help="list releases (--status)")
+    p = sub.add_parser("publish", help="gate the current bi tables and publish a release (or --status)")
     p.add_argument("--status", action="store_true", help="list releases and which one is current")
+    p.add_argument("--quiet", action="store_true", help="plain progress lines, no live redraw")
     p.set_defaults(handler=_publish)
 
     p = sub.add_parser("rollback", help="point `current` at an earlier release")
@@ -85,6 +86,11 @@ def _simulate(args: argparse.Namespace, home: Path) -> int:
 
 
 def _refresh(args: argparse.Namespace, home: Path) -> int:
+    return _run_job(args, home, "nightly_refresh", "refresh")
+
+
+def _run_job(args: argparse.Namespace, home: Path, job_name: str, command: str) -> int:
+    """Run a job in-process; say what it published, or which step or blocking check failed."""
     import dagster as dg
 
     from orchestration.definitions import defs
@@ -93,11 +99,11 @@ def _refresh(args: argparse.Namespace, home: Path) -> int:
 
     _, demo_salt = salt()
     if demo_salt:
-        print("refresh: WARNING INSIGHT_HUB_SALT is not set: using the demo salt (never in production)")
+        print(f"{command}: WARNING INSIGHT_HUB_SALT is not set: using the demo salt (never in production)")
     published = home / "published"
     before = current_release(published)
     started = time.monotonic()
-    job = defs.resolve_job_def("nightly_refresh")
+    job = defs.resolve_job_def(job_name)
     with dg.DagsterInstance.get() as instance:
         result = job.execute_in_process(
             instance=instance,
@@ -115,19 +121,20 @@ def _refresh(args: argparse.Namespace, home: Path) -> int:
         and e.event_specific_data.blocking
     ]
     elapsed = time.monotonic() - started
-    _print_ingestion_summary(home)
+    if job_name == "nightly_refresh":
+        _print_ingestion_summary(home)
     if failed_steps or failed_checks:
         for step in failed_steps:
-            print(f"refresh: FAILED step {step}")
+            print(f"{command}: FAILED step {step}")
         for check in failed_checks:
-            print(f"refresh: FAILED blocking check {check}")
-        print(f"refresh: nothing published; current release stays {before or 'none'} (run {result.run_id})")
+            print(f"{command}: FAILED blocking check {check}")
+        print(f"{command}: nothing published; current release stays {before or 'none'} (run {result.run_id})")
         return EXIT_FAILED
     if after and after != before:
-        print(f"refresh: published release {after} in {elapsed:.1f} s (run {result.run_id})")
-        print(f"refresh: outputs in {published / 'current'}")
+        print(f"{command}: published release {after} in {elapsed:.1f} s (run {result.run_id})")
+        print(f"{command}: outputs in {published / 'current'}")
     else:
-        print(f"refresh: nothing new to publish; current release is {after or 'none'}")
+        print(f"{command}: nothing new to publish; current release is {after or 'none'}")
     return EXIT_OK
 
 
@@ -197,15 +204,18 @@ def _status(args: argparse.Namespace, home: Path) -> int:
 
 
 def _publish(args: argparse.Namespace, home: Path) -> int:
-    from publication.release import current_release, list_releases
+    from publication.release import MANIFEST, current_release, list_releases, releases_dir
 
     if not args.status:
-        print("publish: publishing outside `refresh` is not built yet (issue 7); use --status")
-        return EXIT_USAGE
+        return _run_job(args, home, "publish_release", "publish")
     published = home / "published"
     current = current_release(published)
     for release_id in list_releases(published):
-        print(f"{'*' if release_id == current else ' '} {release_id}")
+        manifest = json.loads((releases_dir(published) / release_id / MANIFEST).read_text())
+        print(
+            f"{'*' if release_id == current else ' '} {release_id}  reporting date "
+            f"{manifest.get('reporting_date')}  {len(manifest['tables'])} tables  run {manifest['run_id']}"
+        )
     if current is None:
         print("no release published yet")
     return EXIT_OK
