@@ -43,7 +43,7 @@ def stage_jsonl(
         """
         create or replace temp table jsonl_lines as
         select _source_file, line_no, line,
-               coalesce(case when json_valid(line) then json_type(line) = 'OBJECT' end, false) as is_object
+               coalesce(json_valid(line) and starts_with(ltrim(line), '{'), false) as is_object
         from file_lines where trim(line) <> ''
         """
     )
@@ -51,8 +51,9 @@ def stage_jsonl(
     keys = con.execute(
         """select _source_file, list(key order by first_line, key) from (
                select _source_file, key, min(line_no) as first_line
-               from (select _source_file, line_no, unnest(json_keys(line)) as key from jsonl_lines
-                     where is_object)
+               from (select _source_file, line_no, unnest(json_keys(line)) as key
+                     from (select _source_file, line_no, case when is_object then line else '{}' end as line
+                           from jsonl_lines))
                group by 1, 2)
            group by 1"""
     ).fetchall()
@@ -69,7 +70,7 @@ def stage_jsonl(
     paths = ", ".join(f"'$.\"{c.name}\"'" for c in spec.columns)
     names = ", ".join(f'"{c.name}"' for c in spec.columns)
     fields = ", ".join(
-        f"nullif(json_extract(line, '$.\"{c.name}\"')::varchar, 'null')"
+        f"nullif(json_extract(safe, '$.\"{c.name}\"')::varchar, 'null')"
         if c.type == "json"
         else f"v[{i + 1}]"
         for i, c in enumerate(spec.columns)
@@ -81,9 +82,10 @@ def stage_jsonl(
                case when not is_object then 'malformed_json' end,
                case when not is_object then 'the line is not a complete JSON object' end,
                {fields}
-        from (select _source_file, line_no, line, is_object,
-                     case when is_object then json_extract_string(line, [{paths}]) end as v
-              from jsonl_lines where _source_file in (select unnest(?::varchar[])))
+        from (select _source_file, line_no, line, is_object, safe,
+                     json_extract_string(safe, [{paths}]) as v
+              from (select *, case when is_object then line else '{{}}' end as safe from jsonl_lines)
+              where _source_file in (select unnest(?::varchar[])))
         """,
         [accepted],
     )

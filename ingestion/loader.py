@@ -21,7 +21,7 @@ from __future__ import annotations
 import duckdb
 
 from ingestion.contract import Column, FeedSpec
-from ingestion.rejection import MAX_EXAMPLES, mask_examples
+from ingestion.rejection import MASK, MAX_EXAMPLES, mask_examples
 
 SQL_TYPES = {
     "key": "varchar",
@@ -69,6 +69,7 @@ create table if not exists ops.ingestion_findings (
 );
 """
 
+ERROR_TYPE = 'struct("check" varchar, "column" varchar, message varchar, value varchar)'
 # Values echoed in reports are cut to this length: enough to see the mistake, never a whole record.
 MAX_VALUE_CHARS = 40
 
@@ -179,18 +180,20 @@ def check_rows(con: duckdb.DuckDBPyConnection, spec: FeedSpec) -> dict[str, tupl
     for col in spec.columns:
         cast, errors = _cast_and_errors(col)
         casts.append(f'{cast} as "{col.name}"')
-        value = "null" if col.personal else f'left("{col.name}", {MAX_VALUE_CHARS})'
+        value = _literal(MASK) if col.personal else f'left("{col.name}", {MAX_VALUE_CHARS})'
         for check, cond, msg in errors:
             checks.append(
                 f"case when {cond} then {{'check': '{check}', 'column': '{col.name}', "
                 f"'message': {_literal(f'{col.name}: {msg}')}, 'value': {value}}} end"
             )
+    conditions = [cond for col in spec.columns for _, cond, _ in _cast_and_errors(col)[1]]
+    failing = " or ".join(["_dup_rank > 1", *(f"coalesce({c}, false)" for c in conditions)])
     checks.append(
-        "case when row_number() over (partition by _source_file, _dup_key order by _row_number) > 1 then "
-        "{'check': 'duplicate_row', 'column': null, "
+        "case when _dup_rank > 1 then {'check': 'duplicate_row', 'column': null, "
         "'message': 'an exact copy of an earlier line of the same file', 'value': null} end"
     )
-    # A record that could not be split into fields reports only that: its "fields" are meaningless.
+    # Error structs are built only for rows that fail something: most rows fail nothing. A record
+    # that could not be split into fields reports only that: its "fields" are meaningless.
     con.execute(
         f"""
         create or replace temp table checked_rows as
@@ -198,8 +201,12 @@ def check_rows(con: duckdb.DuckDBPyConnection, spec: FeedSpec) -> dict[str, tupl
                case when _reject_check is not null
                     then [{{'check': _reject_check, 'column': null::varchar, 'message': _reject_message,
                             'value': null::varchar}}]
-                    else list_filter([{", ".join(checks)}], lambda x: x is not null) end as _errors
-        from landing_rows
+                    when {failing}
+                    then list_filter([{", ".join(checks)}], lambda x: x is not null)
+                    else []::{ERROR_TYPE}[] end as _errors
+        from (select *, row_number() over (partition by _source_file, _dup_key order by _row_number)
+                            as _dup_rank
+              from landing_rows)
         """
     )
     con.execute("drop table landing_rows")
