@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import duckdb
+import pyarrow as pa
 
 from identity.records import PERSON_INDEX_SYSTEMS
 
@@ -166,18 +167,15 @@ def split_conflicted(con: duckdb.DuckDBPyConnection, clusters: str, links: str) 
     links_of: dict[str, list[tuple[float, str, str]]] = defaultdict(list)
     for cluster_id, weight, left, right in edges:
         links_of[cluster_id].append((weight, left, right))
-    new_ids = [
-        (uid, new_id)
-        for cluster_id, records in facts.items()
-        for uid, new_id in split(records, links_of[cluster_id]).items()
-    ]
-    con.execute("create or replace temp table split_ids (unique_id varchar, cluster_id varchar)")
-    if new_ids:
-        con.executemany("insert into split_ids values (?, ?)", new_ids)
+    new_ids = {}
+    for cluster_id, records in facts.items():
+        new_ids.update(split(records, links_of[cluster_id]))
+    con.register("split_ids", pa.table({"unique_id": list(new_ids), "cluster_id": list(new_ids.values())}))
     con.execute(
         f"""update {clusters} as c set cluster_id = s.cluster_id
             from split_ids as s where s.unique_id = c.unique_id"""
     )
+    con.unregister("split_ids")
     return len(facts)
 
 
