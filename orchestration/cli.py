@@ -56,6 +56,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--to", required=True, metavar="RELEASE_ID")
     p.set_defaults(handler=_rollback)
 
+    p = sub.add_parser("evaluate-identity", help="score customer resolution against the simulator truth")
+    p.add_argument("--truth", type=Path, help="persons.csv (default: <home>/simulator_truth/persons.csv)")
+    p.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    p.set_defaults(handler=_evaluate_identity)
+
     p = sub.add_parser("ui", help="Dagster webserver and daemon on 127.0.0.1")
     p.add_argument("--port", type=int, default=3000)
     p.add_argument("--host", default="127.0.0.1")
@@ -232,6 +237,27 @@ def _rollback(args: argparse.Namespace, home: Path) -> int:
         print(f"rollback: {error}", file=sys.stderr)
         return EXIT_FAILED
     print(f"rollback: current release {before} -> {args.to}")
+    return EXIT_OK
+
+
+def _evaluate_identity(args: argparse.Namespace, home: Path) -> int:
+    import duckdb
+
+    from identity.evaluation import evaluate, format_report
+
+    truth = args.truth or home / "simulator_truth" / "persons.csv"
+    if not truth.exists() or not warehouse_path(home).exists():
+        print(f"evaluate-identity: needs {truth} and a refreshed warehouse in {home}", file=sys.stderr)
+        return EXIT_USAGE
+    con = duckdb.connect(str(warehouse_path(home)), read_only=True)
+    try:
+        metrics = evaluate(con, truth)
+    except duckdb.CatalogException:
+        print("evaluate-identity: no restricted.customer_xref: run `insight-hub refresh`", file=sys.stderr)
+        return EXIT_FAILED
+    finally:
+        con.close()
+    print(json.dumps(metrics, indent=2) if args.json else format_report(metrics))
     return EXIT_OK
 
 
