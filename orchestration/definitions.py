@@ -5,6 +5,7 @@ import dagster as dg
 from orchestration.alerts import ALERT_SENSORS, notifier_from_env
 from orchestration.dbt import PROJECT, dbt_models, dbt_resource
 from orchestration.freshness import alert_on_late_feeds, feed_freshness_checks
+from orchestration.identity_assets import customer_resolution
 from orchestration.ingestion_assets import FEED_ASSETS
 from orchestration.jobs import nightly_refresh, nightly_schedule
 from orchestration.progress import progress_logger
@@ -15,7 +16,7 @@ from orchestration.resources import WarehouseResource, configure_environment
 HOME = configure_environment()
 
 defs = dg.Definitions(
-    assets=[*FEED_ASSETS, dbt_models, release],
+    assets=[*FEED_ASSETS, customer_resolution, dbt_models, release],
     asset_checks=[*GX_CHECKS, feed_freshness_checks],
     jobs=[nightly_refresh, publish_release],
     schedules=[nightly_schedule],
