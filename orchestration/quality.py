@@ -34,7 +34,8 @@ def gx_run_dir(home: Path, run_id: str) -> Path:
     return home / "gx" / "runs" / run_id
 
 
-def _result(outcome: SuiteOutcome, docs: Path, **metadata) -> dg.AssetCheckResult:
+def gx_result(outcome: SuiteOutcome, docs: Path, **metadata) -> dg.AssetCheckResult:
+    """A suite's outcome as a check result (also used by the raw feeds' checks in ingestion_assets)."""
     return dg.AssetCheckResult(
         passed=outcome.success,
         severity=dg.AssetCheckSeverity.ERROR if outcome.blocking else dg.AssetCheckSeverity.WARN,
@@ -65,7 +66,7 @@ def gx_check(table: str) -> dg.AssetChecksDefinition:
         previous_rows = previous["tables"].get(table, {}).get("rows") if previous else None
         docs = gx_run_dir(warehouse.home_path, context.op_execution_context.run_id)
         outcome = run_suite(table, df, extra=published_table_expectations(columns, previous_rows), docs=docs)
-        return _result(outcome, docs, rows=len(df), rows_in_current_release=previous_rows)
+        return gx_result(outcome, docs, rows=len(df), rows_in_current_release=previous_rows)
 
     return _check
 
@@ -96,7 +97,7 @@ def feed_completeness(
         "feed_completeness", pd.DataFrame(days, columns=["table_name", "day", "status"]), docs=docs
     )
     missing = missing_days(days)
-    return _result(
+    return gx_result(
         outcome,
         docs,
         reporting_date=as_of.isoformat(),
