@@ -1,27 +1,45 @@
-"""One Dagster asset per landing feed (group `ingestion`), each with its row-conservation check."""
+"""One Dagster asset per landing feed (group `ingestion`), its row-conservation check and its GX suite.
+
+The asset loads whatever the feed has in landing (ingestion.landing); quarantined files are
+reported in metadata and logs, never raised, so they alone do not fail a run. File names and
+counts are all that reach Dagster: never a value from a file.
+"""
 
 import dagster as dg
 
+from expectations.runner import policy, run_suite
+from expectations.suites.raw_contract import raw_suite_columns
 from ingestion import FEEDS, FeedSpec
 from ingestion.landing import ingest_feed
 from orchestration.dbt import DUCKDB_WRITERS
+from orchestration.quality import gx_result, gx_run_dir
 from orchestration.resources import WarehouseResource
 
+# Per file name, its latest loaded version (whose rows the raw table holds) against the table and
+# the quarantine table; a file out of balance, or rows of a file the register does not know, fail.
 CONSERVATION_SQL = """
-with files as (
+with latest as (
     select file_name, rows_read, rows_loaded, rows_quarantined
     from ops.file_register
-    where table_name = ? and status in ('loaded', 'loaded_with_quarantine')
-      and (file_name, version) in (select file_name, max(version) from ops.file_register
-                                   where table_name = ? group by file_name)
+    where table_name = $table and status in ('loaded', 'loaded_with_quarantine')
+    qualify row_number() over (partition by file_name order by version desc) = 1
 ),
 in_table as (
-    select _source_file as file_name, count(*) as rows_in_table from raw.{table} group by 1
+    select _source_file as file_name, count(*) as n from raw.{table} group by 1
+),
+in_quarantine as (
+    select source_file as file_name, count(distinct row_number) as n
+    from ops.quarantined_rows where table_name = $table group by 1
 )
-select files.file_name, rows_read, rows_loaded, rows_quarantined, coalesce(rows_in_table, 0)
-from files left join in_table using (file_name)
-where rows_read is distinct from rows_loaded + rows_quarantined
-   or rows_loaded is distinct from coalesce(rows_in_table, 0)
+select coalesce(l.file_name, t.file_name, q.file_name)
+from latest l
+full join in_table t using (file_name)
+full join in_quarantine q using (file_name)
+where l.file_name is null
+   or l.rows_read is distinct from l.rows_loaded + l.rows_quarantined
+   or l.rows_loaded is distinct from coalesce(t.n, 0)
+   or l.rows_quarantined is distinct from coalesce(q.n, 0)
+order by 1
 """
 
 
@@ -41,35 +59,71 @@ def feed_asset(spec: FeedSpec) -> dg.AssetsDefinition:
                 "row_conservation",
                 asset=key,
                 blocking=True,
-                description="For every loaded file: rows read = rows loaded + rows quarantined, "
-                "and the rows loaded are the rows in the raw table.",
+                description="For every loaded file: rows read = rows loaded + rows quarantined, the rows "
+                "loaded are the file's rows in the raw table and the rows quarantined its rows in "
+                "ops.quarantined_rows.",
             )
         ],
     )
     def _feed(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
         with warehouse.connect() as con:
             result = ingest_feed(con, warehouse.home_path, spec)
-            broken = con.execute(
-                CONSERVATION_SQL.format(table=spec.table), [spec.table, spec.table]
-            ).fetchall()
-        for outcome in result.files:
-            if outcome.status == "quarantined":
-                context.log.warning(f"{outcome.file_name} quarantined: check {outcome.check_failed}")
+            broken = [
+                row[0]
+                for row in con.execute(
+                    CONSERVATION_SQL.format(table=spec.table), {"table": spec.table}
+                ).fetchall()
+            ]
+        refused = [
+            {"file": f.file_name, "check": f.check_failed} for f in result.files if f.status == "quarantined"
+        ]
+        for f in result.files:
+            if f.status == "quarantined":
+                context.log.warning(f"{f.file_name} quarantined: check {f.check_failed}")
+            elif f.warnings:
+                context.log.info(f"{f.file_name} loaded with warnings: {', '.join(f.warnings)}")
         yield dg.MaterializeResult(
             metadata={
                 "files_processed": len(result.files),
+                "files_unchanged": sum(f.status == "unchanged" for f in result.files),
                 "files_quarantined": result.files_quarantined,
+                "files_late": result.files_warned("late_arrival"),
+                "files_new_version": result.files_warned("new_version"),
                 "rows_loaded": result.rows_loaded,
                 "rows_quarantined": result.rows_quarantined,
+                "quarantined_files": dg.MetadataValue.json(refused[:100]),
             }
         )
         yield dg.AssetCheckResult(
             check_name="row_conservation",
             passed=not broken,
-            metadata={"files_out_of_balance": [row[0] for row in broken]},
+            metadata={"files_out_of_balance": dg.MetadataValue.json(broken[:100])},
         )
 
     return _feed
 
 
+def raw_gx_check(spec: FeedSpec) -> dg.AssetChecksDefinition:
+    """The feed's suite `raw_<table>` on the columns it reads (DuckDB -> Arrow -> pandas)."""
+    suite = f"raw_{spec.table}"
+
+    @dg.asset_check(
+        asset=dg.AssetKey(["raw", spec.table]),
+        name=f"gx_{suite}",
+        blocking=policy(suite) == "blocking",
+        pool=DUCKDB_WRITERS,
+        description=f"Great Expectations suite `{suite}` (expectations/suites/{suite}.py): the feed's "
+        f"contract invariants (required values, listed values, unique keys, sane ranges); {policy(suite)}.",
+    )
+    def _check(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
+        columns = ", ".join(f'"{c}"' for c in raw_suite_columns(spec.table))
+        with warehouse.connect(read_only=True) as con:
+            df = con.sql(f"select {columns} from raw.{spec.table}").to_arrow_table().to_pandas()
+        docs = gx_run_dir(warehouse.home_path, context.op_execution_context.run_id)
+        return gx_result(run_suite(suite, df, docs=docs), docs, rows=len(df))
+
+    return _check
+
+
 FEED_ASSETS = [feed_asset(spec) for spec in FEEDS]
+RAW_GX_CHECKS = [raw_gx_check(spec) for spec in FEEDS]
