@@ -3,14 +3,21 @@
 -- offered_at when answered, else ended_at - offered_at, in seconds; a short abandon is an inbound
 -- call never answered with a wait under 5 s; offered calls are inbound calls other than short
 -- abandons; a call belongs to its queue and the local month of offered_at.
-with calls as (
+with timed as (
+    select
+        *,
+        coalesce(answered_at_utc, ended_at_utc) as waited_until_utc
+    from {{ ref('stg_csc__calls') }}
+),
+
+calls as (
     select
         *,
         {{ utc_to_local('offered_at_utc') }} as offered_at_local,
         {{ utc_to_local('answered_at_utc') }} as answered_at_local,
         {{ utc_to_local('ended_at_utc') }} as ended_at_local,
-        {{ dbt.datediff('offered_at_utc', 'coalesce(answered_at_utc, ended_at_utc)', 'second') }} as wait_s
-    from {{ ref('stg_csc__calls') }}
+        {{ dbt.datediff('offered_at_utc', 'waited_until_utc', 'second') | trim }} as wait_s
+    from timed
 )
 
 select

@@ -26,6 +26,6 @@ left join contacts as earlier
         contacts.customer_key = earlier.customer_key
         and contacts.service = earlier.service
         and contacts.contact_id <> earlier.contact_id
-        and earlier.created_at_utc <= contacts.created_at_utc
-        and earlier.created_at_utc >= {{ dbt.dateadd('hour', -168, 'contacts.created_at_utc') }}
+        and contacts.created_at_utc >= earlier.created_at_utc
+        and {{ dbt.dateadd('hour', -168, 'contacts.created_at_utc') }} <= earlier.created_at_utc
 group by contacts.contact_id, contacts.customer_key

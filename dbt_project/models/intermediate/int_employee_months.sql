@@ -23,8 +23,8 @@ employed_in_month as (
     from months
     inner join assignments
         on
-            assignments.valid_from <= months.month_end
-            and assignments.valid_to >= months.month
+            months.month_end >= assignments.valid_from
+            and months.month <= assignments.valid_to
     group by months.month, months.month_end, assignments.person_id
 ),
 

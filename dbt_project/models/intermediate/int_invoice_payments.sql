@@ -63,7 +63,8 @@ select
     invoices.received_date,
     invoices.posting_date,
     payments.payment_date,
-    cast({{ dbt.datediff('invoices.received_date', 'payments.payment_date', 'day') }} as integer) as days_to_pay,
+    cast({{ dbt.datediff('invoices.received_date', 'payments.payment_date', 'day') | trim }} as integer)
+        as days_to_pay,
     invoices.invoice_net_gbp,
     payments.amount_paid_gbp
 from invoices

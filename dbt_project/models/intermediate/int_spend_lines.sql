@@ -36,7 +36,8 @@ covering as (
         on
             lines.supplier_id = supplier_contracts.vendor_id
             and lines.contract_ref = supplier_contracts.contract_ref
-            and lines.document_date between supplier_contracts.start_date and supplier_contracts.latest_end_date
+            and lines.document_date
+            between supplier_contracts.start_date and supplier_contracts.latest_end_date
     group by lines.company_code, lines.document_number, lines.fiscal_year, lines.line_item
 )
 
@@ -64,7 +65,8 @@ select
         else 'non_contract'
     end as contract_status,
     coalesce(vendors.is_sme, false) as is_sme,
-    coalesce(vendors.account_group = 'VCSE', false) or coalesce(suppliers.has_vcse_contract, false) as is_vcse,
+    coalesce(vendors.account_group = 'VCSE', false)
+    or coalesce(suppliers.has_vcse_contract, false) as is_vcse,
     coalesce(vendors.is_local, false) as is_local
 from lines
 left join covering

@@ -3,22 +3,31 @@
 -- company_number equals the supplier's ZCRN (latest vendor version). Suppliers are every LIFNR
 -- of the vendor master and every LIFNR on a vendor line of FI_ITEMS.
 with contracts as (
-    select * from {{ ref('stg_procurement__contracts') }}
+    select
+        *,
+        coalesce(max_extension_months, 0) as extension_months
+    from {{ ref('stg_procurement__contracts') }}
+),
+
+vendors as (
+    select
+        vendor_id,
+        company_number
+    from {{ ref('stg_ibc__vendors') }}
 ),
 
 suppliers as (
     select
         vendor_id,
         company_number
-    from {{ ref('stg_ibc__vendors') }}
+    from vendors
     union
     select distinct
-        supplier_id as vendor_id,
+        fi_lines.supplier_id as vendor_id,
         cast(null as {{ dbt.type_string() }}) as company_number
-    from {{ ref('int_fi_lines') }}
-    where
-        supplier_id is not null
-        and supplier_id not in (select vendor_id from {{ ref('stg_ibc__vendors') }})
+    from {{ ref('int_fi_lines') }} as fi_lines
+    left join vendors on fi_lines.supplier_id = vendors.vendor_id
+    where fi_lines.supplier_id is not null and vendors.vendor_id is null
 ),
 
 matches as (
@@ -44,8 +53,8 @@ select
     contracts.procurement_category,
     contracts.start_date,
     contracts.end_date,
-    coalesce(contracts.max_extension_months, 0) as max_extension_months,
-    cast({{ dbt.dateadd('month', 'coalesce(contracts.max_extension_months, 0)', 'contracts.end_date') }} as date)
+    contracts.extension_months as max_extension_months,
+    cast({{ dbt.dateadd('month', 'contracts.extension_months', 'contracts.end_date') }} as date)
         as latest_end_date,
     contracts.is_vcse
 from matches

@@ -5,8 +5,11 @@ with cost_centres as (
 )
 
 select
-    {{ dbt.concat(['cost_centres.cost_centre', "'|'", dbt.cast('cost_centres.valid_from', dbt.type_string())]) }}
-        as organisation_key,
+    {{ dbt.concat([
+        'cost_centres.cost_centre',
+        "'|'",
+        dbt.cast('cost_centres.valid_from', dbt.type_string())
+    ]) }} as organisation_key,
     cost_centres.cost_centre,
     cost_centres.cost_centre_name,
     cost_centres.service_area,

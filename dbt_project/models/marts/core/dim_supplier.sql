@@ -6,11 +6,10 @@ with vendors as (
 ),
 
 unknown_vendors as (
-    select distinct supplier_id as vendor_id
-    from {{ ref('int_fi_lines') }}
-    where
-        supplier_id is not null
-        and supplier_id not in (select vendor_id from vendors)
+    select distinct fi_lines.supplier_id as vendor_id
+    from {{ ref('int_fi_lines') }} as fi_lines
+    left join vendors on fi_lines.supplier_id = vendors.vendor_id
+    where fi_lines.supplier_id is not null and vendors.vendor_id is null
 ),
 
 contracts as (
@@ -63,7 +62,8 @@ select
     suppliers.vat_number,
     suppliers.company_number,
     suppliers.is_sme,
-    coalesce(suppliers.account_group = 'VCSE', false) or coalesce(contracts.has_vcse_contract, false) as is_vcse,
+    coalesce(suppliers.account_group = 'VCSE', false)
+    or coalesce(contracts.has_vcse_contract, false) as is_vcse,
     suppliers.is_local,
     coalesce(contracts.contracts, 0) > 0 as has_contract,
     suppliers.account_group is null as is_missing_from_vendor_master,

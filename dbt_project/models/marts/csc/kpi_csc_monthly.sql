@@ -7,8 +7,9 @@ with months as (
 ),
 
 contacts as (
-    select * from {{ ref('fct_contacts') }}
-    where month in (select month from months)
+    select contacts.*
+    from {{ ref('fct_contacts') }} as contacts
+    inner join months on contacts.month = months.month
 ),
 
 services as (
@@ -56,7 +57,8 @@ telephony as (
         sum(case when is_offered and is_answered then 1 else 0 end) as calls_answered,
         sum(case when is_abandoned then 1 else 0 end) as calls_abandoned,
         sum(case when is_offered and is_answered and wait_s <= 20 then 1 else 0 end) as answered_within_20s,
-        avg(case when is_offered and is_answered then cast(wait_s as double precision) end) as avg_speed_of_answer_s,
+        avg(case when is_offered and is_answered then cast(wait_s as double precision) end)
+            as avg_speed_of_answer_s,
         avg(case when is_offered and is_answered then cast(handling_time_s as double precision) end)
             as avg_handling_time_s
     from contacts
@@ -83,7 +85,8 @@ select
     {{ safe_rate('telephony.answered_within_20s', 'telephony.calls_offered') }} as service_level_20s,
     telephony.avg_speed_of_answer_s,
     telephony.avg_handling_time_s,
-    {{ safe_rate('crm.resolved_first_contact', 'crm.contacts_with_outcome') }} as first_contact_resolution_rate,
+    {{ safe_rate('crm.resolved_first_contact', 'crm.contacts_with_outcome') }}
+        as first_contact_resolution_rate,
     {{ safe_rate('crm.failure_demand', 'crm.contacts') }} as avoidable_contact_rate,
     {{ safe_rate('crm.repeat_contacts_7d', 'crm.contacts_with_customer') }} as repeat_contact_rate_7d,
     cast(coalesce(crm.cost_to_serve_gbp, 0) as decimal(18, 2)) as cost_to_serve_gbp,

@@ -14,8 +14,13 @@ submissions as (
 ),
 
 in_window as (
-    select * from submissions
-    where month in (select month from months)
+    select submissions.*
+    from submissions
+    inner join months on submissions.month = months.month
+),
+
+forms as (
+    select distinct form from in_window
 ),
 
 grid as (
@@ -23,7 +28,7 @@ grid as (
         months.month,
         forms.form
     from months
-    cross join (select distinct form from in_window) as forms
+    cross join forms
 ),
 
 counts as (

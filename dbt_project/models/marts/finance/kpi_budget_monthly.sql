@@ -28,27 +28,36 @@ budget_lines as (
     from {{ ref('stg_ibc__budget') }} as budget
 ),
 
+budget_months as (
+    select distinct
+        cost_centre,
+        month
+    from budget_lines
+),
+
+ranked_cost_centres as (
+    select
+        budget_months.cost_centre,
+        budget_months.month,
+        cost_centres.directorate,
+        row_number() over (
+            partition by budget_months.cost_centre, budget_months.month
+            order by cost_centres.valid_from desc
+        ) as cost_centre_rank
+    from budget_months
+    inner join {{ ref('stg_ibc__cost_centres') }} as cost_centres
+        on
+            budget_months.cost_centre = cost_centres.cost_centre
+            and {{ month_end('budget_months.month') }} >= cost_centres.valid_from
+            and budget_months.month <= cost_centres.valid_to
+),
+
 cost_centre_months as (
     select
         cost_centre,
         month,
         directorate
-    from (
-        select
-            budget_months.cost_centre,
-            budget_months.month,
-            cost_centres.directorate,
-            row_number() over (
-                partition by budget_months.cost_centre, budget_months.month
-                order by cost_centres.valid_from desc
-            ) as cost_centre_rank
-        from (select distinct cost_centre, month from budget_lines) as budget_months
-        inner join {{ ref('stg_ibc__cost_centres') }} as cost_centres
-            on
-                budget_months.cost_centre = cost_centres.cost_centre
-                and cost_centres.valid_from <= {{ month_end('budget_months.month') }}
-                and cost_centres.valid_to >= budget_months.month
-    ) as ranked
+    from ranked_cost_centres
     where cost_centre_rank = 1
 ),
 

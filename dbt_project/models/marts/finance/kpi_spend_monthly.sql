@@ -1,18 +1,20 @@
 -- Spend by month, directorate and expense type (contracts/kpis.md, kpi_spend_monthly): money is
 -- 0 where there was no spend; pct_on_contract is NULL where spend is 0 and may leave [0, 1]
 -- (credit notes make net spend small or negative).
-with grid as (
+with categories as (
+    select distinct expense_type as category
+    from {{ ref('gl_account_ranges') }}
+    where account_class = 'expenditure'
+),
+
+grid as (
     select
         months.month,
         directorates.directorate,
         categories.category
     from {{ ref('int_reporting_months') }} as months
     cross join {{ ref('directorates') }} as directorates
-    cross join (
-        select distinct expense_type as category
-        from {{ ref('gl_account_ranges') }}
-        where account_class = 'expenditure'
-    ) as categories
+    cross join categories
 ),
 
 spend as (

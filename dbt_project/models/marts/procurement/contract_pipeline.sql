@@ -28,8 +28,8 @@ successors as (
         on
             contracts.procurement_category = later.procurement_category
             and contracts.directorate = later.directorate
-            and later.start_date > contracts.start_date
-            and later.contract_ref <> contracts.contract_ref
+            and contracts.start_date < later.start_date
+            and contracts.contract_ref <> later.contract_ref
 ),
 
 pipeline as (

@@ -30,7 +30,8 @@ month_end_staff as (
         count(*) as headcount,
         sum(coalesce(employee_months.fte, 0)) as fte,
         sum(
-            cast(coalesce(employee_months.weekly_hours, 0) as double precision) * working_days.working_days / 5
+            cast(coalesce(employee_months.weekly_hours, 0) as double precision)
+            * working_days.working_days / 5
         ) as contracted_hours
     from employee_months
     inner join working_days on employee_months.month = working_days.month
@@ -113,12 +114,14 @@ monthly as (
 rolling as (
     select
         monthly.*,
-        sum(sickness_days) over twelve_months as sickness_days_12m,
-        avg(fte) over twelve_months as mean_fte_12m,
-        sum(leavers) over twelve_months as leavers_12m,
-        avg(cast(headcount as double precision)) over twelve_months as mean_headcount_12m
+        sum(monthly.sickness_days) over twelve_months as sickness_days_12m,
+        avg(monthly.fte) over twelve_months as mean_fte_12m,
+        sum(monthly.leavers) over twelve_months as leavers_12m,
+        avg(cast(monthly.headcount as double precision)) over twelve_months as mean_headcount_12m
     from monthly
-    window twelve_months as (partition by directorate order by month rows between 11 preceding and current row)
+    window twelve_months as (
+        partition by monthly.directorate order by monthly.month rows between 11 preceding and current row
+    )
 )
 
 select
@@ -127,13 +130,15 @@ select
     cast(headcount as bigint) as headcount,
     cast(fte as double precision) as fte,
     cast(sickness_days as bigint) as sickness_days,
-    case when month_number >= 12 then {{ safe_rate('sickness_days_12m', 'mean_fte_12m') }} end
-        as sickness_days_per_fte_12m,
+    case
+        when month_number >= 12 then {{ safe_rate('sickness_days_12m', 'mean_fte_12m') }}
+    end as sickness_days_per_fte_12m,
     {{ safe_rate('sickness_hours', 'contracted_hours') }} as pct_hours_lost_sickness,
     cast(starters as bigint) as starters,
     cast(leavers as bigint) as leavers,
-    case when month_number >= 12 then {{ safe_rate('leavers_12m', 'mean_headcount_12m') }} end
-        as turnover_rate_12m,
+    case
+        when month_number >= 12 then {{ safe_rate('leavers_12m', 'mean_headcount_12m') }}
+    end as turnover_rate_12m,
     {{ safe_rate('vacant_fte', 'funded_fte') }} as vacancy_rate,
     cast(agency_spend_gbp as decimal(18, 2)) as agency_spend_gbp
 from rolling

@@ -16,6 +16,6 @@ select
     units,
     unit,
     unit_rate,
-    cast(amount_gbp as decimal(18, 2)) as amount_gbp,
+    amount_gbp,
     bdu_batch_id
 from payments

@@ -11,6 +11,14 @@ with budget as (
     from {{ source('ibc', 'ibc_budget') }}
 ),
 
+versions as (
+    select distinct
+        gjahr,
+        _source_file,
+        version_number
+    from budget
+),
+
 latest_version as (
     select
         gjahr,
@@ -19,7 +27,7 @@ latest_version as (
         row_number() over (
             partition by gjahr order by _source_file desc, version_number desc nulls last
         ) as version_rank
-    from (select distinct gjahr, _source_file, version_number from budget) as versions
+    from versions
 )
 
 select

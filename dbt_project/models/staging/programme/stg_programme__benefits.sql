@@ -8,9 +8,9 @@ with tracker as (
 select
     trim(workstream) as workstream,
     trim(financial_year) as financial_year,
-    cast(planned_gbp as decimal(18, 2)) as planned_gbp,
-    cast(forecast_gbp as decimal(18, 2)) as forecast_gbp,
-    cast(delivered_gbp as decimal(18, 2)) as delivered_gbp,
+    planned_gbp,
+    forecast_gbp,
+    delivered_gbp,
     rag_reported
 from tracker
 where lower(trim(workstream)) not like 'total%'

@@ -1,0 +1,100 @@
+"""Rules the dbt project keeps, read from its parsed manifest (`dbt parse`, no data needed)."""
+
+import json
+
+import pytest
+from warehouse_world import run_dbt
+
+# Column names that would carry a direct identifier (publication contract, personal data rules).
+IDENTIFIER_COLUMNS = {
+    "person_id", "pernr", "first_name", "last_name", "surname", "forename", "customer_first_name",
+    "customer_last_name", "email", "customer_email", "phone", "customer_phone", "caller_number", "dob",
+    "customer_dob", "birth_date", "ni_number", "nhs_number", "address_line1", "postcode", "uprn",
+    "client_ref", "provider_name", "line_text", "sgtxt", "owner", "agent_id", "account_id", "payload",
+}  # fmt: skip
+TRICKY_RULES = {
+    "sickness_is_split_into_months_by_working_days",
+    "telephony_times_are_converted_to_london_local_time_across_clock_changes",
+    "short_abandons_are_not_offered_calls",
+    "contracts_match_suppliers_and_extend_by_whole_months",
+    "spend_lines_are_on_off_or_non_contract",
+    "payments_fall_into_the_procurement_act_bands",
+    "credit_notes_can_push_pct_on_contract_outside_0_1",
+    "credit_lines_are_negative",
+}
+
+
+@pytest.fixture(scope="module")
+def manifest(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    home = tmp_path_factory.mktemp("dbt-parse")
+    result = run_dbt(home, ["parse", "--quiet"])
+    assert result.returncode == 0, result.stdout[-3000:]
+    return json.loads((home / "dbt" / "target" / "manifest.json").read_text())
+
+
+def _models(manifest: dict, schema: str) -> dict[str, dict]:
+    return {
+        uid: node
+        for uid, node in manifest["nodes"].items()
+        if node["resource_type"] == "model" and node["schema"] == schema
+    }
+
+
+def test_every_published_model_has_an_enforced_contract_and_descriptions(manifest):
+    published = _models(manifest, "bi")
+    assert len(published) >= 15
+    for node in published.values():
+        assert node["config"]["contract"]["enforced"], node["name"]
+        assert node["description"].strip(), node["name"]
+        assert node["columns"], node["name"]
+        for column in node["columns"].values():
+            assert column["description"].strip(), f"{node['name']}.{column['name']}"
+            assert column["data_type"], f"{node['name']}.{column['name']}"
+
+
+def test_no_published_model_reads_a_restricted_model(manifest):
+    restricted = set(_models(manifest, "restricted"))
+    assert restricted, "the personal columns of the sources live in schema restricted"
+    for uid in _models(manifest, "bi"):
+        seen, todo = set(), [uid]
+        while todo:
+            parent_ids = manifest["parent_map"].get(todo.pop(), [])
+            for parent in parent_ids:
+                assert parent not in restricted, f"{uid} depends on {parent}"
+                if parent not in seen:
+                    seen.add(parent)
+                    todo.append(parent)
+
+
+def test_no_published_column_is_a_direct_identifier(manifest):
+    for node in _models(manifest, "bi").values():
+        named = {c.lower() for c in node["columns"]} & IDENTIFIER_COLUMNS
+        assert not named, f"{node['name']} publishes {named}"
+
+
+def test_every_published_model_is_consumed_by_an_exposure_that_says_who_when_and_why(manifest):
+    exposed = set()
+    for exposure in manifest["exposures"].values():
+        assert exposure["owner"]["name"], exposure["name"]
+        for said in ("Who:", "How often and when:", "What for:"):
+            assert said in exposure["description"], f"{exposure['name']} does not say {said}"
+        exposed |= set(exposure["depends_on"]["nodes"])
+    assert set(_models(manifest, "bi")) <= exposed
+
+
+def test_seeds_name_their_source(manifest):
+    seeds = [n for n in manifest["nodes"].values() if n["resource_type"] == "seed"]
+    assert {s["name"] for s in seeds} >= {
+        "gl_account_ranges",
+        "channel_unit_costs",
+        "contact_reasons",
+        "bank_holidays_england_wales",
+        "directorates",
+        "postcode_districts",
+    }
+    for seed in seeds:
+        assert "source" in seed["description"].lower(), seed["name"]
+
+
+def test_each_tricky_rule_has_a_unit_test(manifest):
+    assert {test["name"] for test in manifest["unit_tests"].values()} >= TRICKY_RULES
