@@ -32,6 +32,14 @@ DAGSTER_YAML = """\
 #         port: 5432
 telemetry:
   enabled: false
+# DuckDB allows one writer process: one run at a time, and one step at a time in each pool
+# (every DuckDB writer is in pool `duckdb_writers`). A second run waits in the queue.
+concurrency:
+  runs:
+    max_concurrent_runs: 1
+  pools:
+    default_limit: 1
+    granularity: op
 """
 
 
