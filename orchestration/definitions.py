@@ -6,21 +6,22 @@ from orchestration.alerts import ALERT_SENSORS, notifier_from_env
 from orchestration.dbt import PROJECT, dbt_models, dbt_resource
 from orchestration.freshness import alert_on_late_feeds, feed_freshness_checks
 from orchestration.identity_assets import customer_resolution
-from orchestration.ingestion_assets import FEED_ASSETS
+from orchestration.ingestion_assets import FEED_ASSETS, RAW_GX_CHECKS
 from orchestration.jobs import nightly_refresh, nightly_schedule
 from orchestration.progress import progress_logger
 from orchestration.publication_assets import publish_release, release
 from orchestration.quality import GX_CHECKS
 from orchestration.resources import WarehouseResource, configure_environment
+from orchestration.sensors import landing_sensor
 
 HOME = configure_environment()
 
 defs = dg.Definitions(
     assets=[*FEED_ASSETS, customer_resolution, dbt_models, release],
-    asset_checks=[*GX_CHECKS, feed_freshness_checks],
+    asset_checks=[*GX_CHECKS, *RAW_GX_CHECKS, feed_freshness_checks],
     jobs=[nightly_refresh, publish_release],
     schedules=[nightly_schedule],
-    sensors=[*ALERT_SENSORS, alert_on_late_feeds],
+    sensors=[*ALERT_SENSORS, alert_on_late_feeds, landing_sensor],
     # One process runs every step of a run in turn: DuckDB has one writer at a time. A server
     # warehouse (scale-out path) would switch this to the multiprocess or Kubernetes executor.
     executor=dg.in_process_executor,
