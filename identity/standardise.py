@@ -33,7 +33,7 @@ create or replace temp macro id_postcode_sector(pc) as left(pc, length(pc) - 2);
 
 -- UPRN: digits only, no leading zeros, at most 12 digits (the national maximum).
 create or replace temp macro id_uprn(x) as
-    case when regexp_full_match(trim(x), '[0-9]{1,12}') then nullif(ltrim(trim(x), '0'), '') end;
+    case when regexp_full_match(trim(x), '0*[0-9]{1,12}') then nullif(ltrim(trim(x), '0'), '') end;
 
 -- Email: trimmed, lower case, and shaped like an address.
 create or replace temp macro id_email(x) as
