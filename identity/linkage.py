@@ -26,6 +26,9 @@ U_SEED = 42
 U_MAX_PAIRS = 5e6
 # m (or u) of a level never observed in training: Splink's own value for unobserved levels.
 UNOBSERVED = 1e-6
+# Surnames change on marriage and divorce (about 1 in 500 people a year): a different surname
+# keeps at least this m even when the training window happens to hold no such pair.
+SURNAME_CHANGE_M = 1e-3
 
 # The columns Splink needs (records.py builds more, for the golden record).
 LINKAGE_COLUMNS = (
@@ -185,13 +188,17 @@ def _complete(model: dict[str, Any]) -> dict[str, Any]:
 
     Splink would otherwise fall back to its generic starting values (a disagreement on phone
     would then count only -4 bits), and the saved model would not be the model that was used.
+    A different surname keeps an m of at least SURNAME_CHANGE_M.
     """
     for comparison in model["comparisons"]:
-        for level in comparison["comparison_levels"]:
+        levels = comparison["comparison_levels"]
+        for level in levels:
             if not level.get("is_null_level"):
                 for key in ("m_probability", "u_probability"):
                     if not isinstance(level.get(key), float | int):
                         level[key] = UNOBSERVED
+        if comparison["output_column_name"] == "last_name":
+            levels[-1]["m_probability"] = max(levels[-1]["m_probability"], SURNAME_CHANGE_M)
     return model
 
 
