@@ -10,6 +10,7 @@ from importlib.metadata import version
 import dagster as dg
 
 from expectations.runner import docs_index, prune_docs
+from identity.resolution import model_path
 from ingestion.ibc_finance import FI_ITEMS
 from orchestration.dbt import DUCKDB_WRITERS, dbt_models
 from orchestration.freshness import RELEASE_FRESHNESS
@@ -20,8 +21,6 @@ from publication.release import ReleaseInputs, build_release, prune_releases, sw
 from publication.transparency import publish_transparency_files
 
 BI_ASSETS = sorted((k for k in dbt_models.keys if k.path[0] == "bi"), key=lambda k: k.to_user_string())
-# The identity engineer's Splink model (settings and trained parameters, no records), if present.
-IDENTITY_MODEL_GLOB = "identity/*model*.json"
 KEEP_GX_RUNS = 30
 
 SOURCE_FILES_SQL = """
@@ -86,7 +85,8 @@ def release(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> 
         reporting_date=as_of,
         completeness={"daily_feeds": DAILY_FEED_TABLES, "missing": missing},
         data_docs=str(docs_index(docs)) if docs.exists() else None,
-        attachments=tuple(sorted(home.glob(IDENTITY_MODEL_GLOB))),
+        # The trained Splink model (settings, m and u probabilities; no records), once identity ran.
+        attachments=tuple(p for p in (model_path(home),) if p.is_file()),
     )
     published = home / "published"
     folder = build_release(warehouse_path(home), published, inputs)
