@@ -4,9 +4,12 @@ from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
+import pytest
 from conftest import SALT
 
 from identity import evaluation, resolution
+
+pytestmark = pytest.mark.slow  # each test resolves a simulated world (about 10 s)
 
 
 def _run(home: Path) -> resolution.RunSummary:
