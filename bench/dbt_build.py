@@ -55,7 +55,7 @@ def raw_rows(home: Path) -> dict[str, int]:
                 "select table_name from duckdb_tables() where schema_name = 'raw'"
             ).fetchall()
         ]
-        return {t: con.execute(f"select count(*) from raw.{t}").fetchone()[0] for t in sorted(tables)}
+        return {t: con.execute(f"select count(*) from raw.{t}").fetchall()[0][0] for t in sorted(tables)}
     finally:
         con.close()
 
@@ -63,7 +63,7 @@ def raw_rows(home: Path) -> dict[str, int]:
 def bi_rows(home: Path) -> dict[str, int]:
     con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
     try:
-        return {t: con.execute(f"select count(*) from bi.{t}").fetchone()[0] for t in COUNTED_TABLES}
+        return {t: con.execute(f"select count(*) from bi.{t}").fetchall()[0][0] for t in COUNTED_TABLES}
     finally:
         con.close()
 

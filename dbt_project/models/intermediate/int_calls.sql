@@ -1,3 +1,4 @@
+{{ config(materialized='view') }}
 -- Telephony calls with their Europe/London local times (the UTC instants of the file converted
 -- across the clock changes) and the KPI dictionary's call rules: a call's wait is answered_at -
 -- offered_at when answered, else ended_at - offered_at, in seconds; a short abandon is an inbound

@@ -1,12 +1,11 @@
+{{ config(materialized='view') }}
 -- The resolved customer of each source record, from identity resolution (the single customer
--- view issue), in the agreed shape restricted.customer_xref(source_system, source_record_id,
--- customer_key, match_probability) with source_system 'crm' (source_record_id = contact_id) or
--- 'telephony' (call_id). Until that table exists this is an empty relation of the same shape;
--- when it lands, the select below becomes one line reading source('restricted', 'customer_xref')
--- and fct_contacts and kpi_csc_monthly (repeat_contact_rate_7d) pick the keys up unchanged.
+-- view: restricted.customer_xref, source_system 'crm' with source_record_id = contact_id,
+-- 'eforms' with submission_id, or a service person index). fct_contacts and the repeat-contact
+-- rate read customers through this one model, so a change of the identity output is one line here.
 select
-    cast(null as {{ dbt.type_string() }}) as source_system,
-    cast(null as {{ dbt.type_string() }}) as source_record_id,
-    cast(null as {{ dbt.type_string() }}) as customer_key,
-    cast(null as double precision) as match_probability
-where 1 = 0
+    source_system,
+    source_record_id,
+    customer_key,
+    match_probability
+from {{ source('identity', 'customer_xref') }}

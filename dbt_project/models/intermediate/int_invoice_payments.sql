@@ -1,3 +1,4 @@
+{{ config(materialized='view') }}
 -- Vendor invoices (BLART KR) matched to the payment runs that paid them (BUKRS + BELNR + GJAHR):
 -- the payment date is the earliest ZALDT, days to pay = payment date - CPUDT (the day the
 -- invoice was received), and the invoice's directorate is that of the cost centre (on BUDAT) of

@@ -1,3 +1,4 @@
+{{ config(materialized='view') }}
 -- Spend lines (KPI dictionary, Spend and provision cycle): the expense lines (GL 500000-599999
 -- with a cost centre) of vendor invoices (KR) and credit notes (KG), signed, with their
 -- supplier's flags and contract coverage:

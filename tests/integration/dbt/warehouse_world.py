@@ -1,4 +1,4 @@
-"""A simulated county loaded and built once per test session: simulate, ingest every feed, `dbt build`.
+"""A simulated county loaded and built once per test session: simulate, ingest, resolve, `dbt build`.
 
 Shared by tests/integration/dbt and tests/integration/kpi (which puts this folder on sys.path).
 """
@@ -14,12 +14,14 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from identity import resolution
 from ingestion import FEEDS
 from ingestion.landing import ingest_feed
 from simulator import simulate
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[3] / "dbt_project"
 DBT = str(Path(sys.executable).parent / "dbt")
+TEST_SALT = "insight-hub-dbt-tests"
 
 
 def dbt_env(home: Path) -> dict[str, str]:
@@ -41,12 +43,14 @@ def run_dbt(home: Path, args: list[str]) -> subprocess.CompletedProcess[str]:
 
 
 def load_world(home: Path, *, scale: float, start: date, days: int, seed: int) -> None:
-    """Simulate the landing files of a world and ingest every feed into `raw` (no dbt)."""
+    """Simulate a world's landing files, ingest every feed into `raw` and resolve its customers
+    into `restricted` (what the nightly job does before dbt)."""
     simulate(home, scale=scale, start=start, days=days, seed=seed, defects=0.0)
     con = duckdb.connect(str(home / "warehouse.duckdb"))
     try:
         for spec in FEEDS:
             ingest_feed(con, home, spec)
+        resolution.run(con, home, TEST_SALT)
     finally:
         con.close()
 

@@ -551,7 +551,7 @@ def recomputed(con: duckdb.DuckDBPyConnection, mart: str) -> str:
         has_xref = con.execute(
             "select count(*) from duckdb_tables() "
             "where schema_name = 'restricted' and table_name = 'customer_xref'"
-        ).fetchone()[0]
+        ).fetchall()[0][0]
         body = body.replace("{resolved}", RESOLVED_CUSTOMERS if has_xref else NO_RESOLVED_CUSTOMERS)
     head, _, select = body.rpartition("\nselect ")
     return (
@@ -569,7 +569,7 @@ def compare(con: duckdb.DuckDBPyConnection, mart: str) -> Comparison:
     actual = con.sql(f"select * from bi.{mart}")
     expected_types = dict(zip(expected.columns, (str(t) for t in expected.types), strict=True))
     actual_types = dict(zip(actual.columns, (str(t) for t in actual.types), strict=True))
-    result = Comparison(mart, con.execute(f"select count(*) from bi.{mart}").fetchone()[0])
+    result = Comparison(mart, con.execute(f"select count(*) from bi.{mart}").fetchall()[0][0])
     if list(expected_types) != list(actual_types):
         result.mismatches.append(
             f"columns differ: expected {list(expected_types)}, published {list(actual_types)}"
@@ -582,11 +582,11 @@ def compare(con: duckdb.DuckDBPyConnection, mart: str) -> Comparison:
         e, a = f'e."{column}"', f'a."{column}"'
         if "DOUBLE" in (expected_types[column], actual_types[column]) or "FLOAT" in actual_types[column]:
             differs = (
-                f"not (({e} is null and {a} is null) or abs({e}::double - {a}::double) "
-                f"<= {TOLERANCE} * greatest(1, abs({a}::double)))"
+                f"({e} is null) <> ({a} is null) or abs({e}::double - {a}::double) "
+                f"> {TOLERANCE} * greatest(1, abs({a}::double))"
             )
         elif "DECIMAL" in expected_types[column] or "DECIMAL" in actual_types[column]:
-            differs = f"not (({e} is null and {a} is null) or abs({e} - {a}) <= {TOLERANCE})"
+            differs = f"({e} is null) <> ({a} is null) or abs({e} - {a}) > {TOLERANCE}"
         else:
             differs = f"{e} is distinct from {a}"
         checks.append(f"case when {differs} then '{column}' end")

@@ -39,7 +39,7 @@ def test_the_world_exercises_the_tricky_rules(warehouse):
                   and contact_at_local < timestamp '2025-04-01'),
                (select sum(sickness_days) from bi.kpi_workforce_monthly),
                (select count(distinct status) from bi.care_bdu_reconciliation)"""
-    ).fetchone()
+    ).fetchall()[0]
     short_abandons, abandoned, credit_notes, statuses, bands, after_clock_change, sickness, bdu = facts
     assert short_abandons > 0 and abandoned > 0
     assert credit_notes > 0
@@ -51,7 +51,7 @@ def test_the_world_exercises_the_tricky_rules(warehouse):
 
 
 def test_the_comparison_catches_a_wrong_number(small_world: Path, tmp_path: Path):
-    """A published count off by one, a rate nudged by 1e-6 and a lost row are all reported."""
+    """A count off by one, a rate nudged by 1e-6, a rate made NULL and a lost row are all reported."""
     copy = tmp_path / "warehouse.duckdb"
     shutil.copy(small_world / "warehouse.duckdb", copy)
     con = duckdb.connect(str(copy))
@@ -66,14 +66,27 @@ def test_the_comparison_catches_a_wrong_number(small_world: Path, tmp_path: Path
                where completion_rate is not null and form = (select min(form) from bi.kpi_digital_monthly)"""
         )
         con.execute(
+            """update bi.kpi_payment_performance_monthly set pct_paid_within_30_days = null
+               where (month, directorate) = (select (month, directorate)
+                                             from bi.kpi_payment_performance_monthly
+                                             where invoices_paid > 0 order by all limit 1)"""
+        )
+        con.execute(
             "delete from bi.care_bdu_reconciliation where bdu_batch_id = (select min(bdu_batch_id) "
             "from bi.care_bdu_reconciliation)"
         )
-        csc, digital, care = (
-            compare(con, m) for m in ("kpi_csc_monthly", "kpi_digital_monthly", "care_bdu_reconciliation")
+        csc, digital, payments, care = (
+            compare(con, m)
+            for m in (
+                "kpi_csc_monthly",
+                "kpi_digital_monthly",
+                "kpi_payment_performance_monthly",
+                "care_bdu_reconciliation",
+            )
         )
     finally:
         con.close()
     assert len(csc.mismatches) == 1 and "calls_offered" in csc.mismatches[0]
     assert digital.mismatches and all("completion_rate" in m for m in digital.mismatches)
+    assert len(payments.mismatches) == 1 and "pct_paid_within_30_days" in payments.mismatches[0]
     assert care.mismatches == [care.mismatches[0]] and "expected but not published" in care.mismatches[0]

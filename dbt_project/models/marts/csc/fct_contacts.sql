@@ -1,6 +1,7 @@
 -- One row per CRM contact and per telephony call (both directions), with the pseudonymous
--- customer_key of identity resolution (NULL until it lands, or when unresolved). No agent or
--- caller identifiers and no customer details: the postcode district is the finest geography.
+-- customer_key of identity resolution: a CRM contact's own, and for a call the key of the CRM
+-- contact logged on it (call_id); NULL when unresolved. No agent or caller identifiers and no
+-- customer details: the postcode district is the finest geography.
 with contacts as (
     select * from {{ ref('int_contacts') }}
 ),
@@ -9,8 +10,22 @@ calls as (
     select * from {{ ref('int_calls') }}
 ),
 
-xref as (
-    select * from {{ ref('int_customer_xref') }}
+crm_customers as (
+    select
+        xref.source_record_id as contact_id,
+        xref.customer_key
+    from {{ ref('int_customer_xref') }} as xref
+    where xref.source_system = 'crm'
+),
+
+call_customers as (
+    select
+        contacts.call_id,
+        min(crm_customers.customer_key) as customer_key
+    from contacts
+    inner join crm_customers on contacts.contact_id = crm_customers.contact_id
+    where contacts.call_id is not null
+    group by contacts.call_id
 ),
 
 unioned as (
@@ -85,13 +100,17 @@ select
     cast(unioned.unit_cost_gbp as decimal(18, 2)) as unit_cost_gbp,
     unioned.postcode_district,
     postcode_districts.local_authority_district,
-    xref.customer_key,
+    coalesce(crm_customers.customer_key, call_customers.customer_key) as customer_key,
     repeats.is_repeat_contact_7d
 from unioned
-left join xref
+left join crm_customers
     on
-        unioned.source_system = xref.source_system
-        and unioned.source_record_id = xref.source_record_id
+        unioned.source_system = 'crm'
+        and unioned.source_record_id = crm_customers.contact_id
+left join call_customers
+    on
+        unioned.source_system = 'telephony'
+        and unioned.source_record_id = call_customers.call_id
 left join {{ ref('int_contact_repeats') }} as repeats
     on
         unioned.source_system = 'crm'
