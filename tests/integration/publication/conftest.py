@@ -63,7 +63,7 @@ def released(result: dg.ExecuteInProcessResult) -> bool:
     )
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def published(tmp_path_factory) -> tuple[Path, dg.ExecuteInProcessResult]:
     """The world's home after one nightly run, which published its first release."""
     home = tmp_path_factory.mktemp("publication") / "home"
