@@ -69,6 +69,7 @@ def bi_rows(home: Path) -> dict[str, int]:
 
 
 def timed_build(home: Path) -> dict:
+    load_before = os.getloadavg()[0]
     started = time.monotonic()
     result = run_dbt(home, ["build"])
     seconds = time.monotonic() - started
@@ -82,6 +83,9 @@ def timed_build(home: Path) -> dict:
         "seconds": round(seconds, 1),
         "dbt_elapsed_seconds": round(run_results["elapsed_time"], 1),
         "summary": summary.split("Done. ")[-1],
+        # Other processes share the machine's 2 cores: the 1-minute load average says how much.
+        "load_average_before": round(load_before, 2),
+        "load_average_after": round(os.getloadavg()[0], 2),
         "slowest_nodes": [
             {"node": r["unique_id"].split(".", 2)[-1], "seconds": round(r["execution_time"], 2)}
             for r in slowest
