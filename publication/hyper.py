@@ -49,9 +49,12 @@ _SIMPLE: dict[str, SqlType] = {
     "INTERVAL": SqlType.interval(),
     "BLOB": SqlType.bytes(),
 }
-# Whole numbers wider than BIGINT become NUMERIC(38, 0); Hyper reads them from Parquet as decimals.
+# Hyper's default file format (which every Tableau version reads) has no 128-bit numerics: wider
+# whole numbers become BIGINT and wider decimals NUMERIC(18, s), by a DuckDB cast that fails the
+# build loudly should a value not fit (no council amount comes near 10^16).
 _WIDE_INTEGERS = {"HUGEINT", "UBIGINT", "UHUGEINT"}
 _DECIMAL = re.compile(r"DECIMAL\((\d+),\s*(\d+)\)")
+_MAX_PRECISION = 18
 
 
 def hyper_type(duckdb_type: str) -> tuple[SqlType, str | None]:
@@ -59,9 +62,12 @@ def hyper_type(duckdb_type: str) -> tuple[SqlType, str | None]:
     if duckdb_type in _SIMPLE:
         return _SIMPLE[duckdb_type], None
     if duckdb_type in _WIDE_INTEGERS:
-        return SqlType.numeric(38, 0), "decimal(38, 0)"
+        return SqlType.big_int(), "bigint"
     if match := _DECIMAL.fullmatch(duckdb_type):
-        return SqlType.numeric(int(match.group(1)), int(match.group(2))), None
+        precision, scale = int(match.group(1)), int(match.group(2))
+        if precision > _MAX_PRECISION:
+            return SqlType.numeric(_MAX_PRECISION, scale), f"decimal({_MAX_PRECISION}, {scale})"
+        return SqlType.numeric(precision, scale), None
     if duckdb_type.startswith("ENUM"):
         return SqlType.text(), None
     # UUID, JSON, lists, structs, maps, unions: published to Tableau as their text form.

@@ -3,9 +3,11 @@
 import json
 import os
 from datetime import date
+from decimal import Decimal
 
 import duckdb
 import pytest
+from tableauhyperapi import Connection, HyperProcess, TableName, Telemetry
 
 from publication.release import (
     ReleaseError,
@@ -14,10 +16,12 @@ from publication.release import (
     current_release,
     list_releases,
     prune_releases,
+    releases_dir,
     switch_current,
     verify_release,
 )
 
+EXTRACT = TableName("Extract", "Extract")
 INPUTS = ReleaseInputs(
     run_id="run-1",
     source_files=[{"name": "PA0001_20250401.txt", "feed": "ibc/hr", "sha256": "ab", "rows": 2}],
@@ -93,3 +97,76 @@ def test_published_file_opens_with_the_older_storage_format(tmp_path, warehouse)
     con.close()
     # v1.0.0+ storage (version number 64): DuckDB 1.1 and later open it; a v1.2+ file would not.
     assert version[0].startswith(("v1.0", "v1.1"))
+
+
+def test_hyper_extracts_map_every_duckdb_type_and_hold_the_same_rows(tmp_path):
+    path = tmp_path / "warehouse.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute(
+        """create schema bi; create type colour as enum ('red', 'green');
+           create table bi.odd as select
+             range::hugeint as big, range::ubigint as ubig, 1.5::float as f, 2.5::decimal(38, 2) as wide,
+             (range / 3)::decimal(18, 2) as amount, timestamptz '2025-04-01 10:00:00+01' as at_tz,
+             timestamp '2025-04-01 10:00:00' as at, date '2025-04-01' + range::integer as day,
+             uuid() as id, ['a', 'b'] as tags, {'k': range} as s, 'red'::colour as e,
+             range % 2 = 0 as flag, case when range = 1 then null else 'ok' end as note
+           from range(3)"""
+    )
+    con.close()
+    folder = build_release(path, tmp_path / "published", INPUTS)
+    with (
+        HyperProcess(
+            Telemetry.DO_NOT_SEND_USAGE_DATA_TO_TABLEAU, parameters={"log_dir": str(tmp_path / "logs")}
+        ) as hp,
+        Connection(hp.endpoint, str(folder / "hyper" / "odd.hyper")) as c,
+    ):
+        columns = {
+            str(col.name).strip('"'): str(col.type) for col in c.catalog.get_table_definition(EXTRACT).columns
+        }
+        rows = c.execute_list_query(
+            'select big, amount, day, tags, flag, note from "Extract"."Extract" order by big'
+        )
+    assert columns["big"] == "BIG_INT" and columns["amount"] == columns["wide"] == "NUMERIC(18, 2)"
+    assert columns["at_tz"] == "TIMESTAMP_TZ" and columns["day"] == "DATE" and columns["tags"] == "TEXT"
+    assert [(r[0], r[1], str(r[2]), r[3], r[4], r[5]) for r in rows] == [
+        (0, Decimal("0.00"), "2025-04-01", "[a, b]", True, "ok"),
+        (1, Decimal("0.33"), "2025-04-02", "[a, b]", False, None),
+        (2, Decimal("0.67"), "2025-04-03", "[a, b]", True, "ok"),
+    ]
+    assert (folder / "parquet" / "odd.parquet").exists() and not (folder / ".hyper_feed").exists()
+
+
+def test_the_identity_model_is_attached_and_every_file_is_in_the_manifest(tmp_path, warehouse):
+    model = tmp_path / "identity" / "model.json"
+    model.parent.mkdir()
+    model.write_text('{"comparisons": []}')
+    inputs = ReleaseInputs(**{**INPUTS.__dict__, "attachments": (model,)})
+    folder = build_release(warehouse, tmp_path / "published", inputs)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert (folder / "identity" / "model.json").read_text() == '{"comparisons": []}'
+    assert set(manifest["files"]) == {
+        "insight_hub.duckdb",
+        "parquet/kpi.parquet",
+        "hyper/kpi.hyper",
+        "identity/model.json",
+    }
+
+
+def test_verify_refuses_a_release_whose_files_changed(tmp_path, warehouse):
+    published = tmp_path / "published"
+    folder = build_release(warehouse, published, INPUTS)
+    (folder / "identity").mkdir()
+    with (folder / "parquet" / "kpi.parquet").open("ab") as f:
+        f.write(b"tampered")
+    with pytest.raises(ReleaseError, match="parquet/kpi.parquet is missing or differs"):
+        switch_current(published, folder.name)
+    assert current_release(published) is None
+
+
+def test_a_failed_build_leaves_no_partial_release(tmp_path):
+    path = tmp_path / "warehouse.duckdb"
+    duckdb.connect(str(path)).close()  # no `bi` schema at all
+    published = tmp_path / "published"
+    with pytest.raises(ReleaseError, match="no tables in schema `bi`"):
+        build_release(path, published, INPUTS)
+    assert list(releases_dir(published).iterdir()) == []

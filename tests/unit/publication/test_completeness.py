@@ -1,0 +1,52 @@
+"""The reporting date is the newest FI_ITEMS file loaded; completeness is judged against it."""
+
+from datetime import date
+
+import duckdb
+import pytest
+
+from publication.completeness import daily_feed_days, missing_days, reporting_date
+
+
+@pytest.fixture
+def con():
+    con = duckdb.connect()
+    con.execute(
+        "create schema ops; create table ops.file_register (table_name varchar, file_date date, "
+        "version integer, status varchar)"
+    )
+    rows = [
+        ("ibc_fi_items", date(2025, 4, 1), 1, "loaded"),
+        ("ibc_fi_items", date(2025, 4, 2), 1, "quarantined"),  # arrived, refused: reported elsewhere
+        ("ibc_fi_items", date(2025, 4, 4), 1, "loaded"),  # 3 April never arrived
+        ("ibc_fi_items", date(2025, 4, 5), 1, "quarantined"),  # newest file, but not loaded
+        ("csc_crm_contacts", date(2025, 4, 3), 1, "quarantined"),
+        ("csc_crm_contacts", date(2025, 4, 3), 2, "loaded"),  # the re-delivery loaded
+        ("csc_crm_contacts", date(2025, 4, 9), 1, "loaded"),  # after the reporting date: ignored
+        ("ibc_pa0001", date(2025, 4, 30), 1, "loaded"),  # a monthly feed with a later date
+    ]
+    con.executemany("insert into ops.file_register values (?, ?, ?, ?)", rows)
+    return con
+
+
+def test_reporting_date_is_the_newest_fi_items_file_loaded(con):
+    assert reporting_date(con, "ibc_fi_items") == date(2025, 4, 4)
+    assert reporting_date(con, "no_such_feed") is None
+
+
+def test_every_daily_feed_is_judged_up_to_the_reporting_date(con):
+    days = daily_feed_days(con, ["csc_crm_contacts", "ibc_fi_items", "web_eforms"], date(2025, 4, 4))
+    assert days == [
+        ("csc_crm_contacts", date(2025, 4, 3), "loaded"),
+        ("csc_crm_contacts", date(2025, 4, 4), "missing"),
+        ("ibc_fi_items", date(2025, 4, 1), "loaded"),
+        ("ibc_fi_items", date(2025, 4, 2), "quarantined"),
+        ("ibc_fi_items", date(2025, 4, 3), "missing"),
+        ("ibc_fi_items", date(2025, 4, 4), "loaded"),
+        ("web_eforms", date(2025, 4, 4), "missing"),  # never delivered anything
+    ]
+    assert missing_days(days) == [
+        {"table": "csc_crm_contacts", "day": "2025-04-04"},
+        {"table": "ibc_fi_items", "day": "2025-04-03"},
+        {"table": "web_eforms", "day": "2025-04-04"},
+    ]
