@@ -125,7 +125,6 @@ def _stage_group(
     names = ", ".join(f'"{name}"' for name in present)
     fields = ", ".join(f"c{positions[name]}" for name in present)
     nulls = ", ".join("null" for _ in present)
-    record = ", ".join(f"coalesce(c{i}, chr(30))" for i in range(1, len(header) + 1))
     # Records are numbered from line 2 in file order; rejected records keep DuckDB's line numbers,
     # good records (kept in file order by the table's rowid) take each file's remaining numbers in turn.
     con.execute(
@@ -146,10 +145,10 @@ def _stage_group(
             from slots s left join csv_rejected r on r._source_file = s._source_file and r.line = s.l
             where r.line is null
         )
-        select r._source_file, n.l::integer, concat_ws(chr(31), {record}), null, null, {fields}
+        select r._source_file, n.l::integer, null, null, {fields}
         from records r join numbered n using (_source_file, k)
         union all
-        select _source_file, line, null, case error_type {cases} else '{DEFAULT_REJECT[0]}' end,
+        select _source_file, line, case error_type {cases} else '{DEFAULT_REJECT[0]}' end,
                case error_type {messages} else '{DEFAULT_REJECT[1]}' end, {nulls}
         from csv_rejected
         """

@@ -91,12 +91,11 @@ def _read(path: Path, name: str, spec: FeedSpec) -> tuple[list[str], pa.Table]:
     check_header(header, spec)
     positions = {h: i for i, h in enumerate(rows[header_at]) if h is not None}
     wanted = [c.name for c in spec.columns if c.name in positions]
-    records: dict[str, list] = {"_row_number": [], "_dup_key": [], **{w: [] for w in wanted}}
+    records: dict[str, list] = {"_row_number": [], **{w: [] for w in wanted}}
     for number, row in enumerate(rows[header_at + 1 :], start=header_at + 2):
         if all(c is None for c in row) or _is_total(row):
             continue
         records["_row_number"].append(number)
-        records["_dup_key"].append("\x1f".join(c if c is not None else "\x1e" for c in row))
         for w in wanted:
             i = positions[w]
             records[w].append(row[i] if i < len(row) else None)
@@ -105,7 +104,6 @@ def _read(path: Path, name: str, spec: FeedSpec) -> tuple[list[str], pa.Table]:
         {
             "_source_file": pa.array([name] * n, pa.string()),
             "_row_number": pa.array(records["_row_number"], pa.int32()),
-            "_dup_key": pa.array(records["_dup_key"], pa.string()),
             **{w: pa.array(records[w], pa.string()) for w in wanted},
         }
     )

@@ -78,7 +78,7 @@ def stage_jsonl(
     con.execute(
         f"""
         insert into landing_rows ({LANDING_META}, {names})
-        select _source_file, line_no, line,
+        select _source_file, line_no,
                case when not is_object then 'malformed_json' end,
                case when not is_object then 'the line is not a complete JSON object' end,
                {fields}

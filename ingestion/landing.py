@@ -127,8 +127,14 @@ def landing_files(home: Path, feed_path: str) -> list[Path]:
 
 
 def pending_files(home: Path, spec: FeedSpec) -> list[Path]:
-    """The feed's files in landing, in order of arrival, so a late file is seen to be late."""
-    return [p for p in landing_files(home, spec.feed_path) if not p.is_symlink() and spec.file_date(p.name)]
+    """The feed's files in landing, in order of arrival, so that a late file is seen to be late.
+
+    Files written within one tick of the file system's clock share a modification time; among
+    those the later-dated file is taken to have come first: of two files of a feed delivered
+    together, the older-dated one is the late one.
+    """
+    files = [p for p in landing_files(home, spec.feed_path) if not p.is_symlink() and spec.file_date(p.name)]
+    return sorted(files, key=lambda p: (p.lstat().st_mtime_ns, -spec.file_date(p.name).toordinal(), p.name))
 
 
 def folder_specs(spec: FeedSpec) -> list[FeedSpec]:
@@ -182,10 +188,9 @@ class RegisterView:
             [shas],
         ).fetchall():
             self.loaded[sha].append((name, table, file_date))
+        # Lateness is about delivery, not loading: a later-dated file refused before still came first.
         self.newest: date | None = con.execute(
-            "select max(file_date) from ops.file_register where table_name = ? and status in "
-            "('loaded', 'loaded_with_quarantine')",
-            [spec.table],
+            "select max(file_date) from ops.file_register where table_name = ?", [spec.table]
         ).fetchone()[0]
 
     def copy_of(self, d: Delivery) -> str | None:
@@ -206,18 +211,19 @@ class RegisterView:
         return None
 
     def late(self, d: Delivery) -> Finding | None:
-        """A warning when a later-dated file of the feed was loaded before this one."""
+        """A warning when a later-dated file of the feed was delivered before this one."""
         file_date = self.spec.file_date(d.name)
         if d.latest is not None or self.newest is None or file_date is None or file_date >= self.newest:
             return None
         return Finding(
             "late_arrival",
             "warning",
-            f"dated {file_date} but delivered after the file dated {self.newest} was loaded: loaded "
-            "late; figures for the days it covers may change",
+            f"dated {file_date} but delivered after the file dated {self.newest}: late; figures for "
+            "the days it covers may change",
         )
 
-    def note_loaded(self, d: Delivery, rows_read: int) -> None:
+    def note(self, d: Delivery, rows_read: int | None) -> None:
+        """Remember a judged delivery: its date for lateness; its bytes for copies if it loaded records."""
         file_date = self.spec.file_date(d.name)
         if rows_read:
             self.loaded[d.sha256].append((d.name, self.spec.table, file_date))
@@ -285,6 +291,7 @@ def _ingest_batch(
             )
         if isinstance(verdict, ContractViolation):
             decisions.append(_refusal(d, spec, verdict, warnings))
+            view.note(d, None)
             continue
         extra = [h for h in verdict if h not in {c.name for c in spec.columns}]
         if extra:
@@ -302,7 +309,7 @@ def _ingest_batch(
         ]
         status = "loaded_with_quarantine" if bad else "loaded"
         decisions.append(Decision(d, status, (read, read - bad, bad), errors + warnings))
-        view.note_loaded(d, read)
+        view.note(d, read)
 
     for decision in decisions:
         _write_report(decision, spec)

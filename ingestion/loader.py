@@ -5,7 +5,6 @@ batch of files as text in temp table `landing_rows` (created by `create_landing_
 
     _source_file    varchar  the landing file name
     _row_number     integer  physical line (row) of the record in its file; the header is line 1
-    _dup_key        varchar  the record as read: two records with the same key are exact copies
     _reject_check   varchar  set when the record could not even be split into fields
     _reject_message varchar  why, without quoting the record
     <column>        varchar  one per contract column (null where the file lacks the column)
@@ -41,11 +40,8 @@ SQL_TYPES = {
 }
 
 # The staging columns every reader fills before the contract's own columns (see the docstring).
-LANDING_META = "_source_file, _row_number, _dup_key, _reject_check, _reject_message"
-LANDING_COLUMNS = (
-    "_source_file varchar, _row_number integer, _dup_key varchar, "
-    "_reject_check varchar, _reject_message varchar"
-)
+LANDING_META = "_source_file, _row_number, _reject_check, _reject_message"
+LANDING_COLUMNS = "_source_file varchar, _row_number integer, _reject_check varchar, _reject_message varchar"
 LINEAGE = "_source_file varchar, _file_sha256 varchar, _row_number integer, _loaded_at timestamp"
 
 OPS_DDL = """
@@ -187,6 +183,9 @@ def check_rows(con: duckdb.DuckDBPyConnection, spec: FeedSpec) -> dict[str, tupl
                 f"'message': {_literal(f'{col.name}: {msg}')}, 'value': {value}}} end"
             )
     conditions = [cond for col in spec.columns for _, cond, _ in _cast_and_errors(col)[1]]
+    # A copy is a record equal to an earlier one of its file in every contract column (columns the
+    # contract does not name are ignored, so they cannot make two records differ).
+    staged = ", ".join(f'"{c.name}"' for c in spec.columns)
     failing = " or ".join(["_dup_rank > 1", *(f"coalesce({c}, false)" for c in conditions)])
     checks.append(
         "case when _dup_rank > 1 then {'check': 'duplicate_row', 'column': null, "
@@ -204,8 +203,9 @@ def check_rows(con: duckdb.DuckDBPyConnection, spec: FeedSpec) -> dict[str, tupl
                     when {failing}
                     then list_filter([{", ".join(checks)}], lambda x: x is not null)
                     else []::{ERROR_TYPE}[] end as _errors
-        from (select *, row_number() over (partition by _source_file, _dup_key order by _row_number)
-                            as _dup_rank
+        from (select *, case when _reject_check is null
+                             then row_number() over (partition by _source_file, _reject_check, {staged}
+                                                     order by _row_number) end as _dup_rank
               from landing_rows)
         """
     )
@@ -221,8 +221,8 @@ def write_rows(con: duckdb.DuckDBPyConnection, spec: FeedSpec, files: list[tuple
     """Write the checked rows of `files` (name, sha256, replace): good rows into the raw table,
     refused ones into `ops.quarantined_rows`. Rows of files not listed (refused files) are dropped.
 
-    `replace` deletes rows an earlier version of the same file name loaded (skipped for a new name,
-    whose rows cannot be there because rows and register commit together).
+    `replace` deletes the raw rows an earlier version of the same file name loaded (skipped for a
+    new name, whose rows cannot be there because rows and register commit together).
     """
     cols = ", ".join(f'"{c.name}"' for c in spec.columns)
     con.execute(
@@ -230,10 +230,14 @@ def write_rows(con: duckdb.DuckDBPyConnection, spec: FeedSpec, files: list[tuple
         "unnest(?::varchar[]) as sha256, unnest(?::boolean[]) as replace",
         [[f[0] for f in files], [f[1] for f in files], [f[2] for f in files]],
     )
-    replaced = "(select name from batch_files where replace)"
-    con.execute(f"delete from raw.{spec.table} where _source_file in {replaced}")
     con.execute(
-        f"delete from ops.quarantined_rows where table_name = ? and source_file in {replaced}", [spec.table]
+        f"delete from raw.{spec.table} where _source_file in (select name from batch_files where replace)"
+    )
+    # Refused rows of earlier versions stay, for the record: each version's are told apart by sha256.
+    con.execute(
+        "delete from ops.quarantined_rows where table_name = ? "
+        "and (source_file, file_sha256) in (select name, sha256 from batch_files)",
+        [spec.table],
     )
     con.execute(
         f"""insert into raw.{spec.table} ({cols}, _source_file, _file_sha256, _row_number, _loaded_at)

@@ -124,7 +124,7 @@ def _stage_group(
     con.execute(
         f"""
         insert into landing_rows ({LANDING_META}, {names})
-        select _source_file, line_no, line,
+        select _source_file, line_no,
                case when len(f) <> {len(header)} then 'field_count' end,
                case when len(f) <> {len(header)}
                     then 'the line has ' || len(f) || ' fields, the header {len(header)}' end,

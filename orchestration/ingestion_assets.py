@@ -15,11 +15,12 @@ from orchestration.dbt import DUCKDB_WRITERS
 from orchestration.quality import gx_result, gx_run_dir
 from orchestration.resources import WarehouseResource
 
-# Per file name, its latest loaded version (whose rows the raw table holds) against the table and
-# the quarantine table; a file out of balance, or rows of a file the register does not know, fail.
+# Per file name, its latest loaded version (whose rows the raw table holds) against the raw table
+# and that version's refused rows; a file out of balance, or rows of a file the register does not
+# know, fail the check.
 CONSERVATION_SQL = """
 with latest as (
-    select file_name, rows_read, rows_loaded, rows_quarantined
+    select file_name, sha256, rows_read, rows_loaded, rows_quarantined
     from ops.file_register
     where table_name = $table and status in ('loaded', 'loaded_with_quarantine')
     qualify row_number() over (partition by file_name order by version desc) = 1
@@ -28,13 +29,13 @@ in_table as (
     select _source_file as file_name, count(*) as n from raw.{table} group by 1
 ),
 in_quarantine as (
-    select source_file as file_name, count(distinct row_number) as n
-    from ops.quarantined_rows where table_name = $table group by 1
+    select source_file as file_name, file_sha256 as sha256, count(distinct row_number) as n
+    from ops.quarantined_rows where table_name = $table group by 1, 2
 )
-select coalesce(l.file_name, t.file_name, q.file_name)
+select coalesce(l.file_name, t.file_name)
 from latest l
 full join in_table t using (file_name)
-full join in_quarantine q using (file_name)
+left join in_quarantine q on q.file_name = l.file_name and q.sha256 = l.sha256
 where l.file_name is null
    or l.rows_read is distinct from l.rows_loaded + l.rows_quarantined
    or l.rows_loaded is distinct from coalesce(t.n, 0)

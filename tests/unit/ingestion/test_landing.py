@@ -224,3 +224,25 @@ def test_ingesting_again_changes_nothing(tmp_path):
         target.write_bytes(path.read_bytes())
     assert snapshot() == first
     assert snapshot() == first
+
+
+def test_of_files_delivered_together_the_older_dated_one_is_late(tmp_path, con):
+    pa0000(tmp_path, "20250102", ["00000001|20250102|01||20250102"])
+    ingest_feed(con, tmp_path, PA0000)
+    earlier = pa0000(tmp_path, "20250101", ["00000002|20250101|01||20250101"])
+    later = pa0000(tmp_path, "20250103", ["00000003|20250103|01||20250103"])
+    for path in (earlier, later):
+        os.utime(path, ns=(1_000_000_000, 1_000_000_000))
+    result = ingest_feed(con, tmp_path, PA0000)
+    assert [(f.file_name, f.warnings) for f in result.files] == [
+        ("PA0000_20250103.txt", ()),
+        ("PA0000_20250101.txt", ("late_arrival",)),
+    ]
+
+
+def test_a_file_is_late_even_when_the_later_files_were_refused(tmp_path, con):
+    write_sap(tmp_path, HR, "PA0000_20250103.txt", [PA0000_HEADER], trailer=None)
+    ingest_feed(con, tmp_path, PA0000)
+    pa0000(tmp_path, "20250102", [])
+    result = ingest_feed(con, tmp_path, PA0000)
+    assert [(f.status, f.warnings) for f in result.files] == [("loaded", ("late_arrival",))]

@@ -197,3 +197,10 @@ def test_a_batch_mixes_good_and_refused_files(tmp_path, con):
     }
     counts = con.execute("select _source_file, count(*) from raw.ibc_pa0001 group by 1 order by 1").fetchall()
     assert counts == [("PA0001_20250101.txt", 2), ("PA0001_20250301.txt", 1)]
+
+
+def test_a_copy_differing_only_in_an_unknown_column_is_still_a_copy(tmp_path, con):
+    lines = [HEADER + "|ZZNEW", ROWS[0] + "|A", ROWS[0] + "|", ROWS[1] + "|"]
+    write_sap(tmp_path, "ibc/hr", "PA0001_20250101.txt", lines)
+    ingest_feed(con, tmp_path, PA0001)
+    assert quarantined_rows(con) == [("PA0001_20250101.txt", 3, "duplicate_row", None)]
