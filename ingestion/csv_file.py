@@ -125,28 +125,30 @@ def _stage_group(
     names = ", ".join(f'"{name}"' for name in present)
     fields = ", ".join(f"c{positions[name]}" for name in present)
     nulls = ", ".join("null" for _ in present)
-    # Records are numbered from line 2 in file order; rejected records keep DuckDB's line numbers,
-    # good records (kept in file order by the table's rowid) take each file's remaining numbers in turn.
+    # Records are numbered from line 2 in file order: the k-th record of a file (kept in order, one
+    # file after another, by the table's rowid) is on line k + 1. Where DuckDB refused records,
+    # those keep their line numbers and the good records take the file's remaining numbers in turn.
     con.execute(
         f"""
         insert into landing_rows ({LANDING_META}, {names})
-        with records as (
-            select b._source_file, r.*, row_number() over (partition by r.filename order by r.rowid) as k
-            from (select rowid, * from csv_records) r join batch_paths b on b.path = r.filename
+        with files as (
+            select b._source_file, r.filename, min(r.rowid) as first, count(*) as n
+            from csv_records r join batch_paths b on b.path = r.filename group by 1, 2
         ),
-        counts as (
-            select _source_file, count(*) as n from (
-                select _source_file from records union all select _source_file from csv_rejected)
-            group by 1
+        records as (
+            select f._source_file, r.rowid - f.first + 1 as k, r.*
+            from (select rowid, * from csv_records) r join files f using (filename)
         ),
-        slots as (select _source_file, unnest(range(2, 2 + n)) as l from counts),
+        slots as (
+            select f._source_file, unnest(range(2, 2 + f.n + count(*))) as l
+            from files f join csv_rejected x using (_source_file) group by f._source_file, f.n
+        ),
         numbered as (
             select s._source_file, s.l, row_number() over (partition by s._source_file order by s.l) as k
-            from slots s left join csv_rejected r on r._source_file = s._source_file and r.line = s.l
-            where r.line is null
+            from slots s anti join csv_rejected x on x._source_file = s._source_file and x.line = s.l
         )
-        select r._source_file, n.l::integer, null, null, {fields}
-        from records r join numbered n using (_source_file, k)
+        select r._source_file, coalesce(n.l, r.k + 1)::integer, null, null, {fields}
+        from records r left join numbered n using (_source_file, k)
         union all
         select _source_file, line, case error_type {cases} else '{DEFAULT_REJECT[0]}' end,
                case error_type {messages} else '{DEFAULT_REJECT[1]}' end, {nulls}

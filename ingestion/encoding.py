@@ -56,6 +56,15 @@ def _refuse(encoding: str, err: UnicodeDecodeError, offset: int, lines_before: i
     ) from None
 
 
+def is_ascii(path: Path) -> bool:
+    """True when every byte is ASCII: the file then reads the same in Windows-1252 and UTF-8."""
+    with path.open("rb") as raw:
+        while chunk := raw.read(CHUNK):
+            if not chunk.isascii():
+                return False
+    return True
+
+
 def decode_windows_1252(src: Path, dst: Path) -> None:
     """Write `src` decoded from Windows-1252 to `dst` as UTF-8, refusing bytes 1252 leaves undefined."""
     with dst.open("w", encoding="utf-8", newline="") as out:
@@ -64,4 +73,5 @@ def decode_windows_1252(src: Path, dst: Path) -> None:
 
 def check_utf8(path: Path) -> None:
     """Refuse a file that is not valid UTF-8 (a BOM is allowed: it is valid UTF-8)."""
-    _decode(path, "utf-8")
+    if not is_ascii(path):
+        _decode(path, "utf-8")

@@ -183,14 +183,12 @@ def check_rows(con: duckdb.DuckDBPyConnection, spec: FeedSpec) -> dict[str, tupl
                 f"'message': {_literal(f'{col.name}: {msg}')}, 'value': {value}}} end"
             )
     conditions = [cond for col in spec.columns for _, cond, _ in _cast_and_errors(col)[1]]
-    # A copy is a record equal to an earlier one of its file in every contract column (columns the
-    # contract does not name are ignored, so they cannot make two records differ).
-    staged = ", ".join(f'"{c.name}"' for c in spec.columns)
-    failing = " or ".join(["_dup_rank > 1", *(f"coalesce({c}, false)" for c in conditions)])
+    failing = " or ".join(["_copy", *(f"coalesce({c}, false)" for c in conditions)])
     checks.append(
-        "case when _dup_rank > 1 then {'check': 'duplicate_row', 'column': null, "
+        "case when _copy then {'check': 'duplicate_row', 'column': null, "
         "'message': 'an exact copy of an earlier line of the same file', 'value': null} end"
     )
+    _find_copies(con, spec)
     # Error structs are built only for rows that fail something: most rows fail nothing. A record
     # that could not be split into fields reports only that: its "fields" are meaningless.
     con.execute(
@@ -203,18 +201,40 @@ def check_rows(con: duckdb.DuckDBPyConnection, spec: FeedSpec) -> dict[str, tupl
                     when {failing}
                     then list_filter([{", ".join(checks)}], lambda x: x is not null)
                     else []::{ERROR_TYPE}[] end as _errors
-        from (select *, case when _reject_check is null
-                             then row_number() over (partition by _source_file, _reject_check, {staged}
-                                                     order by _row_number) end as _dup_rank
-              from landing_rows)
+        from (select l.*, c._row_number is not null as _copy
+              from landing_rows l left join copies c using (_source_file, _row_number))
         """
     )
+    con.execute("drop table copies")
     con.execute("drop table landing_rows")
     rows = con.execute(
         """select _source_file, count(*), count(*) filter (where len(_errors) > 0)
            from checked_rows group by 1"""
     ).fetchall()
     return {name: (read, bad) for name, read, bad in rows}
+
+
+def _find_copies(con: duckdb.DuckDBPyConnection, spec: FeedSpec) -> None:
+    """Temp table `copies`: records equal to an earlier record of their file in every contract column.
+
+    Columns the contract does not name are ignored, so they cannot make two records differ. A hash
+    of each record finds the few candidates cheaply; only those are compared value by value.
+    """
+    staged = ", ".join(f'"{c.name}"' for c in spec.columns)
+    con.execute(
+        f"""
+        create or replace temp table copies as
+        with hashed as (
+            select *, hash(_source_file, {staged}) as _hash from landing_rows where _reject_check is null
+        ),
+        suspects as (select _hash from hashed group by _hash having count(*) > 1)
+        select _source_file, _row_number from (
+            select _source_file, _row_number,
+                   row_number() over (partition by _source_file, {staged} order by _row_number) as rank
+            from hashed semi join suspects using (_hash))
+        where rank > 1
+        """
+    )
 
 
 def write_rows(con: duckdb.DuckDBPyConnection, spec: FeedSpec, files: list[tuple[str, str, bool]]) -> None:
@@ -243,7 +263,7 @@ def write_rows(con: duckdb.DuckDBPyConnection, spec: FeedSpec, files: list[tuple
         f"""insert into raw.{spec.table} ({cols}, _source_file, _file_sha256, _row_number, _loaded_at)
             select {cols}, _source_file, b.sha256, _row_number, current_timestamp::timestamp
             from checked_rows c join batch_files b on b.name = c._source_file
-            where len(_errors) = 0 order by _source_file, _row_number"""
+            where len(_errors) = 0"""
     )
     con.execute(
         """insert into ops.quarantined_rows
@@ -251,8 +271,7 @@ def write_rows(con: duckdb.DuckDBPyConnection, spec: FeedSpec, files: list[tuple
                   current_timestamp::timestamp
            from (select _source_file, _row_number, unnest(_errors) as e from checked_rows
                  where len(_errors) > 0) c
-           join batch_files b on b.name = c._source_file
-           order by _source_file, _row_number""",
+           join batch_files b on b.name = c._source_file""",
         [spec.feed_path, spec.table],
     )
     con.execute("drop table batch_files")

@@ -1,8 +1,9 @@
 """Read IBC (SAP) extracts: Windows-1252, `|`, header by name, trailer `TRL|<count>|<total>`.
 
 The bytes are decoded in a streamed step (DuckDB's `encodings` extension cannot be downloaded
-here), then DuckDB splits the lines and fields of every file of the batch at once, so no Python
-loop ever runs per row; Python only judges each file's header and trailer.
+here; a plain ASCII file needs no decoding), then DuckDB splits the lines and fields of every file
+of the batch at once, so no Python loop ever runs per row; Python only judges each file's header
+and trailer.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 import duckdb
 
 from ingestion.contract import FeedSpec, check_header
-from ingestion.encoding import decode_windows_1252
+from ingestion.encoding import decode_windows_1252, is_ascii
 from ingestion.loader import LANDING_META
 from ingestion.rejection import ContractViolation
 from ingestion.text_lines import stage_lines
@@ -32,21 +33,25 @@ def stage_sap_extract(
     A line whose field count differs from the header's is staged as refused (`field_count`).
     """
     verdicts: dict[str, list[str] | ContractViolation] = {}
-    decoded: dict[str, Path] = {}
+    readable: dict[str, Path] = {}  # the file itself when it is plain ASCII, else its UTF-8 copy
+    decoded: list[Path] = []
     try:
         for name, path in files.items():
+            if is_ascii(path):
+                readable[name] = path
+                continue
             utf8 = work_dir / f"{name}.utf8"
+            decoded.append(utf8)
             try:
                 decode_windows_1252(path, utf8)
-                decoded[name] = utf8
+                readable[name] = utf8
             except ContractViolation as violation:
                 verdicts[name] = violation
-                utf8.unlink(missing_ok=True)
-        if not decoded:
+        if not readable:
             return verdicts
-        stage_lines(con, decoded)
+        stage_lines(con, readable)
     finally:
-        for utf8 in decoded.values():
+        for utf8 in decoded:
             utf8.unlink(missing_ok=True)
 
     summary = con.execute(

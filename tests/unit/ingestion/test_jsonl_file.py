@@ -76,7 +76,9 @@ def test_blank_lines_are_not_records(tmp_path, con):
     write_jsonl(tmp_path, FEED, NAME, [call("c1"), "", "  ", call("c2")])
     result = ingest_feed(con, tmp_path, CDR)
     assert (result.files[0].status, result.files[0].rows_read) == ("loaded", 2)
-    assert con.execute("select list(_row_number order by 1) from raw.csc_telephony_cdr").fetchone()[0] == [
+    assert con.execute("select list(_row_number order by _row_number) from raw.csc_telephony_cdr").fetchone()[
+        0
+    ] == [
         1,
         4,
     ]
