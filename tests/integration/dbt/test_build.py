@@ -12,7 +12,7 @@ pytestmark = pytest.mark.slow  # needs the small simulated world (simulate, inge
 
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[a-z]{2,}", re.IGNORECASE)
 FULL_POSTCODE = re.compile(r"[A-Z]{1,2}[0-9][0-9A-Z]? ?[0-9][A-Z]{2}")
-PHONE = re.compile(r"\+?[0-9][0-9 ]{8,14}[0-9]")
+PHONE = re.compile(r"\+44[0-9]{9,10}|0[1-37][0-9]{8,9}")  # UK numbers, spaces removed
 
 
 def test_build_runs_every_data_and_unit_test_and_they_pass(small_world: Path):
@@ -47,7 +47,9 @@ def test_published_tables_hold_no_personal_data(small_world: Path):
             for value in values:
                 assert not EMAIL.search(value), f"bi.{table}.{column} holds an email address"
                 assert not FULL_POSTCODE.fullmatch(value), f"bi.{table}.{column} holds a full postcode"
-                assert not PHONE.fullmatch(value), f"bi.{table}.{column} holds a phone number"
+                assert not PHONE.fullmatch(value.replace(" ", "")), (
+                    f"bi.{table}.{column} holds a phone number"
+                )
             assert not individuals & set(values), f"bi.{table}.{column} names an individual supplier"
     finally:
         con.close()
