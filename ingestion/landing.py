@@ -25,6 +25,7 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 from ingestion.contract import FeedSpec
 from ingestion.csv_file import stage_csv
@@ -499,41 +500,63 @@ def _supersede(d: Delivery, root: str, previous: Version) -> None:
 def _register(con: duckdb.DuckDBPyConnection, spec: FeedSpec | None, decisions: list[Decision]) -> None:
     """One `ops.file_register` row per decision and one `ops.ingestion_findings` row per finding."""
     table = spec.table if spec else None
-    con.executemany(
-        """insert into ops.file_register
-           (feed_path, table_name, file_name, file_date, sha256, bytes, version, status, rows_read,
-            rows_loaded, rows_quarantined, check_failed, message, report_path, processed_at)
-           values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, current_timestamp::timestamp)""",
+    _insert(
+        con,
+        "ops.file_register",
         [
-            [
-                x.delivery.feed_path,
-                table,
-                x.delivery.name,
-                spec.file_date(x.delivery.name) if spec else None,
-                x.delivery.sha256,
-                x.delivery.size,
-                x.delivery.version,
-                x.status,
-                *x.rows,
-                x.violation.check if x.violation else None,
-                x.violation.message if x.violation else None,
-                str(x.report_path) if x.report_path else None,
-            ]
+            {
+                "feed_path": x.delivery.feed_path,
+                "table_name": table,
+                "file_name": x.delivery.name,
+                "file_date": spec.file_date(x.delivery.name) if spec else None,
+                "sha256": x.delivery.sha256,
+                "bytes": x.delivery.size,
+                "version": x.delivery.version,
+                "status": x.status,
+                "rows_read": x.rows[0],
+                "rows_loaded": x.rows[1],
+                "rows_quarantined": x.rows[2],
+                "check_failed": x.violation.check if x.violation else None,
+                "message": x.violation.message if x.violation else None,
+                "report_path": str(x.report_path) if x.report_path else None,
+            }
             for x in decisions
         ],
+        stamp="processed_at",
     )
-    findings = [
-        [x.delivery.feed_path, table, x.delivery.name, x.delivery.sha256, x.delivery.version]
-        + [f.check, f.severity, f.rows_affected, f.message]
-        for x in decisions
-        for f in x.findings
-    ]
-    if findings:
-        con.executemany(
-            "insert into ops.ingestion_findings "
-            "values (?, ?, ?, ?, ?, ?, ?, ?, ?, current_timestamp::timestamp)",
-            findings,
-        )
+    _insert(
+        con,
+        "ops.ingestion_findings",
+        [
+            {
+                "feed_path": x.delivery.feed_path,
+                "table_name": table,
+                "file_name": x.delivery.name,
+                "sha256": x.delivery.sha256,
+                "version": x.delivery.version,
+                "check_name": f.check,
+                "severity": f.severity,
+                "rows_affected": f.rows_affected,
+                "message": f.message,
+            }
+            for x in decisions
+            for f in x.findings
+        ],
+        stamp="found_at",
+    )
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict], stamp: str) -> None:
+    """Insert rows (dicts keyed by column) in one statement, stamped with the current time."""
+    if not rows:
+        return
+    con.register("new_rows", pa.Table.from_pylist(rows))
+    try:
+        columns = ", ".join(rows[0])
+        now = "current_timestamp::timestamp"
+        con.execute(f"insert into {table} ({columns}, {stamp}) select {columns}, {now} from new_rows")
+    finally:
+        con.unregister("new_rows")
 
 
 def _move(path: Path, folder: Path) -> None:
