@@ -14,7 +14,10 @@ def build():
         value_sets={"status": ["passed", "warning", "rows_quarantined", "file_quarantined", "failed"]},
         extra=[
             E.ExpectColumnPairValuesAToBeGreaterThanB(
-                column_A="rows_in", column_B="rows_loaded", or_equal=True
+                column_A="rows_in",
+                column_B="rows_loaded",
+                or_equal=True,
+                ignore_row_if="either_value_is_missing",
             )
         ],
     )

@@ -1,6 +1,7 @@
 -- One row per source file version and check (publication contract): rows in, rows loaded, rows
 -- the check refused, and its status. Built from the ingestion bookkeeping: ops.file_register (one
--- row per file version) and ops.ingestion_findings (one row per check that fired on it).
+-- row per file version) and ops.ingestion_findings (one row per check that fired on it). Counts a
+-- refused file never revealed (it was not read that far) stay NULL rather than pretend to be 0.
 --   a check that fired        file_quarantined (the file was refused), rows_quarantined, or warning
 --   contract                  passed, for a file version on which no check fired
 --   row_conservation          rows in = rows loaded + rows quarantined, for every loaded file version
@@ -13,9 +14,9 @@ with files as (
         version as file_version,
         sha256 as file_sha256,
         status as file_status,
-        coalesce(rows_read, 0) as rows_in,
+        rows_read as rows_in,
         coalesce(rows_loaded, 0) as rows_loaded,
-        coalesce(rows_quarantined, 0) as file_rows_quarantined,
+        rows_quarantined as file_rows_quarantined,
         processed_at,
         version = max(version) over (partition by feed_path, file_name) as is_latest_version
     from {{ source('ops', 'file_register') }}
@@ -28,7 +29,7 @@ findings as (
         version as file_version,
         check_name,
         severity,
-        coalesce(rows_affected, 0) as rows_affected,
+        rows_affected,
         message
     from {{ source('ops', 'ingestion_findings') }}
 ),
@@ -77,7 +78,9 @@ checks as (
         file_version,
         'row_conservation' as check_name,
         file_rows_quarantined as rows_quarantined,
-        case when rows_in = rows_loaded + file_rows_quarantined then 'passed' else 'failed' end as status,
+        case
+            when rows_in = rows_loaded + coalesce(file_rows_quarantined, 0) then 'passed' else 'failed'
+        end as status,
         cast(null as {{ dbt.type_string() }}) as detail
     from files
     where file_status <> 'quarantined'
