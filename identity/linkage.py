@@ -206,7 +206,7 @@ def trained_linker(con: duckdb.DuckDBPyConnection, records: pa.Table) -> Linker:
     """A linker on `records` in the DuckDB `con`, with u, m and the prior estimated from them."""
     db = DuckDBAPI(con)
     table = db.register(records.select(list(LINKAGE_COLUMNS)), table_name="identity_input")
-    linker = Linker(table, settings(), log_level=logging.WARNING)
+    linker = Linker(table, settings(), log_level=logging.ERROR)
     linker.training.estimate_probability_two_random_records_match(
         list(PRIOR_RULES), recall=PRIOR_RULES_RECALL
     )
@@ -214,7 +214,7 @@ def trained_linker(con: duckdb.DuckDBPyConnection, records: pa.Table) -> Linker:
     for rule in EM_BLOCKING_RULES:
         linker.training.estimate_parameters_using_expectation_maximisation(rule)
     model = _complete(linker.misc.save_model_to_json())
-    return Linker(table, model, log_level=logging.WARNING)
+    return Linker(table, model, log_level=logging.ERROR)
 
 
 def resolve(records: pa.Table, threshold: float = THRESHOLD) -> Resolution:
