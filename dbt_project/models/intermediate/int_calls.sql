@@ -15,8 +15,6 @@ calls as (
     select
         *,
         {{ utc_to_local('offered_at_utc') }} as offered_at_local,
-        {{ utc_to_local('answered_at_utc') }} as answered_at_local,
-        {{ utc_to_local('ended_at_utc') }} as ended_at_local,
         {{ dbt.datediff('offered_at_utc', 'waited_until_utc', 'second') | trim }} as wait_s
     from timed
 )
@@ -27,8 +25,6 @@ select
     queue as service,
     offered_at_utc,
     offered_at_local,
-    answered_at_local,
-    ended_at_local,
     cast(offered_at_local as date) as offered_date_local,
     {{ month_start('offered_at_local') }} as month,
     cast(wait_s as bigint) as wait_s,
