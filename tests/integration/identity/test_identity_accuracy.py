@@ -4,7 +4,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import SALT, build_world
+from identity_world import SALT, build_world
 
 from identity import evaluation, resolution
 

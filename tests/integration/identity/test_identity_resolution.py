@@ -5,7 +5,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import SALT
+from identity_world import SALT
 
 from identity import evaluation, resolution
 

@@ -3,7 +3,7 @@
 from datetime import datetime
 
 import pyarrow as pa
-from conftest import add_rows
+from identity_raw import add_rows
 
 from identity import keys, records
 

@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from conftest import add_rows
+from identity_raw import add_rows
 
 from identity import records
 
