@@ -1,13 +1,16 @@
 """The landing sensor: start the nightly job when new complete files sit in the landing zone.
 
 Files that arrive after the 02:00 run are picked up here (design: "later arrivals are picked up
-by the landing sensor"). The run key is a digest of the set of files found (path, size, mtime),
-so the same files never launch two runs, and a re-sent file (new size or mtime) is new. While a
-run of the job is queued or in progress the sensor skips: that run, or the next evaluation after
-it, takes the files. `*.part` files (still being written) and hidden files are ignored.
+by the landing sensor"). A source system drops several files in a burst, so the sensor waits until
+no file has landed for QUIET_SECONDS: one run per delivery, not one per file. The run key is a
+digest of the set of files found (path, size, mtime), so the same files never launch two runs, and
+a re-sent file (new size or mtime) is new. While a run of the job is queued or in progress the
+sensor skips: that run, or the next evaluation after it, takes the files. `*.part` files (still
+being written) and hidden files are ignored.
 """
 
 import hashlib
+import time
 
 import dagster as dg
 
@@ -16,6 +19,7 @@ from ingestion.landing import landing_files
 from orchestration.resources import WarehouseResource
 
 JOB = "nightly_refresh"
+QUIET_SECONDS = 300
 FEED_PATHS = sorted({spec.feed_path for spec in FEEDS})
 IN_PROGRESS = [
     dg.DagsterRunStatus.QUEUED,
@@ -26,27 +30,33 @@ IN_PROGRESS = [
 ]
 
 
-def landed(warehouse: WarehouseResource) -> list[str]:
-    """Every complete file in a feed folder of landing/, as `<feed path>/<name>:<size>:<mtime ns>`."""
-    files = []
+def landed(warehouse: WarehouseResource) -> tuple[list[str], float]:
+    """Every complete file in a feed folder of landing/, as `<feed path>/<name>:<size>:<mtime ns>`,
+    and the modification time of the newest (0 when there is none)."""
+    files, newest = [], 0.0
     for feed_path in FEED_PATHS:
         for path in landing_files(warehouse.home_path, feed_path):
             stat = path.lstat()
             files.append(f"{feed_path}/{path.name}:{stat.st_size}:{stat.st_mtime_ns}")
-    return sorted(files)
+            newest = max(newest, stat.st_mtime)
+    return sorted(files), newest
 
 
 @dg.sensor(
     job_name=JOB,
     minimum_interval_seconds=60,
     default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Starts the nightly job when complete files land (ignoring *.part); one run per set of "
-    "files, never while a run of the job is in progress.",
+    description=f"Starts the nightly job when complete files have landed (ignoring *.part) and none for "
+    f"{QUIET_SECONDS} s; one run per set of files, never while a run of the job is in progress.",
 )
 def landing_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource):
-    files = landed(warehouse)
+    files, newest = landed(warehouse)
     if not files:
         return dg.SkipReason("no files in the landing zone")
+    if (quiet := time.time() - newest) < QUIET_SECONDS:
+        return dg.SkipReason(
+            f"{len(files)} file(s) landed; the last {quiet:.0f} s ago, waiting for the delivery to end"
+        )
     running = context.instance.get_runs(filters=dg.RunsFilter(job_name=JOB, statuses=IN_PROGRESS), limit=1)
     if running:
         return dg.SkipReason(

@@ -1,5 +1,7 @@
 """The feed assets with their checks materialise in Dagster, and the landing sensor asks for runs sensibly."""
 
+import os
+import time
 from datetime import date
 from pathlib import Path
 
@@ -68,7 +70,14 @@ def _evaluate(instance: dg.DagsterInstance, home: Path):
     return landing_sensor(context)
 
 
-def test_landing_sensor_requests_one_run_per_set_of_new_files(tmp_path: Path):
+def _land(folder: Path, name: str, minutes_ago: float) -> None:
+    path = folder / name
+    path.write_text("PERNR|BEGDA|MASSN|MASSG|AEDTM\r\nTRL|0|0\r\n")
+    stamp = time.time() - minutes_ago * 60
+    os.utime(path, (stamp, stamp))
+
+
+def test_landing_sensor_requests_one_run_per_delivery(tmp_path: Path):
     instance = dg.DagsterInstance.ephemeral()
     assert isinstance(_evaluate(instance, tmp_path), dg.SkipReason)
     folder = tmp_path / "landing" / "ibc" / "hr"
@@ -76,11 +85,14 @@ def test_landing_sensor_requests_one_run_per_set_of_new_files(tmp_path: Path):
     (folder / "PA0000_20250401.txt.part").write_text("being written")
     assert isinstance(_evaluate(instance, tmp_path), dg.SkipReason)
 
-    (folder / "PA0000_20250401.txt").write_text("PERNR|BEGDA|MASSN|MASSG|AEDTM\r\nTRL|0|0\r\n")
+    _land(folder, "PA0000_20250401.txt", minutes_ago=1)  # the delivery may not be over yet
+    waiting = _evaluate(instance, tmp_path)
+    assert isinstance(waiting, dg.SkipReason) and "waiting" in waiting.skip_message
+    _land(folder, "PA0000_20250401.txt", minutes_ago=10)
     first = _evaluate(instance, tmp_path)
     assert isinstance(first, dg.RunRequest) and first.run_key.startswith("landing-")
     assert _evaluate(instance, tmp_path).run_key == first.run_key  # same files: Dagster drops the repeat
-    (folder / "PA0000_20250402.txt").write_text("PERNR|BEGDA|MASSN|MASSG|AEDTM\r\nTRL|0|0\r\n")
+    _land(folder, "PA0000_20250402.txt", minutes_ago=6)
     assert _evaluate(instance, tmp_path).run_key != first.run_key
 
 
@@ -88,7 +100,7 @@ def test_landing_sensor_waits_while_the_job_runs(tmp_path: Path):
     instance = dg.DagsterInstance.ephemeral()
     folder = tmp_path / "landing" / "csc" / "crm"
     folder.mkdir(parents=True)
-    (folder / "contacts_20250401.csv").write_text('"contact_id"\n')
+    _land(folder, "contacts_20250401.csv", minutes_ago=10)
     instance.add_run(
         dg.DagsterRun(job_name=JOB, run_id="a-run-in-progress", status=dg.DagsterRunStatus.STARTED)
     )
