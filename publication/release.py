@@ -146,7 +146,7 @@ def _write_duckdb_and_parquet(
     warehouse: Path, staging: Path, schema: str, hyper_feed: Path
 ) -> tuple[dict[str, Any], dict[str, Path]]:
     """Copy the tables into the release DuckDB file and Parquet; say which Parquet feeds Hyper."""
-    con = duckdb.connect()
+    con = _connect(":memory:")
     try:
         con.execute(f"attach '{_sql_path(warehouse)}' as wh (read_only)")
         con.execute(
@@ -196,7 +196,7 @@ def _write_transparency(
 ) -> list[str]:
     if TRANSPARENCY_TABLE not in described or reporting_date is None:
         return []
-    con = duckdb.connect(str(staging / DUCKDB_FILE), read_only=True)
+    con = _connect(str(staging / DUCKDB_FILE), read_only=True)
     try:
         written = write_transparency_files(
             con, f"{schema}.{TRANSPARENCY_TABLE}", staging / "transparency", reporting_date
@@ -241,7 +241,7 @@ def verify_release(folder: Path, log_dir: Path) -> dict[str, Any]:
             raise ReleaseError(f"release {folder.name}: {relative} is missing or differs from the manifest")
     schema = manifest["schema"]
     counts: dict[str, list[int]] = {}
-    con = duckdb.connect(str(folder / DUCKDB_FILE), read_only=True)
+    con = _connect(str(folder / DUCKDB_FILE), read_only=True)
     try:
         for table in manifest["tables"]:
             parquet = _sql_path(folder / "parquet" / f"{table}.parquet")
@@ -291,6 +291,13 @@ def prune_releases(published: Path, keep: int = 7) -> list[str]:
             shutil.rmtree(releases_dir(published) / release_id)
             removed.append(release_id)
     return removed
+
+
+def _connect(database: str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection without its progress bar (which would land in the run's logs)."""
+    con = duckdb.connect(database, read_only=read_only)
+    con.execute("set enable_progress_bar = false")
+    return con
 
 
 def _sql_path(path: Path) -> str:

@@ -20,6 +20,7 @@ def scan_published(published: Path, find, log_dir: Path) -> dict[str, set[str]]:
     findings: dict[str, set[str]] = {}
     files = [p for p in published.rglob("*") if p.is_file() and not p.is_symlink()]
     con = duckdb.connect()
+    log_dir.mkdir(parents=True, exist_ok=True)
     with HyperProcess(
         Telemetry.DO_NOT_SEND_USAGE_DATA_TO_TABLEAU, parameters={"log_dir": str(log_dir)}
     ) as hyper:
