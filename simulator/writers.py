@@ -116,9 +116,12 @@ def jraw(values: np.ndarray) -> np.ndarray:
 
 
 def jsonl_bytes(f: FileOut) -> bytes:
-    """One JSON object a line, UTF-8; the data values are JSON fragments already."""
+    """One JSON object a line, UTF-8; the data values are JSON fragments already.
+
+    A day with no records is one empty line: zero bytes would be the `empty_file` defect.
+    """
     if not f.n_rows:
-        return b""
+        return b"\n"
     parts = {c: np.strings.add(f'"{c}":', np.asarray(f.data[c]).astype(str)) for c in f.columns}
     lines = np.strings.add("{", _join(f.columns, parts, ","))
     lines = list(np.strings.add(lines, "}"))
