@@ -21,6 +21,9 @@ from dagster_dbt import (
 from orchestration.resources import DBT_PROJECT_DIR, configure_environment, dbt_target_dir
 
 DUCKDB_WRITERS = "duckdb_writers"
+# Steps that touch files and the DuckDB lock retry a transient failure (a file briefly locked by
+# another process, a full temp disk cleared) twice, after 3 s then 6 s, before the run fails.
+TRANSIENT_RETRY = dg.RetryPolicy(max_retries=2, delay=3, backoff=dg.Backoff.EXPONENTIAL)
 # The dbt of this environment, whether or not the venv is activated (PATH may not have it).
 DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
 

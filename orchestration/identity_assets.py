@@ -9,7 +9,7 @@ import dagster as dg
 
 from identity import resolution
 from ingestion import csc_crm, person_index, web_forms
-from orchestration.dbt import DUCKDB_WRITERS
+from orchestration.dbt import DUCKDB_WRITERS, TRANSIENT_RETRY
 from orchestration.resources import WarehouseResource, salt
 
 RAW_PERSON_TABLES = [
@@ -59,6 +59,7 @@ CHECKS = {
         for name, (blocking, text) in CHECKS.items()
     ],
     pool=DUCKDB_WRITERS,
+    retry_policy=TRANSIENT_RETRY,
 )
 def customer_resolution(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     """Resolve the residents of CRM, e-forms and the service person indexes into customers (Splink)."""

@@ -11,7 +11,7 @@ from expectations.runner import policy, run_suite
 from expectations.suites.raw_contract import raw_suite_columns
 from ingestion import FEEDS, FeedSpec
 from ingestion.landing import ingest_feed
-from orchestration.dbt import DUCKDB_WRITERS
+from orchestration.dbt import DUCKDB_WRITERS, TRANSIENT_RETRY
 from orchestration.quality import gx_result, gx_run_dir
 from orchestration.resources import WarehouseResource
 
@@ -55,6 +55,7 @@ def feed_asset(spec: FeedSpec) -> dg.AssetsDefinition:
         description=f"`raw.{spec.table}`: {spec.description} Files `{spec.feed_path}/"
         f"{spec.file_prefix}*{spec.extension}` ({spec.cadence}), loaded as they are with lineage columns.",
         pool=DUCKDB_WRITERS,
+        retry_policy=TRANSIENT_RETRY,
         check_specs=[
             dg.AssetCheckSpec(
                 "row_conservation",

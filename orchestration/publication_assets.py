@@ -12,7 +12,7 @@ import dagster as dg
 from expectations.runner import docs_index, prune_docs
 from identity.resolution import model_path
 from ingestion.ibc_finance import FI_ITEMS
-from orchestration.dbt import DUCKDB_WRITERS, dbt_models
+from orchestration.dbt import DUCKDB_WRITERS, TRANSIENT_RETRY, dbt_models
 from orchestration.freshness import RELEASE_FRESHNESS
 from orchestration.quality import DAILY_FEED_TABLES, gx_run_dir
 from orchestration.resources import WarehouseResource, warehouse_path
@@ -58,6 +58,7 @@ def _checks_of_run(context: dg.AssetExecutionContext) -> list[dict]:
     owners=["team:data-engineering"],
     deps=BI_ASSETS,
     pool=DUCKDB_WRITERS,
+    retry_policy=TRANSIENT_RETRY,
     freshness_policy=RELEASE_FRESHNESS,
     description="A new immutable release of every `bi` table under published/releases/ (DuckDB, Parquet, "
     "Tableau Hyper, manifest, transparency files), verified, then `current` switched to it atomically. "
