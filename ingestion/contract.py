@@ -118,3 +118,33 @@ def check_header(header: list[str], spec: FeedSpec) -> None:
         raise ContractViolation(
             "missing_column", f"required column(s) {', '.join(missing)} missing from the header{hint}"
         )
+
+
+def sap_feed(
+    feed_path: str,
+    table: str,
+    prefix: str,
+    cadence: Literal["daily", "weekly", "monthly", "yearly"],
+    load: Literal["snapshot", "delta", "append"],
+    columns: list[Column],
+    *,
+    keys: tuple[str, ...] = (),
+    description: str = "",
+    amount: str | None = None,
+    date_format: Literal["YYYYMMDD", "YYYY"] = "YYYYMMDD",
+) -> FeedSpec:
+    """An IBC extract: `<prefix><date>.txt`, Windows-1252, `|`, header by name, trailer."""
+    return FeedSpec(
+        table=table,
+        feed_path=feed_path,
+        file_prefix=prefix,
+        extension=".txt",
+        format="sap",
+        cadence=cadence,
+        load=load,
+        columns=tuple(columns),
+        keys=keys,
+        description=description,
+        amount_column=amount,
+        date_format=date_format,
+    )

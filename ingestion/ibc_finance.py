@@ -1,18 +1,19 @@
 """IBC finance extracts (SAP FI/CO from the shared service): the contracts of sources.md section A."""
 
-from ingestion.contract import Column, FeedSpec
+from functools import partial
+
+from ingestion.contract import Column, sap_feed
 
 FEED_PATH = "ibc/finance"
 
-CSKS = FeedSpec(
-    table="ibc_csks",
-    feed_path=FEED_PATH,
-    file_prefix="CSKS_",
-    extension=".txt",
-    format="sap",
-    cadence="monthly",
-    load="snapshot",
-    columns=(
+_sap = partial(sap_feed, FEED_PATH)
+
+CSKS = _sap(
+    "ibc_csks",
+    "CSKS_",
+    "monthly",
+    "snapshot",
+    [
         Column("KOSTL", "key", not_null=True),
         Column("DATAB", "sap_date", not_null=True),
         Column("DATBI", "sap_date", not_null=True),
@@ -20,30 +21,10 @@ CSKS = FeedSpec(
         Column("ZDIRECT", "key", not_null=True),
         Column("ZSERVICE"),
         Column("VERAK", "key"),
-    ),
+    ],
     keys=("KOSTL", "DATAB"),
     description="Cost centres with their directorate and service area over time.",
 )
-
-
-def _sap(
-    table: str, prefix: str, cadence, load, columns, keys, description, amount=None, date_format="YYYYMMDD"
-):
-    return FeedSpec(
-        table=table,
-        feed_path=FEED_PATH,
-        file_prefix=prefix,
-        extension=".txt",
-        format="sap",
-        cadence=cadence,
-        load=load,
-        columns=tuple(columns),
-        keys=keys,
-        description=description,
-        amount_column=amount,
-        date_format=date_format,
-    )
-
 
 LFA1 = _sap(
     "ibc_lfa1",

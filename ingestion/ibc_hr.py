@@ -1,24 +1,13 @@
 """IBC HR extracts (SAP infotypes from the shared service): the contracts of sources.md section A."""
 
-from ingestion.contract import Column, FeedSpec
+from functools import partial
+
+from ingestion.contract import Column, sap_feed
 
 FEED_PATH = "ibc/hr"
 
 
-def _sap(table: str, prefix: str, cadence, load, columns, keys=(), description="") -> FeedSpec:
-    return FeedSpec(
-        table=table,
-        feed_path=FEED_PATH,
-        file_prefix=prefix,
-        extension=".txt",
-        format="sap",
-        cadence=cadence,
-        load=load,
-        columns=tuple(columns),
-        keys=keys,
-        description=description,
-    )
-
+_sap = partial(sap_feed, FEED_PATH)
 
 PERNR = Column("PERNR", "key", not_null=True)
 AEDTM = Column("AEDTM", "sap_date")
