@@ -63,14 +63,15 @@ checks as (
         'passed' as status,
         cast(null as {{ dbt.type_string() }}) as detail
     from files
-    where not exists (
-        select 1
-        from findings
-        where
-            findings.feed_path = files.feed_path
-            and findings.file_name = files.file_name
-            and findings.file_version = files.file_version
-    )
+    where
+        not exists (
+            select 1
+            from findings
+            where
+                findings.feed_path = files.feed_path
+                and findings.file_name = files.file_name
+                and findings.file_version = files.file_version
+        )
     union all
     select
         feed_path,

@@ -25,7 +25,10 @@ with lines as (
 ),
 
 documents as (
-    select company_code, document_number, fiscal_year
+    select
+        company_code,
+        document_number,
+        fiscal_year
     from lines
     group by company_code, document_number, fiscal_year
     having abs(sum(amount_gbp)) >= 500
