@@ -16,7 +16,7 @@ from pathlib import Path
 
 from orchestration.resources import REPO_ROOT, configure_environment, salt, warehouse_path
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BUSY = 0, 1, 2, 3
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -100,6 +100,13 @@ def _run_job(args: argparse.Namespace, home: Path, job_name: str, command: str) 
 
     from orchestration.definitions import defs
     from orchestration.progress import run_config
+    from orchestration.run_lock import (
+        RunLockHeld,
+        in_process_tags,
+        other_runs_in_progress,
+        release_dead_runs,
+        run_lock,
+    )
     from publication.release import current_release
 
     _, demo_salt = salt()
@@ -109,12 +116,26 @@ def _run_job(args: argparse.Namespace, home: Path, job_name: str, command: str) 
     before = current_release(published)
     started = time.monotonic()
     job = defs.resolve_job_def(job_name)
-    with dg.DagsterInstance.get() as instance:
-        result = job.execute_in_process(
-            instance=instance,
-            raise_on_error=False,
-            run_config=run_config(args.quiet),
-        )
+    try:
+        with run_lock(home), dg.DagsterInstance.get() as instance:
+            for run_id in release_dead_runs(instance, lock_held=True):
+                print(f"{command}: run {run_id} was left unfinished by a process that died: marked failed")
+            if busy := other_runs_in_progress(instance):
+                print(
+                    f"{command}: not started: run {busy[0].run_id} of {busy[0].job_name} is in progress "
+                    "(launched by the Dagster daemon); try again when it has finished",
+                    file=sys.stderr,
+                )
+                return EXIT_BUSY
+            result = job.execute_in_process(
+                instance=instance,
+                raise_on_error=False,
+                run_config=run_config(args.quiet),
+                tags=in_process_tags(),
+            )
+    except RunLockHeld as held:
+        print(f"{command}: not started: {held}", file=sys.stderr)
+        return EXIT_BUSY
     after = current_release(published)
 
     failed_steps = [e.step_key for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE]
@@ -227,12 +248,17 @@ def _publish(args: argparse.Namespace, home: Path) -> int:
 
 
 def _rollback(args: argparse.Namespace, home: Path) -> int:
+    from orchestration.run_lock import RunLockHeld, run_lock
     from publication.release import ReleaseError, current_release, switch_current
 
     published = home / "published"
     before = current_release(published)
     try:
-        switch_current(published, args.to)
+        with run_lock(home):
+            switch_current(published, args.to)
+    except RunLockHeld as held:
+        print(f"rollback: not done: {held}", file=sys.stderr)
+        return EXIT_BUSY
     except ReleaseError as error:
         print(f"rollback: {error}", file=sys.stderr)
         return EXIT_FAILED

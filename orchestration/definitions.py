@@ -12,6 +12,7 @@ from orchestration.progress import progress_logger
 from orchestration.publication_assets import publish_release, release
 from orchestration.quality import GX_CHECKS
 from orchestration.resources import WarehouseResource, configure_environment
+from orchestration.run_lock import release_dead_runs_sensor
 from orchestration.sensors import landing_sensor
 
 HOME = configure_environment()
@@ -21,7 +22,7 @@ defs = dg.Definitions(
     asset_checks=[*GX_CHECKS, *RAW_GX_CHECKS, feed_freshness_checks],
     jobs=[nightly_refresh, publish_release],
     schedules=[nightly_schedule],
-    sensors=[*ALERT_SENSORS, alert_on_late_feeds, landing_sensor],
+    sensors=[*ALERT_SENSORS, alert_on_late_feeds, landing_sensor, release_dead_runs_sensor],
     # One process runs every step of a run in turn: DuckDB has one writer at a time. A server
     # warehouse (scale-out path) would switch this to the multiprocess or Kubernetes executor.
     executor=dg.in_process_executor,

@@ -1,0 +1,29 @@
+"""Shared helpers of the fault tests.
+
+The hand-written landing files of the ingestion unit tests (`ingestion_files`) and the personal-data
+scanner of the publication tests (`personal_data`) are reused, not copied: their folders are put
+on the import path here.
+"""
+
+import sys
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from orchestration.resources import DAGSTER_YAML
+
+TESTS = Path(__file__).resolve().parent.parent
+for folder in (TESTS / "unit" / "ingestion", TESTS / "integration" / "publication"):
+    if str(folder) not in sys.path:
+        sys.path.append(str(folder))
+
+
+@pytest.fixture
+def instance(tmp_path: Path):
+    """A Dagster instance on disk with the project's dagster.yaml (one run at a time, pools of 1)."""
+    home = tmp_path / "dagster"
+    home.mkdir()
+    (home / "dagster.yaml").write_text(DAGSTER_YAML)
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        yield instance
