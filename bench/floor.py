@@ -28,12 +28,13 @@ from ingestion import FEEDS  # noqa: E402
 from ingestion.contract import FeedSpec  # noqa: E402
 from ingestion.loader import SQL_TYPES  # noqa: E402
 
+# No validation: a value that does not cast is NULL (the pipeline would quarantine its row).
 CASTS = {
-    "sap_date": "case when {v} = '00000000' then null else strptime({v}, '%Y%m%d')::date end",
-    "uk_date": "strptime({v}, '%d/%m/%Y')::date",
-    "iso_date": "{v}::date",
-    "local_timestamp": "{v}::timestamp",
-    "utc_timestamp": "strptime({v}, '%Y-%m-%dT%H:%M:%SZ')",
+    "sap_date": "try_strptime({v}, '%Y%m%d')::date",
+    "uk_date": "try_strptime({v}, '%d/%m/%Y')::date",
+    "iso_date": "try_cast({v} as date)",
+    "local_timestamp": "try_cast({v} as timestamp)",
+    "utc_timestamp": "try_strptime({v}, '%Y-%m-%dT%H:%M:%SZ')",
 }
 
 
@@ -53,7 +54,7 @@ def _select(spec: FeedSpec, relation: str) -> str:
     columns = []
     for col in spec.columns:
         v = f"nullif(\"{col.name}\"::varchar, '')"
-        cast = CASTS.get(col.type, f"{v}::{SQL_TYPES[col.type]}").format(v=v)
+        cast = CASTS.get(col.type, f"try_cast({v} as {SQL_TYPES[col.type]})").format(v=v)
         columns.append(f'{cast} as "{col.name}"')
     return (
         f"select {', '.join(columns)}, parse_filename(filename) as _source_file, "

@@ -60,7 +60,7 @@ def stage_of(step_key: str) -> str:
         return "ingestion"
     if step_key.startswith("dbt_models"):
         return "dbt"
-    if step_key.startswith("restricted__"):
+    if step_key == "customer_resolution":
         return "identity"
     if step_key.startswith("publication__"):
         return "publish"
@@ -86,10 +86,28 @@ class TreeMemory(threading.Thread):
             self.stopped.wait(0.2)
 
 
-def refresh(home: Path) -> dict:
-    """One `insight-hub refresh` in a child process: wall time, peak tree RSS, per-stage seconds."""
+def stage_seconds(home: Path, runs_back: int = 0) -> dict[str, float]:
+    """Seconds per stage of a run of `home` (0 = the latest), from its Dagster step events."""
     import dagster as dg
 
+    os.environ["DAGSTER_HOME"] = str(home / "dagster")
+    with dg.DagsterInstance.from_config(str(home / "dagster")) as instance:
+        run = instance.get_runs(limit=runs_back + 1)[runs_back]
+        starts, stages = {}, {}
+        for record in instance.all_logs(run.run_id):
+            event = record.dagster_event
+            if event is None or event.step_key is None:
+                continue
+            if event.event_type == dg.DagsterEventType.STEP_START:
+                starts[event.step_key] = record.timestamp
+            elif event.event_type in (dg.DagsterEventType.STEP_SUCCESS, dg.DagsterEventType.STEP_FAILURE):
+                stage = stage_of(event.step_key)
+                stages[stage] = stages.get(stage, 0.0) + record.timestamp - starts.pop(event.step_key)
+    return stages
+
+
+def refresh(home: Path) -> dict:
+    """One `insight-hub refresh` in a child process: wall time, peak tree RSS, per-stage seconds."""
     env = {**os.environ, "INSIGHT_HUB_HOME": str(home), "INSIGHT_HUB_SALT": "bench-salt"}
     began = time.perf_counter()
     child = subprocess.Popen(
@@ -109,19 +127,7 @@ def refresh(home: Path) -> dict:
     if child.returncode != 0:
         raise RuntimeError(f"refresh failed ({child.returncode}):\n{output[-3000:]}")
 
-    os.environ["DAGSTER_HOME"] = str(home / "dagster")
-    with dg.DagsterInstance.from_config(str(home / "dagster")) as instance:
-        run = instance.get_runs(limit=1)[0]
-        starts, stages = {}, {}
-        for record in instance.all_logs(run.run_id):
-            event = record.dagster_event
-            if event is None or event.step_key is None:
-                continue
-            if event.event_type == dg.DagsterEventType.STEP_START:
-                starts[event.step_key] = record.timestamp
-            elif event.event_type in (dg.DagsterEventType.STEP_SUCCESS, dg.DagsterEventType.STEP_FAILURE):
-                stage = stage_of(event.step_key)
-                stages[stage] = stages.get(stage, 0.0) + record.timestamp - starts.pop(event.step_key)
+    stages = stage_seconds(home)
     release = home / "published" / "current"
     return {
         "wall_s": round(wall, 1),
