@@ -99,7 +99,9 @@ def _cast_and_errors(col: Column) -> tuple[str, list[tuple[str, str, str]]]:
     elif t in ("sap_amount", "sap_signed_amount"):
         pattern = r"\d+(\.\d{1,2})?" if t == "sap_amount" else r"-?\d+(\.\d{1,2})?"
         cast = f"try_cast({v} as decimal(18, 2))"
-        bad = f"not regexp_full_match({v}, '{pattern}')"
+        # Well formed but too large for decimal(18, 2) is refused too, never loaded as NULL.
+        bad = f"(not regexp_full_match({v}, '{pattern}') or {cast} is null)"
+        message = "not an amount with `.` decimals and at most 16 digits before the point"
         if t == "sap_amount":
             errors.append(
                 (
@@ -108,9 +110,9 @@ def _cast_and_errors(col: Column) -> tuple[str, list[tuple[str, str, str]]]:
                     "signed amount: the sign belongs in SHKZG, not in the amount",
                 )
             )
-            errors.append(("type", f"{bad} and {v} not like '%-%'", "not an amount with `.` decimals"))
+            errors.append(("type", f"{bad} and {v} not like '%-%'", message))
         else:
-            errors.append(("type", bad, "not an amount with `.` decimals"))
+            errors.append(("type", bad, message))
     elif t in ("uk_date", "iso_date", "local_timestamp", "utc_timestamp"):
         fmt = {
             "uk_date": "%d/%m/%Y",

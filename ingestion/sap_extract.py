@@ -154,7 +154,7 @@ def _check_totals(
     """
     rows = con.execute(
         f"""select _source_file, count(*),
-                   coalesce(sum(try_cast(replace("{spec.amount_column}", '-', '') as decimal(18, 2))), 0),
+                   coalesce(sum(try_cast(replace("{spec.amount_column}", '-', '') as decimal(38, 2))), 0),
                    count(*) filter (where _reject_check is not null)
             from landing_rows group by 1"""
     ).fetchall()
