@@ -54,7 +54,7 @@ def _check_layout(path: Path, spec: FeedSpec) -> list[str]:
             )
         if len(first) == 1:
             for delimiter in OTHER_DELIMITERS:
-                if required <= set(first[0].split(delimiter)):
+                if required <= set(next(csv.reader([first[0]], delimiter=delimiter))):
                     raise ContractViolation(
                         "delimiter",
                         f"the header is separated by {delimiter!r}, not by commas as the contract says",
