@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -37,6 +38,10 @@ from ingestion.sap_extract import stage_sap_extract
 
 STAGERS = {"sap": stage_sap_extract, "csv": stage_csv, "jsonl": stage_jsonl, "xlsx": stage_xlsx}
 LOADED = ("loaded", "loaded_with_quarantine")
+# A file's record count against the median of the feed's last VOLUME_HISTORY loaded files with
+# records (for daily feeds: of the same weekday): VOLUME_FACTOR times more or fewer is a warning
+# (docs/reliability.md). Too little history, or a median under VOLUME_MIN_MEDIAN, is not judged.
+VOLUME_HISTORY, VOLUME_MIN_HISTORY, VOLUME_MIN_MEDIAN, VOLUME_FACTOR = 8, 4, 20, 10
 
 
 @dataclass
@@ -193,6 +198,12 @@ class RegisterView:
         self.newest: date | None = con.execute(
             "select max(file_date) from ops.file_register where table_name = ?", [spec.table]
         ).fetchone()[0]
+        self.volumes: list[tuple[date | None, int]] = con.execute(
+            """select file_date, rows_read from ops.file_register
+               where table_name = ? and rows_read > 0 and status in ('loaded', 'loaded_with_quarantine')
+               order by processed_at desc, file_date desc limit 400""",
+            [spec.table],
+        ).fetchall()[::-1]
 
     def copy_of(self, d: Delivery) -> str | None:
         """The name of an already loaded file this one duplicates under a new name, if any.
@@ -223,11 +234,44 @@ class RegisterView:
             "the days it covers may change",
         )
 
+    def volume(self, d: Delivery, rows_read: int) -> Finding | None:
+        """A warning when a file holds VOLUME_FACTOR times more or fewer records than usual for the feed."""
+        file_date = self.spec.file_date(d.name)
+        daily = self.spec.cadence == "daily" and file_date is not None
+        history = [
+            n
+            for day, n in self.volumes
+            if not daily or (day is not None and day.weekday() == file_date.weekday())
+        ][-VOLUME_HISTORY:]
+        if rows_read == 0 or len(history) < VOLUME_MIN_HISTORY:
+            return None
+        median = statistics.median(history)
+        if median < VOLUME_MIN_MEDIAN:
+            return None
+        files = f"the feed's last {len(history)} files" + (f" dated a {file_date:%A}" if daily else "")
+        if rows_read >= VOLUME_FACTOR * median:
+            return Finding(
+                "volume_spike",
+                "warning",
+                f"{rows_read} records, {rows_read / median:.1f} times the median of {files} ({median:g}): "
+                "check for duplicated or misdated records",
+            )
+        if rows_read * VOLUME_FACTOR <= median:
+            return Finding(
+                "volume_drop",
+                "warning",
+                f"{rows_read} records, {rows_read / median:.0%} of the median of {files} ({median:g}): "
+                "check that the extract is complete",
+            )
+        return None
+
     def note(self, d: Delivery, rows_read: int | None) -> None:
-        """Remember a judged delivery: its date for lateness; its bytes for copies if it loaded records."""
+        """Remember a judged delivery: its date for lateness; its bytes for copies and its volume if it
+        loaded records."""
         file_date = self.spec.file_date(d.name)
         if rows_read:
             self.loaded[d.sha256].append((d.name, self.spec.table, file_date))
+            self.volumes.append((file_date, rows_read))
         if file_date is not None and (self.newest is None or file_date > self.newest):
             self.newest = file_date
 
@@ -304,6 +348,8 @@ def _ingest_batch(
                 )
             )
         read, bad = counts.get(d.name, (0, 0))
+        if (volume := view.volume(d, read)) is not None:
+            warnings.append(volume)
         errors = [
             Finding(f["check"], "error", f["message"], f["rows_affected"], f["examples"])
             for f in findings_by_file.get(d.name, [])
