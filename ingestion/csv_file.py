@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 
 from ingestion.contract import FeedSpec, check_header
-from ingestion.encoding import check_utf8
+from ingestion.encoding import check_line_length, check_utf8
 from ingestion.loader import LANDING_META
 from ingestion.rejection import ContractViolation
 
@@ -75,6 +75,7 @@ def stage_csv(
     groups: dict[tuple[str, ...], dict[str, Path]] = defaultdict(dict)
     for name, path in files.items():
         try:
+            check_line_length(path)
             check_utf8(path)
             header = _check_layout(path, spec)
         except ContractViolation as violation:

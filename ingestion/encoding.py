@@ -1,4 +1,4 @@
-"""Byte-level checks of a landing file's encoding, streamed so a large file never sits in memory.
+"""Byte-level checks of a landing file (encoding, line length), streamed so a large file never sits in memory.
 
 DuckDB's `encodings` extension cannot be downloaded here, so Windows-1252 is decoded in Python
 (C codecs, a megabyte at a time); UTF-8 files are only validated, then DuckDB reads them as they are.
@@ -12,6 +12,10 @@ from pathlib import Path
 from ingestion.rejection import ContractViolation
 
 CHUNK = 1 << 20
+# No record of any feed comes near this. A longer line is corruption or a hostile file: the text
+# readers would hold it whole in memory, and DuckDB's CSV reader skips a line of some 30 MB without
+# reporting it (tested), so such a file is refused before it is parsed.
+MAX_LINE_BYTES = 8 << 20
 
 
 def _decode(src: Path, encoding: str, out=None) -> None:
@@ -75,3 +79,33 @@ def check_utf8(path: Path) -> None:
     """Refuse a file that is not valid UTF-8 (a BOM is allowed: it is valid UTF-8)."""
     if not is_ascii(path):
         _decode(path, "utf-8")
+
+
+def check_line_length(path: Path) -> None:
+    """Refuse a file with a line longer than MAX_LINE_BYTES (`line_too_long`).
+
+    Lines that start and end within one chunk are shorter than a chunk, so only the bytes since the
+    last line break, carried from chunk to chunk, need counting.
+    """
+    run = 0  # bytes of the current line read so far
+    lines_before = 0
+    with path.open("rb") as raw:
+        while chunk := raw.read(CHUNK):
+            first = chunk.find(b"\n")
+            if first == -1:
+                run += len(chunk)
+            else:
+                if run + first > MAX_LINE_BYTES:
+                    break
+                lines_before += chunk.count(b"\n")
+                run = len(chunk) - chunk.rfind(b"\n") - 1
+            if run > MAX_LINE_BYTES:
+                break
+        else:
+            return
+    raise ContractViolation(
+        "line_too_long",
+        f"line {lines_before + 1} is longer than {MAX_LINE_BYTES >> 20} MB: no record of this feed is "
+        "that long; the file is corrupt or not an extract of this feed",
+        examples=[{"line": lines_before + 1}],
+    )

@@ -23,6 +23,10 @@ from ingestion.rejection import ContractViolation
 
 SHEET = "Benefits"
 HEADER_SEARCH_ROWS = 20  # the header sits within the first rows, under any title rows
+# The tracker holds tens of rows and unpacks to kilobytes. A workbook past these limits is refused
+# before it is parsed (a zip bomb unpacks a small file into gigabytes).
+MAX_UNPACKED_BYTES = 64 << 20
+MAX_ROWS = 100_000
 
 
 def _text(value: object) -> str | None:
@@ -67,8 +71,18 @@ def stage_xlsx(
     return verdicts
 
 
+def _too_large(message: str) -> ContractViolation:
+    return ContractViolation("too_large", f"{message}: more than a hand-kept tracker holds; refused unread")
+
+
 def _read(path: Path, name: str, spec: FeedSpec) -> tuple[list[str], pa.Table]:
     try:
+        with zipfile.ZipFile(path) as archive:  # the sizes its directory declares bound what unpacks
+            unpacked = sum(item.file_size for item in archive.infolist())
+        if unpacked > MAX_UNPACKED_BYTES:
+            raise _too_large(
+                f"the workbook unpacks to {unpacked >> 20} MB (limit {MAX_UNPACKED_BYTES >> 20} MB)"
+            )
         workbook = load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError):
         raise ContractViolation(
@@ -77,7 +91,14 @@ def _read(path: Path, name: str, spec: FeedSpec) -> tuple[list[str], pa.Table]:
     try:
         if SHEET not in workbook.sheetnames:
             raise ContractViolation("missing_sheet", f"the workbook has no sheet named `{SHEET}`")
-        rows = [[_text(v) for v in row] for row in workbook[SHEET].iter_rows(min_row=1, values_only=True)]
+        sheet = workbook[SHEET]
+        # Read to the last row the sheet holds, not to the size its (possibly stale) dimension states.
+        sheet.reset_dimensions()
+        rows = []
+        for row in sheet.iter_rows(min_row=1, values_only=True):
+            if len(rows) == MAX_ROWS:
+                raise _too_large(f"sheet `{SHEET}` has more than {MAX_ROWS} rows")
+            rows.append([_text(v) for v in row])
     finally:
         workbook.close()
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 
 from ingestion.contract import FeedSpec, check_header
-from ingestion.encoding import check_utf8
+from ingestion.encoding import check_line_length, check_utf8
 from ingestion.loader import LANDING_META
 from ingestion.rejection import ContractViolation
 from ingestion.text_lines import stage_lines
@@ -32,6 +32,7 @@ def stage_jsonl(
     readable: dict[str, Path] = {}
     for name, path in files.items():
         try:
+            check_line_length(path)
             check_utf8(path)
             readable[name] = path
         except ContractViolation as violation:

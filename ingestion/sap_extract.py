@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 
 from ingestion.contract import FeedSpec, check_header
-from ingestion.encoding import decode_windows_1252, is_ascii
+from ingestion.encoding import check_line_length, decode_windows_1252, is_ascii
 from ingestion.loader import LANDING_META
 from ingestion.rejection import ContractViolation
 from ingestion.text_lines import stage_lines
@@ -37,6 +37,11 @@ def stage_sap_extract(
     decoded: list[Path] = []
     try:
         for name, path in files.items():
+            try:
+                check_line_length(path)
+            except ContractViolation as violation:
+                verdicts[name] = violation
+                continue
             if is_ascii(path):
                 readable[name] = path
                 continue

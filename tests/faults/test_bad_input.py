@@ -10,6 +10,8 @@ line are in test_bad_input_slow.py.
 from __future__ import annotations
 
 import os
+import re
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -20,7 +22,7 @@ import pytest
 from feed_files import ABSURD_AMOUNT, AMOUNT_TYPES, DATE_TYPES, NOT_A_DATE, FeedFile, file_name, next_period
 from ingestion_files import report
 
-from ingestion import FEEDS
+from ingestion import FEEDS, excel_workbook
 from ingestion.contract import FeedSpec
 from ingestion.landing import FileOutcome, ingest_feed
 
@@ -224,6 +226,38 @@ def malformed_record(home, spec, con):
     return name, Outcome("loaded_with_quarantine", (check, "field_count"), rows_loaded=2)
 
 
+def _with_long_line(home, spec, size: int) -> str:
+    """A valid file with one more line of `size` bytes, no delimiter in it, before its last record."""
+    path = FeedFile.valid(spec).write(home, name := file_name(spec, DAY))
+    end = b"\r\n" if spec.format == "sap" else b"\n"
+    lines = path.read_bytes().split(end)
+    lines.insert(2, b"A" * size)
+    data = end.join(lines)
+    path.write_bytes(data.replace(b"TRL|3|", b"TRL|4|") if spec.format == "sap" else data)
+    return name
+
+
+def huge_line(home, spec, con):
+    """A zip-bomb-like line (9 MB): refused before it is parsed, never held in memory whole."""
+    name = _with_long_line(home, spec, 9 << 20)
+    return name, Outcome("quarantined", ("line_too_long",), message="line 3 is longer than 8 MB")
+
+
+def long_line(home, spec, con):
+    """A 3 MB line (over DuckDB's 2 MB CSV line limit, under the 8 MB file limit): one refused row."""
+    name = _with_long_line(home, spec, 3 << 20)
+    checks = {"sap": "field_count", "csv": "malformed_csv", "jsonl": "malformed_json"}[spec.format]
+    return name, Outcome("loaded_with_quarantine", (checks, "field_count"), rows_loaded=3)
+
+
+def zip_bomb(home, spec, con):
+    """A workbook of a few hundred kilobytes that would unpack to 65 MB."""
+    path = FeedFile.valid(spec).write(home, name := file_name(spec, DAY))
+    with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/media/padding.bin", bytes(65 << 20))
+    return name, Outcome("quarantined", ("too_large",), message="unpacks to 65 MB")
+
+
 def duplicate_file_new_name(home, spec, con):
     """The bytes of a loaded file again under another name: a copy for feeds whose rows accumulate and
     for a second snapshot within the period; a yearly budget can only be copied into another year,
@@ -298,6 +332,9 @@ CASES = {
     "not_a_date": Case(ALL, not_a_date, lambda spec: has_type(spec, DATE_TYPES)),
     "negative_sap_amount": Case(("sap",), negative_sap_amount, lambda spec: has_type(spec, ("sap_amount",))),
     "absurd_amount": Case(ALL, absurd_amount, lambda spec: has_type(spec, AMOUNT_TYPES)),
+    "huge_line": Case(TEXT, huge_line),
+    "long_line": Case(TEXT, long_line),
+    "zip_bomb": Case(("xlsx",), zip_bomb),
     "duplicated_rows": Case(ALL, duplicated_rows),
     "malformed_record": Case(TEXT, malformed_record),
     "duplicate_file_new_name": Case(ALL, duplicate_file_new_name),
@@ -357,3 +394,35 @@ def test_bad_input(tmp_path: Path, con, case: Case, spec: FeedSpec):
     assert fired, f"expected one of {expected.checks}, the report has {sorted(findings)}"
     message = findings[fired[0]]["message"]
     assert expected.message in message and len(message) < 400
+
+
+def test_rows_past_a_stale_dimension_are_read(tmp_path: Path, con):
+    """A workbook whose `<dimension>` says one row: openpyxl would stop there; every row is read."""
+    spec = next(s for s in FEEDS if s.format == "xlsx")
+    path = FeedFile.valid(spec, n=5).write(tmp_path, name := file_name(spec, DAY))
+    sheet = "xl/worksheets/sheet1.xml"
+    with zipfile.ZipFile(path) as source:
+        parts = {item.filename: source.read(item.filename) for item in source.infolist()}
+    parts[sheet] = re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1:G1"', parts[sheet])
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for part, data in parts.items():
+            target.writestr(part, data)
+    (outcome,) = ingest(con, tmp_path, spec)
+    assert (outcome.file_name, outcome.status, outcome.rows_loaded) == (name, "loaded", 5)
+
+
+def test_a_workbook_with_more_rows_than_a_tracker_holds_is_refused(tmp_path: Path, con, monkeypatch):
+    monkeypatch.setattr(excel_workbook, "MAX_ROWS", 10)
+    spec = next(s for s in FEEDS if s.format == "xlsx")
+    FeedFile.valid(spec, n=10).write(tmp_path, name := file_name(spec, DAY))
+    (outcome,) = ingest(con, tmp_path, spec)
+    assert (outcome.status, outcome.check_failed) == ("quarantined", "too_large")
+    assert "more than 10 rows" in report(tmp_path, spec.feed_path, name)["findings"][0]["message"]
+
+
+def test_a_line_duckdb_would_skip_without_a_word_is_refused(tmp_path: Path, con):
+    """DuckDB's CSV reader drops a line of some 30 MB without a reject entry: the file must not load."""
+    spec = next(s for s in FEEDS if s.format == "csv")
+    name = _with_long_line(tmp_path, spec, 40 << 20)
+    (outcome,) = ingest(con, tmp_path, spec)
+    assert (outcome.file_name, outcome.status, outcome.check_failed) == (name, "quarantined", "line_too_long")
