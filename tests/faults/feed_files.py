@@ -49,6 +49,14 @@ NOT_A_DATE = {
     "local_timestamp": "2025-13-40 09:30:00",
     "utc_timestamp": "2025-13-40T09:30:00Z",
 }
+# Columns whose valid values the raw suites narrow further than their type (expectations/suites).
+VALID_BY_NAME = {
+    "HKONT": "540100",
+    "GJAHR": "2025",
+    "FTE": "1.0",
+    "VERSN": "ORIG",
+    "financial_year": "2020/21",
+}
 DATE_TYPES = tuple(OUT_OF_RANGE)
 AMOUNT_TYPES = ("sap_amount", "sap_signed_amount", "decimal")
 # More than decimal(18, 2) holds: an amount no council pays, and no raw column can store.
@@ -58,6 +66,10 @@ ABSURD_AMOUNT = "123456789012345678901.00"
 def value(spec: FeedSpec, column_index: int, row: int) -> str:
     """A valid value of one column in record `row` (keys differ from record to record)."""
     column = spec.columns[column_index]
+    if not column.required:  # an optional column is left blank (NHS numbers outside adult social care)
+        return ""
+    if column.name in VALID_BY_NAME:
+        return VALID_BY_NAME[column.name]
     if column.accepted:
         return column.accepted[0]
     if column.type == "key":
