@@ -6,6 +6,7 @@ The CLI only wires: it sets up the environment, runs the Dagster job in-process,
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import subprocess
@@ -127,12 +128,16 @@ def _run_job(args: argparse.Namespace, home: Path, job_name: str, command: str) 
                     file=sys.stderr,
                 )
                 return EXIT_BUSY
-            result = job.execute_in_process(
-                instance=instance,
-                raise_on_error=False,
-                run_config=run_config(args.quiet),
-                tags=in_process_tags(),
-            )
+            # dagster-dbt echoes dbt's own log lines to stdout: keep them in a file, not on screen.
+            tool_log = home / "dbt" / "logs" / f"{command}.stdout.log"
+            tool_log.parent.mkdir(parents=True, exist_ok=True)
+            with tool_log.open("w", encoding="utf-8") as raw, contextlib.redirect_stdout(raw):
+                result = job.execute_in_process(
+                    instance=instance,
+                    raise_on_error=False,
+                    run_config=run_config(args.quiet),
+                    tags=in_process_tags(),
+                )
     except RunLockHeld as held:
         print(f"{command}: not started: {held}", file=sys.stderr)
         return EXIT_BUSY

@@ -31,12 +31,14 @@ class ProgressHandler(logging.Handler):
         self.steps_done = 0
 
     def _print(self, text: str, final: bool) -> None:
+        # The process's real stdout: the CLI sends the tools' own output (dbt's log lines) to a file.
+        out = sys.__stdout__
         stamp = f"[{time.monotonic() - self.started:6.1f}s]"
         if self.live:
-            sys.stdout.write(f"\r\033[K{stamp} {text}" + ("\n" if final else ""))
+            out.write(f"\r\033[K{stamp} {text}" + ("\n" if final else ""))
         elif final:
-            sys.stdout.write(f"{stamp} {text}\n")
-        sys.stdout.flush()
+            out.write(f"{stamp} {text}\n")
+        out.flush()
 
     def emit(self, record: logging.LogRecord) -> None:
         event = getattr(record, "dagster_meta", {}).get("dagster_event")
