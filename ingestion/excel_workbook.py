@@ -16,7 +16,6 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
 
 from ingestion.contract import FeedSpec, check_header
 from ingestion.rejection import ContractViolation
@@ -71,23 +70,13 @@ def stage_xlsx(
     return verdicts
 
 
-def _too_large(message: str) -> ContractViolation:
-    return ContractViolation("too_large", f"{message}: more than a hand-kept tracker holds; refused unread")
-
-
-def _read(path: Path, name: str, spec: FeedSpec) -> tuple[list[str], pa.Table]:
-    try:
-        with zipfile.ZipFile(path) as archive:  # the sizes its directory declares bound what unpacks
-            unpacked = sum(item.file_size for item in archive.infolist())
-        if unpacked > MAX_UNPACKED_BYTES:
-            raise _too_large(
-                f"the workbook unpacks to {unpacked >> 20} MB (limit {MAX_UNPACKED_BYTES >> 20} MB)"
-            )
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError):
-        raise ContractViolation(
-            "not_a_workbook", "the file is not a readable Excel (.xlsx) workbook"
-        ) from None
+def _sheet_rows(path: Path) -> list[list[str | None]]:
+    """Every row of sheet `Benefits` as text, after checking the workbook cannot unpack into gigabytes."""
+    with zipfile.ZipFile(path) as archive:  # the sizes its directory declares bound what unpacks
+        unpacked = sum(item.file_size for item in archive.infolist())
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise _too_large(f"the workbook unpacks to {unpacked >> 20} MB (limit {MAX_UNPACKED_BYTES >> 20} MB)")
+    workbook = load_workbook(path, read_only=True, data_only=True)
     try:
         if SHEET not in workbook.sheetnames:
             raise ContractViolation("missing_sheet", f"the workbook has no sheet named `{SHEET}`")
@@ -101,6 +90,22 @@ def _read(path: Path, name: str, spec: FeedSpec) -> tuple[list[str], pa.Table]:
             rows.append([_text(v) for v in row])
     finally:
         workbook.close()
+    return rows
+
+
+def _too_large(message: str) -> ContractViolation:
+    return ContractViolation("too_large", f"{message}: more than a hand-kept tracker holds; refused unread")
+
+
+def _read(path: Path, name: str, spec: FeedSpec) -> tuple[list[str], pa.Table]:
+    try:
+        rows = _sheet_rows(path)
+    except ContractViolation:
+        raise
+    except Exception as error:  # openpyxl raises many kinds on a malformed workbook; never echo their text
+        raise ContractViolation(
+            "not_a_workbook", f"the file is not a readable Excel (.xlsx) workbook ({type(error).__name__})"
+        ) from None
 
     required = set(spec.required_columns)
     header_at = next((i for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]) if required <= set(row)), None)

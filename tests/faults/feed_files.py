@@ -9,6 +9,7 @@ mutation (rename a column, repeat a row, put a bad date in) works for every form
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -127,7 +128,8 @@ class FeedFile:
         total = Decimal(0)
         if self.spec.amount_column in self.header:
             i = self.column(self.spec.amount_column)
-            total = sum((Decimal(r[i].strip("-")) for r in self.rows if r[i]), Decimal(0))
+            amounts = [r[i].strip("-") for r in self.rows if r[i]]
+            total = sum((Decimal(a) for a in amounts if re.fullmatch(r"\d+(\.\d+)?", a)), Decimal(0))
         return delimiter.join(["TRL", str(len(self.rows)), str(total)])
 
     def _object(self, row: list[str | None]) -> dict:
