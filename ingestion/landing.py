@@ -18,6 +18,7 @@ File names come only from directory listings and reach SQL only as parameters.
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 import statistics
 from collections import defaultdict
@@ -306,6 +307,8 @@ def _ingest_batch(
     """Judge and load a feed's pending files together: one staging pass, one transaction."""
     work_dir = home / "tmp"
     work_dir.mkdir(parents=True, exist_ok=True)
+    for stale in work_dir.glob("*.utf8"):  # decoded copies a crashed run left (one writer at a time)
+        stale.unlink()
     deliveries = [Delivery(home, spec.feed_path, p, sha256_of(p), p.stat().st_size, []) for p in paths]
     view = RegisterView(con, spec, [d.sha256 for d in deliveries])
     outcomes: list[FileOutcome] = []
@@ -380,9 +383,7 @@ def _ingest_batch(
     for x in decisions:
         d = x.delivery
         if x.status in LOADED:
-            loaded_before = [v for v in d.history if v.status in LOADED]
-            if loaded_before:
-                _supersede(d, "archive", loaded_before[-1])
+            _supersede(d, "archive")
             _move(d.path, home / "archive" / d.feed_path)
         else:
             _move(d.path, home / "quarantine" / d.feed_path)
@@ -453,8 +454,7 @@ def _refusal(
 def _write_report(x: Decision, spec: FeedSpec | None) -> None:
     """Move an earlier version's report aside, then write this version's report if it has findings."""
     d = x.delivery
-    if d.latest is not None:
-        _supersede(d, "quarantine", d.latest)
+    _supersede(d, "quarantine")
     if not x.findings:
         return
     read, loaded, quarantined = x.rows
@@ -481,7 +481,9 @@ def _unchanged(d: Delivery) -> FileOutcome | None:
     """The same bytes as the name's latest version: a no-op (the copy joins its twin)."""
     if d.latest is None or d.latest.sha256 != d.sha256 or not d.sha256:
         return None
-    _move(d.path, d.home / ("quarantine" if d.latest.status == "quarantined" else "archive") / d.feed_path)
+    area = "quarantine" if d.latest.status == "quarantined" else "archive"
+    _supersede(d, area)  # a crash after the commit may have left the earlier version's copy on top
+    _move(d.path, d.home / area / d.feed_path)
     return FileOutcome(d.name, "unchanged", None, 0, 0)
 
 
@@ -534,13 +536,37 @@ def _report_path(d: Delivery) -> Path:
     return d.home / "quarantine" / d.feed_path / f"{d.name}.rejection.json"
 
 
-def _supersede(d: Delivery, root: str, previous: Version) -> None:
-    """Move an earlier version's copy (and report) out of the top level, into superseded/."""
+def _supersede(d: Delivery, root: str) -> None:
+    """Move the copy and report of earlier versions of d's name out of the top level, into superseded/.
+
+    Judged by content, not by which version the register says came last: after a crash the top
+    level may still hold an earlier version's copy that the crashed run had not set aside, or this
+    very version's report, written before the crash (it is rewritten). A report of bytes the register
+    never took (their run crashed before its commit) is stale and goes; a file is never deleted.
+    """
     top = d.home / root / d.feed_path
-    target = top / "superseded" / f"v{previous.version}-{previous.sha256[:12]}"
+    (top / f"{d.name}.rejection.json.part").unlink(missing_ok=True)
     for name in (d.name, f"{d.name}.rejection.json"):
-        if (top / name).exists():
-            _move(top / name, target)
+        path = top / name
+        if not path.is_file():
+            continue
+        sha = sha256_of(path) if name == d.name else _report_sha256(path)
+        if sha == d.sha256:
+            continue
+        version = next((v.version for v in d.history if v.sha256 == sha), None)
+        if version is None and name != d.name:
+            path.unlink()
+            continue
+        folder = f"v{version}-{sha[:12]}" if version is not None else f"unregistered-{sha[:12]}"
+        _move(path, top / "superseded" / folder)
+
+
+def _report_sha256(path: Path) -> str | None:
+    """The sha256 of the file version a report is about (None if it cannot be read)."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8")).get("sha256")
+    except (ValueError, OSError):
+        return None
 
 
 def _register(con: duckdb.DuckDBPyConnection, spec: FeedSpec | None, decisions: list[Decision]) -> None:
