@@ -34,6 +34,7 @@ from ingestion.csv_file import stage_csv
 from ingestion.excel_workbook import stage_xlsx
 from ingestion.jsonl_file import stage_jsonl
 from ingestion.loader import check_rows, create_landing_rows, ensure_tables, row_findings, write_rows
+from ingestion.rebuild import ArchivedCopy, batches, unregistered_copies
 from ingestion.rejection import ContractViolation, Finding, RejectionReport, mask_examples
 from ingestion.sap_extract import stage_sap_extract
 
@@ -96,6 +97,8 @@ class Delivery:
     sha256: str
     size: int | None
     history: list[Version]
+    archived: bool = False  # a copy in archive/ or quarantine/ judged again by a rebuild: it stays put
+    latest_copy: bool = True  # the newest copy of its name (its report is at the top of quarantine/)
 
     @property
     def name(self) -> str:
@@ -151,6 +154,10 @@ def folder_specs(spec: FeedSpec) -> list[FeedSpec]:
     return [s for s in FEEDS if s.feed_path == spec.feed_path] or [spec]
 
 
+def _stranger(name: str, specs: list[FeedSpec]) -> bool:
+    return not any(s.file_date(name) for s in specs)
+
+
 def unknown_files(home: Path, feed_path: str, specs: list[FeedSpec]) -> list[Path]:
     """Files in a feed folder whose name matches none of its feeds (or that are links)."""
     return [
@@ -165,6 +172,18 @@ def ingest_feed(con: duckdb.DuckDBPyConnection, home: Path, spec: FeedSpec) -> F
     ensure_tables(con, spec)
     result = FeedResult(spec.table)
     specs = folder_specs(spec)
+    # Rebuild first (ingestion/rebuild.py): delivered copies the register does not know, in their order.
+    if specs[0] == spec:
+        strangers = unregistered_copies(
+            con, home, spec.feed_path, lambda path: path.is_symlink() or _stranger(path.name, specs)
+        )
+        for copy in strangers:
+            result.files.append(_refuse_unknown(con, home, spec.feed_path, copy.path, specs, copy))
+    own = unregistered_copies(
+        con, home, spec.feed_path, lambda path: not path.is_symlink() and spec.file_date(path.name)
+    )
+    for batch in batches(own):
+        result.files.extend(_ingest_batch(con, home, spec, [c.path for c in batch], batch))
     if specs[0] == spec:
         for path in unknown_files(home, spec.feed_path, specs):
             result.files.append(_refuse_unknown(con, home, spec.feed_path, path, specs))
@@ -302,14 +321,24 @@ class Decision:
 
 
 def _ingest_batch(
-    con: duckdb.DuckDBPyConnection, home: Path, spec: FeedSpec, paths: list[Path]
+    con: duckdb.DuckDBPyConnection,
+    home: Path,
+    spec: FeedSpec,
+    paths: list[Path],
+    archived: list[ArchivedCopy] | None = None,
 ) -> list[FileOutcome]:
-    """Judge and load a feed's pending files together: one staging pass, one transaction."""
+    """Judge and load a feed's pending files together: one staging pass, one transaction.
+
+    With `archived`, the paths are copies in archive/ or quarantine/ that a rebuild judges again:
+    the same decisions, reports where the copies' reports belong, and no file moves.
+    """
     work_dir = home / "tmp"
     work_dir.mkdir(parents=True, exist_ok=True)
     for stale in work_dir.glob("*.utf8"):  # decoded copies a crashed run left (one writer at a time)
         stale.unlink()
     deliveries = [Delivery(home, spec.feed_path, p, sha256_of(p), p.stat().st_size, []) for p in paths]
+    for d, copy in zip(deliveries, archived or [], strict=False):
+        d.archived, d.latest_copy = True, copy.latest
     view = RegisterView(con, spec, [d.sha256 for d in deliveries])
     outcomes: list[FileOutcome] = []
     pending: list[Delivery] = []
@@ -382,7 +411,9 @@ def _ingest_batch(
     con.execute("drop table checked_rows")
     for x in decisions:
         d = x.delivery
-        if x.status in LOADED:
+        if d.archived:
+            pass
+        elif x.status in LOADED:
             _supersede(d, "archive")
             _move(d.path, home / "archive" / d.feed_path)
         else:
@@ -454,7 +485,8 @@ def _refusal(
 def _write_report(x: Decision, spec: FeedSpec | None) -> None:
     """Move an earlier version's report aside, then write this version's report if it has findings."""
     d = x.delivery
-    _supersede(d, "quarantine")
+    if not d.archived:
+        _supersede(d, "quarantine")
     if not x.findings:
         return
     read, loaded, quarantined = x.rows
@@ -479,7 +511,7 @@ def _write_report(x: Decision, spec: FeedSpec | None) -> None:
 
 def _unchanged(d: Delivery) -> FileOutcome | None:
     """The same bytes as the name's latest version: a no-op (the copy joins its twin)."""
-    if d.latest is None or d.latest.sha256 != d.sha256 or not d.sha256:
+    if d.archived or d.latest is None or d.latest.sha256 != d.sha256 or not d.sha256:
         return None
     area = "quarantine" if d.latest.status == "quarantined" else "archive"
     _supersede(d, area)  # a crash after the commit may have left the earlier version's copy on top
@@ -488,7 +520,12 @@ def _unchanged(d: Delivery) -> FileOutcome | None:
 
 
 def _refuse_unknown(
-    con: duckdb.DuckDBPyConnection, home: Path, feed_path: str, path: Path, specs: list[FeedSpec]
+    con: duckdb.DuckDBPyConnection,
+    home: Path,
+    feed_path: str,
+    path: Path,
+    specs: list[FeedSpec],
+    archived: ArchivedCopy | None = None,
 ) -> FileOutcome:
     link = path.is_symlink()  # never opened: it could point anywhere
     d = Delivery(
@@ -505,6 +542,8 @@ def _refuse_unknown(
                 [feed_path, path.name],
             ).fetchall()
         ],
+        archived=archived is not None,
+        latest_copy=archived is None or archived.latest,
     )
     if (same := _unchanged(d)) is not None:
         return same
@@ -528,12 +567,16 @@ def _refuse_unknown(
     except Exception:
         con.execute("rollback")
         raise
-    _move(path, home / "quarantine" / feed_path)
+    if not d.archived:
+        _move(path, home / "quarantine" / feed_path)
     return FileOutcome(d.name, "quarantined", None, 0, None, violation.check)
 
 
 def _report_path(d: Delivery) -> Path:
-    return d.home / "quarantine" / d.feed_path / f"{d.name}.rejection.json"
+    top = d.home / "quarantine" / d.feed_path
+    if not d.latest_copy:  # an earlier version judged again by a rebuild: its report is set aside
+        return top / "superseded" / f"v{d.version}-{d.sha256[:12]}" / f"{d.name}.rejection.json"
+    return top / f"{d.name}.rejection.json"
 
 
 def _supersede(d: Delivery, root: str) -> None:
@@ -570,8 +613,26 @@ def _report_sha256(path: Path) -> str | None:
 
 
 def _register(con: duckdb.DuckDBPyConnection, spec: FeedSpec | None, decisions: list[Decision]) -> None:
-    """One `ops.file_register` row per decision and one `ops.ingestion_findings` row per finding."""
+    """One `ops.file_register` row per decision and one `ops.ingestion_findings` row per finding.
+
+    The report of the version a decision supersedes has moved into superseded/: its row says where.
+    """
     table = spec.table if spec else None
+    for x in decisions:
+        d, previous = x.delivery, x.delivery.latest
+        if previous is not None:
+            folder = (
+                d.home
+                / "quarantine"
+                / d.feed_path
+                / "superseded"
+                / f"v{previous.version}-{previous.sha256[:12]}"
+            )
+            con.execute(
+                "update ops.file_register set report_path = ? "
+                "where feed_path = ? and file_name = ? and version = ? and report_path is not null",
+                [str(folder / f"{d.name}.rejection.json"), d.feed_path, d.name, previous.version],
+            )
     _insert(
         con,
         "ops.file_register",
