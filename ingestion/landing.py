@@ -128,10 +128,18 @@ def is_complete(path: Path) -> bool:
 
 
 def landing_files(home: Path, feed_path: str) -> list[Path]:
-    """Complete files of one landing folder, in order of arrival (then name)."""
+    """Complete files of one landing folder, in order of arrival (then name).
+
+    A feed folder that is a link out of the landing zone is never read: its files would be moved.
+    (landing/ itself may be a link, to a mounted share say; the folders in it may not lead out.)
+    """
     folder = home / "landing" / feed_path
     if not folder.is_dir():
         return []
+    if not folder.resolve().is_relative_to((home / "landing").resolve()):
+        raise RuntimeError(
+            f"landing/{feed_path} leads outside the landing zone (a link): its files are not read"
+        )
     files = [p for p in folder.iterdir() if is_complete(p)]
     return sorted(files, key=lambda p: (p.lstat().st_mtime_ns, p.name))
 
@@ -575,8 +583,18 @@ def _refuse_unknown(
 def _report_path(d: Delivery) -> Path:
     top = d.home / "quarantine" / d.feed_path
     if not d.latest_copy:  # an earlier version judged again by a rebuild: its report is set aside
-        return top / "superseded" / f"v{d.version}-{d.sha256[:12]}" / f"{d.name}.rejection.json"
-    return top / f"{d.name}.rejection.json"
+        return top / "superseded" / f"v{d.version}-{d.sha256[:12]}" / report_name(d.name)
+    return top / report_name(d.name)
+
+
+def report_name(file_name: str) -> str:
+    """`<file>.rejection.json`, shortened (with a digest of the name) where the file system's 255-byte
+    limit on names would refuse it: a long landing file name must not make its report unwritable."""
+    name = f"{file_name}.rejection.json"
+    if len(f"{name}.part".encode()) <= 255:
+        return name
+    digest = hashlib.sha256(file_name.encode()).hexdigest()[:12]
+    return f"{file_name.encode()[:200].decode(errors='ignore')}~{digest}.rejection.json"
 
 
 def _supersede(d: Delivery, root: str) -> None:
@@ -588,8 +606,8 @@ def _supersede(d: Delivery, root: str) -> None:
     never took (their run crashed before its commit) is stale and goes; a file is never deleted.
     """
     top = d.home / root / d.feed_path
-    (top / f"{d.name}.rejection.json.part").unlink(missing_ok=True)
-    for name in (d.name, f"{d.name}.rejection.json"):
+    (top / f"{report_name(d.name)}.part").unlink(missing_ok=True)
+    for name in (d.name, report_name(d.name)):
         path = top / name
         if not path.is_file():
             continue
@@ -631,7 +649,7 @@ def _register(con: duckdb.DuckDBPyConnection, spec: FeedSpec | None, decisions: 
             con.execute(
                 "update ops.file_register set report_path = ? "
                 "where feed_path = ? and file_name = ? and version = ? and report_path is not null",
-                [str(folder / f"{d.name}.rejection.json"), d.feed_path, d.name, previous.version],
+                [str(folder / report_name(d.name)), d.feed_path, d.name, previous.version],
             )
     _insert(
         con,
