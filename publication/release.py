@@ -280,10 +280,13 @@ def switch_current(published: Path, release_id: str) -> None:
 
 
 def prune_releases(published: Path, keep: int = 7) -> list[str]:
-    """Delete all but the `keep` newest releases, never the current one; also stale temp folders."""
+    """Delete all but the `keep` newest releases, never the current one; also what a killed publish
+    left: release folders being built and temporary `current` links."""
     current = current_release(published)
     for leftover in releases_dir(published).glob(".*.building"):
         shutil.rmtree(leftover, ignore_errors=True)
+    for link in published.glob(".current.*"):
+        link.unlink(missing_ok=True)
     releases = list_releases(published)
     removed = []
     for release_id in releases[: max(0, len(releases) - keep)]:
