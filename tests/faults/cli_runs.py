@@ -95,18 +95,32 @@ def wait_until(command: Command, condition: Callable[[], bool], what: str, timeo
         time.sleep(0.1)
 
 
-def events(inst: dg.DagsterInstance, kind: dg.DagsterEventType) -> list:
-    """Events of one kind of the newest unfinished run (the one being watched)."""
-    runs = inst.get_runs(filters=dg.RunsFilter(statuses=UNFINISHED), limit=1)
-    return [record.dagster_event for record in inst.all_logs(runs[0].run_id, of_type=kind)] if runs else []
+def run_ids(inst: dg.DagsterInstance) -> set[str]:
+    return {r.run_id for r in inst.get_runs()}
 
 
-def step_started(inst: dg.DagsterInstance, prefix: str) -> bool:
-    return any(e.step_key.startswith(prefix) for e in events(inst, dg.DagsterEventType.STEP_START))
+class Watch:
+    """The run a command starts: the first run of the instance that was not there before it."""
 
+    def __init__(self, inst: dg.DagsterInstance) -> None:
+        self.inst, self.known, self.run_id = inst, run_ids(inst), None
 
-def materialised(inst: dg.DagsterInstance, prefix: str) -> int:
-    return sum(e.step_key.startswith(prefix) for e in events(inst, dg.DagsterEventType.ASSET_MATERIALIZATION))
+    def events(self, kind: dg.DagsterEventType) -> list:
+        if self.run_id is None:
+            self.run_id = next(
+                (r.run_id for r in self.inst.get_runs(limit=5) if r.run_id not in self.known), None
+            )
+        if self.run_id is None:
+            return []
+        return [record.dagster_event for record in self.inst.all_logs(self.run_id, of_type=kind)]
+
+    def step_started(self, prefix: str) -> bool:
+        return any(e.step_key.startswith(prefix) for e in self.events(dg.DagsterEventType.STEP_START))
+
+    def materialised(self, prefix: str) -> int:
+        return sum(
+            e.step_key.startswith(prefix) for e in self.events(dg.DagsterEventType.ASSET_MATERIALIZATION)
+        )
 
 
 def unfinished_runs(inst: dg.DagsterInstance) -> list[str]:
@@ -159,8 +173,12 @@ def release_content(release: Path) -> dict:
     try:
         tables = {}
         for table, described in manifest["tables"].items():
-            columns = [c["name"] for c in described["columns"] if c["name"] not in VARYING_COLUMNS]
-            quoted = ", ".join(f'"{c}"' for c in columns)
+            # A double's last bits depend on the order a sum met its rows: compared to 9 decimals.
+            quoted = ", ".join(
+                f'round("{c["name"]}", 9)' if c["type"] in ("DOUBLE", "FLOAT") else f'"{c["name"]}"'
+                for c in described["columns"]
+                if c["name"] not in VARYING_COLUMNS
+            )
             checksum = con.execute(
                 f"select count(*), coalesce(sum(hash({quoted})), 0) from bi.{table}"
             ).fetchone()

@@ -22,19 +22,22 @@ import dagster as dg
 import duckdb
 import pytest
 from cli_runs import (
+    SECRETS,
     Command,
+    Watch,
     current_is_complete,
     delivered,
     instance,
-    materialised,
     release_content,
     run,
-    step_started,
     unfinished_runs,
     wait_until,
     where_files_are,
 )
+from home_scan import personal_data_found, secrets_found, without_dates
+from personal_data import collect
 
+from expectations.suites.raw_contract import EARLIEST, HR_EARLIEST, LATEST
 from orchestration.resources import WarehouseResource
 from orchestration.run_lock import release_dead_runs_sensor
 from orchestration.sensors import landing_sensor
@@ -46,9 +49,9 @@ WORLD = {"scale": 0.01, "start": date(2025, 4, 1), "days": 40, "seed": 5, "defec
 AN_HOUR = 3600 * 10**9
 # Where each kill strikes, as observed in the run's event storage: (stage, ready, then wait seconds).
 KILL_POINTS = [
-    ("ingestion", lambda inst: step_started(inst, "raw__ibc_fi_items"), 0.0),
-    ("identity resolution", lambda inst: step_started(inst, "customer_resolution"), 1.5),
-    ("dbt", lambda inst: materialised(inst, "dbt_models") >= 10, 0.0),
+    ("ingestion", lambda watch: watch.step_started("raw__ibc_fi_items"), 0.0),
+    ("identity resolution", lambda watch: watch.step_started("customer_resolution"), 1.5),
+    ("dbt", lambda watch: watch.materialised("dbt_models") >= 10, 0.0),
 ]
 
 
@@ -95,16 +98,18 @@ def crashed(pristine, tmp_path_factory) -> tuple[Path, dict]:
     seen: dict = {"misplaced": [], "outputs": []}
     with instance(home) as inst:
         for stage, ready, settle in KILL_POINTS:
+            watch = Watch(inst)
             command = Command(home, "refresh", "--quiet")
-            wait_until(command, lambda: ready(inst), f"the {stage} stage")  # noqa: B023 (called at once)
+            wait_until(command, lambda: ready(watch), f"the {stage} stage")  # noqa: B023 (called at once)
             time.sleep(settle)
             command.kill()
             seen["outputs"].append(command.output)
             if where_files_are(home) != expected:
                 seen["misplaced"].append(stage)
             seen[f"current after the kill in {stage}"] = current_is_complete(home)
+        watch = Watch(inst)
         last = Command(home, "refresh", "--quiet")
-        wait_until(last, lambda: step_started(inst, "dbt_models"), "the dbt stage")
+        wait_until(last, lambda: watch.step_started("dbt_models"), "the dbt stage")
         landed = home / "landing" / "ibc" / "hr" / "notes.txt"
         landed.write_text("arrived during the run")
         os.utime(landed, ns=(time.time_ns() - AN_HOUR, time.time_ns() - AN_HOUR))
@@ -131,7 +136,7 @@ def republished(baseline) -> tuple[Path, dict]:
     home, first, _ = baseline
     seen: dict = {}
     reader = duckdb.connect(str(home / "published" / "current" / "insight_hub.duckdb"), read_only=True)
-    question = "select count(*), sum(net_amount) from bi.fct_spend"
+    question = "select count(*), sum(amount_gbp) from bi.fct_spend"
     seen["reader before"] = reader.execute(question).fetchone()
     with instance(home) as inst:
         command = Command(home, "refresh", "--quiet")
@@ -220,3 +225,18 @@ def test_nothing_is_left_behind(which, request):
     ]
     assert leftovers == []
     assert [p for p in (home / "landing").rglob("*") if p.is_file()] == []
+
+
+@pytest.mark.parametrize("which", ["crashed", "republished"])
+def test_no_secret_in_any_file_log_event_storage_manifest_or_output(which, request):
+    home, _ = request.getfixturevalue(which)
+    assert secrets_found([home, home.parent / "outputs"], SECRETS) == []
+
+
+@pytest.mark.parametrize("which", ["crashed", "republished"])
+def test_no_personal_data_in_logs_event_storage_reports_or_published_outputs(which, request):
+    home, _ = request.getfixturevalue(which)
+    world = collect(home)
+    without_dates(world, [EARLIEST, HR_EARLIEST, LATEST])
+    assert len(world.names) > 50 and world.dobs and len(world.tokens) > 100  # the world has some to leak
+    assert personal_data_found(home, home.parent / "outputs", world.find) == {}
