@@ -61,11 +61,16 @@ def in_process_tags() -> dict[str, str]:
     return {IN_PROCESS_TAG: f"{socket.gethostname()}:{os.getpid()}"}
 
 
-def _process_gone(tag: str) -> bool:
-    """Is the process a tag names gone? Only decidable on its own host; elsewhere assume it lives."""
+def _process_gone(tag: str, lock_held: bool) -> bool:
+    """Is the process a tag names gone? Only decidable on its own host; elsewhere assume it lives.
+
+    On this host, while the caller holds the home's lock, it is gone: it would hold the lock.
+    """
     host, _, pid = tag.rpartition(":")
     if host != socket.gethostname() or not pid.isdigit():
         return False
+    if lock_held:
+        return True
     try:
         os.kill(int(pid), 0)
     except ProcessLookupError:
@@ -78,13 +83,13 @@ def _process_gone(tag: str) -> bool:
 def release_dead_runs(instance: dg.DagsterInstance, lock_held: bool) -> list[str]:
     """Mark unfinished in-process runs whose process died as failed and free their pool slots.
 
-    With `lock_held` the caller holds the home's run lock, so every such run is dead (its process
-    would hold the lock); without it, only runs of this host whose pid no longer exists are.
+    Only runs of this host are judged. With `lock_held` the caller holds the home's run lock, so
+    every such run is dead (its process would hold the lock); without it, those whose pid is gone.
     """
     released = []
     for run in instance.get_runs(filters=dg.RunsFilter(statuses=UNFINISHED)):
         tag = run.tags.get(IN_PROCESS_TAG)
-        if tag is None or not (lock_held or _process_gone(tag)):
+        if tag is None or not _process_gone(tag, lock_held):
             continue
         instance.report_run_failed(
             run,

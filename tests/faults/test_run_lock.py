@@ -90,9 +90,14 @@ def test_a_dead_in_process_run_is_marked_failed_and_its_pool_slot_freed(instance
     assert "died before it finished" in failure[0].dagster_event.message
     assert instance.get_run_by_id("live-run").status == dg.DagsterRunStatus.STARTED
 
-    # Under the home's lock no other in-process run can be alive; a daemon-launched run is never touched.
+    # Under the home's lock no other in-process run of this host can be alive; a daemon-launched run
+    # and a run of another host (shared run storage) are never touched.
+    elsewhere = _started_run(instance, "other-host-run", {IN_PROCESS_TAG: "another-host:1"})
     assert release_dead_runs(instance, lock_held=True) == [alive.run_id]
-    assert [r.run_id for r in other_runs_in_progress(instance)] == [daemon.run_id]
+    assert instance.get_run_by_id(elsewhere.run_id).status == dg.DagsterRunStatus.STARTED
+    assert [r.run_id for r in other_runs_in_progress(instance)] == [
+        daemon.run_id
+    ]  # the other host's is in-process
     assert instance.get_run_by_id("daemon-run").status == dg.DagsterRunStatus.STARTED
 
 
