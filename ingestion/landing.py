@@ -144,14 +144,30 @@ def landing_files(home: Path, feed_path: str) -> list[Path]:
     return sorted(files, key=lambda p: (p.lstat().st_mtime_ns, p.name))
 
 
-def pending_files(home: Path, spec: FeedSpec) -> list[Path]:
-    """The feed's files in landing, in order of arrival, so that a late file is seen to be late.
+# Days of the files a run takes: (first, last), either open (None). The nightly run and a backfill
+# of daily partitions take one day or a range of days (orchestration/partitions.py).
+DayWindow = tuple[date | None, date | None]
+ALL_DAYS: DayWindow = (None, None)
+
+
+def in_window(day: date, window: DayWindow) -> bool:
+    first, last = window
+    return (first is None or first <= day) and (last is None or day <= last)
+
+
+def pending_files(home: Path, spec: FeedSpec, window: DayWindow = ALL_DAYS) -> list[Path]:
+    """The feed's files in landing dated within `window`, in order of arrival, so that a late file
+    is seen to be late.
 
     Files written within one tick of the file system's clock share a modification time; among
     those the later-dated file is taken to have come first: of two files of a feed delivered
     together, the older-dated one is the late one.
     """
-    files = [p for p in landing_files(home, spec.feed_path) if not p.is_symlink() and spec.file_date(p.name)]
+    files = [
+        p
+        for p in landing_files(home, spec.feed_path)
+        if not p.is_symlink() and (day := spec.file_date(p.name)) and in_window(day, window)
+    ]
     return sorted(files, key=lambda p: (p.lstat().st_mtime_ns, -spec.file_date(p.name).toordinal(), p.name))
 
 
@@ -175,8 +191,12 @@ def unknown_files(home: Path, feed_path: str, specs: list[FeedSpec]) -> list[Pat
     ]
 
 
-def ingest_feed(con: duckdb.DuckDBPyConnection, home: Path, spec: FeedSpec) -> FeedResult:
-    """Load every pending landing file of one feed; the folder's first feed also refuses strangers."""
+def ingest_feed(
+    con: duckdb.DuckDBPyConnection, home: Path, spec: FeedSpec, window: DayWindow = ALL_DAYS
+) -> FeedResult:
+    """Load the feed's pending landing files dated within `window`; the folder's first feed also
+    refuses strangers. A rebuild restores every archived copy whatever the window: it restores
+    what was already judged, it does not judge new deliveries."""
     ensure_tables(con, spec)
     result = FeedResult(spec.table)
     specs = folder_specs(spec)
@@ -195,7 +215,7 @@ def ingest_feed(con: duckdb.DuckDBPyConnection, home: Path, spec: FeedSpec) -> F
     if specs[0] == spec:
         for path in unknown_files(home, spec.feed_path, specs):
             result.files.append(_refuse_unknown(con, home, spec.feed_path, path, specs))
-    paths = pending_files(home, spec)
+    paths = pending_files(home, spec, window)
     if paths:
         result.files.extend(_ingest_batch(con, home, spec, paths))
     return result

@@ -100,6 +100,7 @@ def _run_job(args: argparse.Namespace, home: Path, job_name: str, command: str) 
     import dagster as dg
 
     from orchestration.definitions import defs
+    from orchestration.partitions import days_to_run, range_tags
     from orchestration.progress import run_config
     from orchestration.run_lock import (
         RunLockHeld,
@@ -136,7 +137,10 @@ def _run_job(args: argparse.Namespace, home: Path, job_name: str, command: str) 
                     instance=instance,
                     raise_on_error=False,
                     run_config=run_config(args.quiet),
-                    tags=in_process_tags(),
+                    tags={
+                        **in_process_tags(),
+                        **(range_tags(days_to_run(home)) if job.partitions_def else {}),
+                    },
                 )
     except RunLockHeld as held:
         print(f"{command}: not started: {held}", file=sys.stderr)

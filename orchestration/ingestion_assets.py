@@ -1,6 +1,8 @@
 """One Dagster asset per landing feed (group `ingestion`), its row-conservation check and its GX suite.
 
-The asset loads whatever the feed has in landing (ingestion.landing); quarantined files are
+The asset loads what the feed has in landing (ingestion.landing): a daily feed is partitioned by
+day and takes the files dated within the run's days (orchestration/partitions.py); the other
+feeds take every file waiting. Quarantined files are
 reported in metadata and logs, never raised, so they alone do not fail a run. File names and
 counts are all that reach Dagster: never a value from a file.
 """
@@ -10,8 +12,9 @@ import dagster as dg
 from expectations.runner import policy, run_suite
 from expectations.suites.raw_contract import raw_suite_columns
 from ingestion import FEEDS, FeedSpec
-from ingestion.landing import ingest_feed
+from ingestion.landing import ALL_DAYS, ingest_feed
 from orchestration.dbt import DUCKDB_WRITERS, TRANSIENT_RETRY
+from orchestration.partitions import FEED_DAYS, day_window
 from orchestration.quality import gx_result, gx_run_dir
 from orchestration.resources import WarehouseResource
 
@@ -46,6 +49,7 @@ order by 1
 
 def feed_asset(spec: FeedSpec) -> dg.AssetsDefinition:
     key = dg.AssetKey(["raw", spec.table])
+    daily = spec.cadence == "daily"
 
     @dg.asset(
         key=key,
@@ -56,6 +60,8 @@ def feed_asset(spec: FeedSpec) -> dg.AssetsDefinition:
         f"{spec.file_prefix}*{spec.extension}` ({spec.cadence}), loaded as they are with lineage columns.",
         pool=DUCKDB_WRITERS,
         retry_policy=TRANSIENT_RETRY,
+        partitions_def=FEED_DAYS if daily else None,
+        backfill_policy=dg.BackfillPolicy.single_run() if daily else None,
         check_specs=[
             dg.AssetCheckSpec(
                 "row_conservation",
@@ -68,8 +74,9 @@ def feed_asset(spec: FeedSpec) -> dg.AssetsDefinition:
         ],
     )
     def _feed(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+        window = day_window(context.partition_key_range) if daily else ALL_DAYS
         with warehouse.connect() as con:
-            result = ingest_feed(con, warehouse.home_path, spec)
+            result = ingest_feed(con, warehouse.home_path, spec, window)
             broken = [
                 row[0]
                 for row in con.execute(
@@ -84,8 +91,14 @@ def feed_asset(spec: FeedSpec) -> dg.AssetsDefinition:
                 context.log.warning(f"{f.file_name} quarantined: check {f.check_failed}")
             elif f.warnings:
                 context.log.info(f"{f.file_name} loaded with warnings: {', '.join(f.warnings)}")
+        days = (
+            {"days": f"{context.partition_key_range.start} to {context.partition_key_range.end}"}
+            if daily
+            else {}
+        )
         yield dg.MaterializeResult(
             metadata={
+                **days,
                 "files_processed": len(result.files),
                 "files_unchanged": sum(f.status == "unchanged" for f in result.files),
                 "files_quarantined": result.files_quarantined,

@@ -6,7 +6,8 @@ no file has landed for QUIET_SECONDS: one run per delivery, not one per file. Th
 digest of the set of files found (path, size, mtime), so the same files never launch two runs, and
 a re-sent file (new size or mtime) is new. While a run of the job is queued or in progress the
 sensor skips: that run, or the next evaluation after it, takes the files. `*.part` files (still
-being written) and hidden files are ignored.
+being written) and hidden files are ignored. The run takes the days of the daily files found, so a
+late or corrected file for an old day is loaded by a run of that day alone.
 """
 
 import hashlib
@@ -16,6 +17,7 @@ import dagster as dg
 
 from ingestion import FEEDS
 from ingestion.landing import landing_files
+from orchestration.jobs import nightly_run_request
 from orchestration.resources import WarehouseResource
 
 JOB = "nightly_refresh"
@@ -63,7 +65,8 @@ def landing_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseReso
             f"run {running[0].run_id} of {JOB} in progress; {len(files)} file(s) wait for it"
         )
     digest = hashlib.sha256("\n".join(files).encode()).hexdigest()[:20]
-    return dg.RunRequest(
+    return nightly_run_request(
+        warehouse,
         run_key=f"landing-{digest}",
         tags={"insight_hub/trigger": "landing_sensor", "insight_hub/landed_files": str(len(files))},
     )

@@ -3,13 +3,16 @@
 import json
 import os
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import dagster as dg
 import duckdb
 import pytest
+from private_home import run_job
 
 from orchestration.definitions import defs
+from orchestration.partitions import days_to_run, range_tags
 from simulator import simulate
 
 pytestmark = pytest.mark.slow
@@ -20,7 +23,7 @@ def test_nightly_job_ingests_builds_gates_and_publishes():
     simulate(home, scale=0.01, start=date(2025, 4, 1), days=40, seed=7, defects=0.0)
 
     result = defs.resolve_job_def("nightly_refresh").execute_in_process(
-        instance=dg.DagsterInstance.ephemeral()
+        instance=dg.DagsterInstance.ephemeral(), tags=range_tags(days_to_run(home))
     )
 
     assert result.success
@@ -47,3 +50,66 @@ def test_nightly_job_ingests_builds_gates_and_publishes():
     assert months == 2  # April and (part of) May 2025
     assert headcount > 0
     assert manifest["tables"]["kpi_workforce_monthly"]["rows"] == 2 * 7
+
+
+def _corrected(archived: Path, landing: Path, extra: str) -> None:
+    """A corrected re-send of an IBC FI_ITEMS file: its last line item `extra` pounds higher."""
+    lines = archived.read_bytes().decode("cp1252").split("\r\n")
+    header, *items, trailer, _ = lines
+    amount = header.split("|").index("DMBTR")
+    fields = items[-1].split("|")
+    fields[amount] = f"{Decimal(fields[amount]) + Decimal(extra):.2f}"
+    items[-1] = "|".join(fields)
+    _, count, total = trailer.split("|")
+    trailer = f"TRL|{count}|{Decimal(total) + Decimal(extra):.2f}"
+    landing.write_bytes("\r\n".join([header, *items, trailer, ""]).encode("cp1252"))
+
+
+def test_a_corrected_file_is_backfilled_for_its_day_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A corrected FI_ITEMS file for 10 April and a late CRM file for 12 April land; the day 10 April
+    is backfilled (as from the UI): the correction is loaded and published, the other day's file waits."""
+    home = tmp_path / "home"
+    simulate(home, scale=0.01, start=date(2025, 4, 1), days=12, seed=8, defects=0.0)
+    instance = dg.DagsterInstance.ephemeral()
+    assert run_job(home, "nightly_refresh", monkeypatch, instance=instance).success
+    first_release = (home / "published" / "current").resolve().name
+    crm = home / "archive" / "csc" / "crm" / "contacts_20250412.csv"
+    late = home / "landing" / "csc" / "crm" / crm.name
+    crm.rename(late)  # as if it had not been delivered yet: it lands late
+    with duckdb.connect(str(home / "warehouse.duckdb")) as con:
+        con.execute("delete from raw.csc_crm_contacts where _source_file = ?", [crm.name])
+        con.execute("delete from ops.file_register where file_name = ?", [crm.name])
+    name = "FI_ITEMS_20250410.txt"
+    _corrected(
+        home / "archive" / "ibc" / "finance" / name, home / "landing" / "ibc" / "finance" / name, "1000"
+    )
+
+    result = run_job(home, "nightly_refresh", monkeypatch, instance=instance, partition_key="2025-04-10")
+
+    assert result.success
+    feeds = {
+        (e.asset_key.path[1], e.partition)
+        for e in result.all_events
+        if e.event_type == dg.DagsterEventType.ASSET_MATERIALIZATION
+        and e.asset_key.path[0] == "raw"
+        and e.partition
+    }
+    assert ("ibc_fi_items", "2025-04-10") in feeds and {p for _, p in feeds} == {"2025-04-10"}
+    assert late.exists(), "the other day's late file waits for its own run"
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
+        versions = con.execute(
+            "select version, status from ops.file_register where file_name = ? order by version", [name]
+        ).fetchall()
+    assert versions == [(1, "loaded"), (2, "loaded")]
+    current = (home / "published" / "current").resolve()
+    assert current.name != first_release
+    with (
+        duckdb.connect(str(current / "insight_hub.duckdb"), read_only=True) as after,
+        duckdb.connect(
+            str(home / "published" / "releases" / first_release / "insight_hub.duckdb"), read_only=True
+        ) as before,
+    ):
+        total = "select sum(amount_gbp) from bi.fct_spend"
+        assert after.execute(total).fetchall()[0][0] - before.execute(total).fetchall()[0][0] == Decimal(
+            "1000"
+        )

@@ -1,20 +1,15 @@
-"""A small simulated county taken through the real nightly job into a home of its own.
-
-The Dagster definitions are bound to the session's INSIGHT_HUB_HOME; these tests change their
-world's warehouse and releases, so they run the same assets, checks and jobs with the warehouse
-resource (and dbt's environment) pointed at a private home instead.
-"""
+"""A small simulated county taken through the real nightly job into a home of its own
+(tests/private_home.py: these tests change their world's warehouse and releases)."""
 
 from datetime import date
 from pathlib import Path
 
 import dagster as dg
 import pytest
+from private_home import run_job
 
-from orchestration.definitions import defs
 from orchestration.publication_assets import release
 from orchestration.quality import GX_CHECKS
-from orchestration.resources import WarehouseResource
 from simulator import simulate
 
 RELEASE_KEY = dg.AssetKey(["publication", "release"])
@@ -25,26 +20,6 @@ WORLD = {"scale": 0.01, "start": date(2025, 3, 1), "days": 70, "seed": 11, "defe
 GATE_AND_PUBLISH = dg.define_asset_job(
     "gate_and_publish", selection=dg.AssetSelection.assets(release) | dg.AssetSelection.checks(*GX_CHECKS)
 )
-
-
-def run_job(home: Path, job_name: str, monkeypatch: pytest.MonkeyPatch) -> dg.ExecuteInProcessResult:
-    """Run one of the project's jobs in-process on `home`'s warehouse."""
-    for name, value in {
-        "INSIGHT_HUB_HOME": str(home),
-        "DBT_TARGET_PATH": str(home / "dbt" / "target"),
-        "DBT_LOG_PATH": str(home / "dbt" / "logs"),
-    }.items():
-        monkeypatch.setenv(name, value)
-    private = dg.Definitions(
-        assets=defs.assets,
-        asset_checks=defs.asset_checks,
-        jobs=[*defs.jobs, GATE_AND_PUBLISH],
-        executor=dg.in_process_executor,
-        resources={**defs.resources, "warehouse": WarehouseResource(home=str(home))},
-    )
-    return private.resolve_job_def(job_name).execute_in_process(
-        instance=dg.DagsterInstance.ephemeral(), raise_on_error=False
-    )
 
 
 def check_evaluations(result: dg.ExecuteInProcessResult) -> list:
@@ -77,4 +52,4 @@ def published(tmp_path_factory) -> tuple[Path, dg.ExecuteInProcessResult]:
 
 @pytest.fixture
 def gate_and_publish(monkeypatch):
-    return lambda home: run_job(home, "gate_and_publish", monkeypatch)
+    return lambda home: run_job(home, "gate_and_publish", monkeypatch, extra_jobs=(GATE_AND_PUBLISH,))
