@@ -10,6 +10,7 @@ should hold no personal data may be failing precisely because it holds some.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import math
 import re
@@ -24,6 +25,9 @@ import yaml
 
 POLICY_FILE = Path(__file__).with_name("gate_policy.yml")
 RESULT_FORMAT = {"result_format": "SUMMARY", "partial_unexpected_count": 0}
+# GX's page views with templates compiled once per process (docs_views.py).
+PAGE_VIEW = {"module_name": "expectations.docs_views", "class_name": "PageView"}
+INDEX_VIEW = {"module_name": "expectations.docs_views", "class_name": "IndexPageView"}
 
 # Direct identifiers (publication contract) by the shape of their values ...
 PERSONAL_VALUE_PATTERNS = {
@@ -53,6 +57,12 @@ class SuiteOutcome:
 
 
 def _policy() -> dict[str, Any]:
+    """gate_policy.yml, parsed again only when it changes (every check and suite consults it)."""
+    return _parsed_policy(POLICY_FILE.stat().st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=1)
+def _parsed_policy(mtime_ns: int) -> dict[str, Any]:
     return yaml.safe_load(POLICY_FILE.read_text())
 
 
@@ -198,7 +208,10 @@ def _context(docs: Path | None):
                     "class_name": "TupleFilesystemStoreBackend",
                     "base_directory": str(docs / "data_docs"),
                 },
-                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+                "site_section_builders": {
+                    section: {"view": PAGE_VIEW} for section in ("expectations", "validations", "profiling")
+                },
+                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder", "view": INDEX_VIEW},
             }
         }
     return gx.get_context(mode="ephemeral", project_config=config)
