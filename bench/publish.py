@@ -37,6 +37,7 @@ def build_world(home: Path, scale: float, start: dt.date, days: int, seed: int) 
     import dagster as dg
 
     from orchestration.definitions import defs
+    from orchestration.partitions import days_to_run, range_tags
     from simulator import simulate
 
     marker = home / "world.ok"
@@ -45,7 +46,7 @@ def build_world(home: Path, scale: float, start: dt.date, days: int, seed: int) 
     started = time.monotonic()
     simulate(home, scale=scale, start=start, days=days, seed=seed, defects=0.0)
     result = defs.resolve_job_def("nightly_refresh").execute_in_process(
-        instance=dg.DagsterInstance.ephemeral(), raise_on_error=False
+        instance=dg.DagsterInstance.ephemeral(), raise_on_error=False, tags=range_tags(days_to_run(home))
     )
     if not result.success:
         failed = [e.step_key for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE]

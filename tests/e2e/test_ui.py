@@ -1,5 +1,5 @@
 """`insight-hub ui` serves the Dagster UI on 127.0.0.1, and the nightly job launched through its
-GraphQL API (as the UI's Launch button does) runs to success through the daemon."""
+GraphQL API (as the UI's Launchpad does, over the days waiting in landing) runs to success."""
 
 import json
 import os
@@ -11,14 +11,17 @@ import urllib.request
 
 import pytest
 
+from orchestration.partitions import days_to_run, range_tags
+
 pytestmark = pytest.mark.slow
 
 LAUNCH = """
-mutation($location: String!) {
+mutation($location: String!, $tags: [ExecutionTag!]) {
   launchRun(executionParams: {
     selector: {
       repositoryLocationName: $location, repositoryName: "__repository__", jobName: "nightly_refresh"
     }
+    executionMetadata: {tags: $tags}
   }) {
     __typename
     ... on LaunchRunSuccess { run { runId } }
@@ -36,13 +39,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def graphql(port: int, query: str, variables: dict | None = None) -> dict:
+def graphql(port: int, query: str, variables: dict | None = None, timeout: float = 30) -> dict:
     request = urllib.request.Request(
         f"http://127.0.0.1:{port}/graphql",
         data=json.dumps({"query": query, "variables": variables or {}}).encode(),
         headers={"Content-Type": "application/json"},
     )
-    with urllib.request.urlopen(request, timeout=30) as response:
+    with urllib.request.urlopen(request, timeout=timeout) as response:
         return json.loads(response.read())["data"]
 
 
@@ -67,7 +70,10 @@ def test_ui_answers_and_runs_the_nightly_job(tmp_path):
             time.sleep(1)
         assert location is not None, "the webserver did not answer within 120 s"
 
-        launched = graphql(port, LAUNCH, {"location": location})["launchRun"]
+        # The daily feeds' days, as the Launchpad sends them when a range of partitions is chosen.
+        days = [{"key": k, "value": v} for k, v in range_tags(days_to_run(home)).items()]
+        # Launching builds the execution plan of ~300 steps in the code server: slow on a busy machine.
+        launched = graphql(port, LAUNCH, {"location": location, "tags": days}, timeout=180)["launchRun"]
         assert launched["__typename"] == "LaunchRunSuccess", launched
         run_id = launched["run"]["runId"]
         status = None

@@ -88,6 +88,8 @@ def test_the_sensor_waits_for_a_quiet_landing_zone_then_asks_for_one_run_of_thos
         return landing_sensor(dg.build_sensor_context(instance=instance, resources=resources(tmp_path)))
 
     assert "no files" in evaluate().skip_message
+    land(tmp_path, "csc/telephony/cdr_20250409.jsonl.part")  # still being written
+    assert "no files" in evaluate().skip_message
     just_now = land(tmp_path, "csc/telephony/cdr_20250410.jsonl", mtime=time.time())
     assert "waiting for the delivery to end" in evaluate().skip_message
     quiet = time.time() - QUIET_SECONDS - 5
