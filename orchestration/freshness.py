@@ -1,11 +1,13 @@
-"""Freshness: each feed's expected arrival as asset checks (warnings) and a late-feed alert sensor.
+"""Freshness: each feed's expected arrival and the release's nightly deadline, as warning checks
+and alert sensors.
 
 Judged against the wall clock, so a breach is an operations alert, never a reason to withhold a
 release (the gate judges completeness against the release's reporting date instead).
 """
 
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import dagster as dg
 
@@ -17,8 +19,14 @@ from orchestration.resources import REPO_ROOT, WarehouseResource
 HOLIDAYS_SEED = REPO_ROOT / "dbt_project" / "seeds" / "bank_holidays_england_wales.csv"
 
 # The release must be rebuilt every night: materialised between 02:00 and 07:00 London time.
+LONDON = ZoneInfo("Europe/London")
+RELEASE_DEADLINE = time(7, 0)
+RELEASE_WINDOW = timedelta(hours=5)
+RELEASE_KEY = dg.AssetKey(["publication", "release"])
 RELEASE_FRESHNESS = dg.FreshnessPolicy.cron(
-    deadline_cron="0 7 * * *", lower_bound_delta=timedelta(hours=5), timezone="Europe/London"
+    deadline_cron=f"{RELEASE_DEADLINE.minute} {RELEASE_DEADLINE.hour} * * *",
+    lower_bound_delta=RELEASE_WINDOW,
+    timezone="Europe/London",
 )
 
 
@@ -89,3 +97,72 @@ def alert_on_late_feeds(
     alerted |= {f"{f.table}:{f.expected}" for f in late}
     context.update_cursor(json.dumps(sorted(alerted)[-1000:]))
     return dg.SkipReason(f"alerted {len(late)} late feed(s)")
+
+
+def last_deadline(now: datetime) -> datetime:
+    """The latest 07:00 London time at or before `now`."""
+    local = now.astimezone(LONDON)
+    deadline = datetime.combine(local.date(), RELEASE_DEADLINE, LONDON)
+    return (
+        deadline
+        if deadline <= local
+        else datetime.combine(local.date() - timedelta(days=1), RELEASE_DEADLINE, LONDON)
+    )
+
+
+def release_staleness(instance: dg.DagsterInstance, now: datetime) -> tuple[datetime, datetime | None, bool]:
+    """(the last deadline, when the release was last published, whether that was in time for it):
+    the release policy is met when a release was published after 02:00 before the last 07:00."""
+    deadline = last_deadline(now)
+    event = instance.get_latest_materialization_event(RELEASE_KEY)
+    published = datetime.fromtimestamp(event.timestamp, UTC) if event else None
+    return deadline, published, published is not None and published >= deadline - RELEASE_WINDOW
+
+
+@dg.sensor(
+    name="alert_on_stale_release",
+    description="Every 30 minutes after the 07:00 deadline: if no release was published since 02:00, one "
+    "alert and a failed `published_overnight` check on the release (once per night).",
+    minimum_interval_seconds=1800,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+)
+def alert_on_stale_release(context: dg.SensorEvaluationContext, notifier: Notifier) -> dg.SensorResult:
+    deadline, published, fresh = release_staleness(context.instance, datetime.now(UTC))
+    if fresh or context.cursor == deadline.isoformat():
+        return dg.SensorResult(
+            skip_reason=f"release fresh for the {deadline:%Y-%m-%d %H:%M} deadline or alerted"
+        )
+    last = f"{published:%Y-%m-%d %H:%M} UTC" if published else "never"
+    notifier.send(
+        "release not refreshed overnight",
+        [
+            f"No release was published between {deadline - RELEASE_WINDOW:%Y-%m-%d %H:%M} and "
+            f"{deadline:%H:%M} London time; BI users see the release of {last}.",
+            "Look at the last nightly_refresh run (docs/operations.md).",
+        ],
+    )
+    evaluation = dg.AssetCheckEvaluation(
+        asset_key=RELEASE_KEY,
+        check_name="published_overnight",
+        passed=False,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={"deadline": deadline.isoformat(), "last_published": last},
+    )
+    return dg.SensorResult(asset_events=[evaluation], cursor=deadline.isoformat())
+
+
+@dg.asset_check(
+    asset=RELEASE_KEY,
+    name="published_overnight",
+    blocking=False,
+    description="A release was published between 02:00 and 07:00 London time before the last 07:00 "
+    "deadline (its freshness policy). Evaluated in each run and, after the deadline, by the sensor "
+    "alert_on_stale_release; a warning for operations.",
+)
+def published_overnight(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
+    deadline, published, fresh = release_staleness(context.instance, datetime.now(UTC))
+    return dg.AssetCheckResult(
+        passed=fresh,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={"deadline": deadline.isoformat(), "last_published": str(published or "never")},
+    )

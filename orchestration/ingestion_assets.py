@@ -142,3 +142,26 @@ def raw_gx_check(spec: FeedSpec) -> dg.AssetChecksDefinition:
 
 FEED_ASSETS = [feed_asset(spec) for spec in FEEDS]
 RAW_GX_CHECKS = [raw_gx_check(spec) for spec in FEEDS]
+
+# The bookkeeping tables every feed asset writes and the data-quality marts read (dbt sources).
+OPS_TABLES = [
+    dg.AssetSpec(
+        key=dg.AssetKey(["ops", table]),
+        group_name="ingestion",
+        kinds={"duckdb"},
+        owners=["team:data-engineering"],
+        description=description,
+    )
+    for table, description in [
+        (
+            "file_register",
+            "`ops.file_register`: every delivered file's version, sha256, outcome and row counts, "
+            "written by every feed asset.",
+        ),
+        (
+            "ingestion_findings",
+            "`ops.ingestion_findings`: every file's warnings and refusals (check, message, "
+            "rows affected), written by every feed asset.",
+        ),
+    ]
+]

@@ -1,12 +1,17 @@
 """Alerts reach a real (local) SMTP server and webhook receiver, once per event, with no row data."""
 
 import json
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import dagster as dg
 
 from orchestration.alerts import alert_on_run_failure, summary_on_nightly_success
-from orchestration.freshness import alert_on_late_feeds
+from orchestration.freshness import (
+    RELEASE_KEY,
+    alert_on_late_feeds,
+    alert_on_stale_release,
+    release_staleness,
+)
 from orchestration.ingestion_assets import FEED_ASSETS
 from orchestration.resources import WarehouseResource
 
@@ -85,3 +90,27 @@ def test_a_late_feed_is_alerted_once(tmp_path, notifier, smtp_inbox, webhook_cal
     alert_on_late_feeds(again)
     assert len(smtp_inbox[1].messages) == 1 and len(webhook_calls[1]) == 1
     assert json.loads(context.cursor)
+
+
+def test_a_release_not_refreshed_overnight_is_alerted_once_and_fails_its_check(
+    notifier, smtp_inbox, webhook_calls
+):
+    instance = dg.DagsterInstance.ephemeral()
+    context = dg.build_sensor_context(instance=instance, resources={"notifier": notifier})
+    result = alert_on_stale_release(context)
+    assert len(smtp_inbox[1].messages) == 1 and len(webhook_calls[1]) == 1
+    assert "release not refreshed overnight" in smtp_inbox[1].messages[0]["subject"]
+    [evaluation] = result.asset_events
+    assert (evaluation.check_name, evaluation.passed) == ("published_overnight", False)
+    again = dg.build_sensor_context(instance=instance, resources={"notifier": notifier}, cursor=result.cursor)
+    assert alert_on_stale_release(again).skip_reason  # once per deadline
+    assert len(smtp_inbox[1].messages) == 1
+
+    instance.report_runless_asset_event(dg.AssetMaterialization(RELEASE_KEY))  # published just now
+    deadline, published, fresh = release_staleness(instance, datetime.now(UTC))
+    assert fresh and published and published >= deadline
+    two_nights_on = deadline + timedelta(days=2, hours=1)  # a deadline whose night published nothing
+    assert release_staleness(instance, two_nights_on)[2] is False
+    fresh_context = dg.build_sensor_context(instance=instance, resources={"notifier": notifier})
+    assert alert_on_stale_release(fresh_context).skip_reason
+    assert len(smtp_inbox[1].messages) == 1
