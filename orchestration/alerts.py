@@ -115,10 +115,12 @@ def alert_on_run_failure(context: dg.RunFailureSensorContext, notifier: Notifier
 )
 def summary_on_nightly_success(context: dg.RunStatusSensorContext, notifier: Notifier) -> None:
     run = context.dagster_run
-    materializations = [
-        r.dagster_event.event_specific_data.materialization
-        for r in context.instance.all_logs(run.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION)
-    ]
+    events = context.instance.all_logs(run.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION)
+    # One per asset: a daily feed's step over a range of days records one per day, with the same counts.
+    by_asset = {
+        e.dagster_event.asset_key: e.dagster_event.event_specific_data.materialization for e in events
+    }
+    materializations = by_asset.values()
     release, loaded, rows, quarantined = None, 0, 0, 0
     for m in materializations:
         meta = {k: v.value for k, v in m.metadata.items()}

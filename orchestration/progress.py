@@ -29,6 +29,7 @@ class ProgressHandler(logging.Handler):
         self.live = live
         self.started = time.monotonic()
         self.steps_done = 0
+        self.counted: set[str] = set()
 
     def _print(self, text: str, final: bool) -> None:
         # The process's real stdout: the CLI sends the tools' own output (dbt's log lines) to a file.
@@ -52,9 +53,15 @@ class ProgressHandler(logging.Handler):
             self._print(f"{stage:<12} {event.step_key} done ({self.steps_done} steps)", final=True)
         elif event.event_type == dg.DagsterEventType.STEP_FAILURE:
             self._print(f"{stage:<12} {event.step_key} FAILED", final=True)
-        elif event.event_type == dg.DagsterEventType.ASSET_MATERIALIZATION:
+        elif (
+            event.event_type == dg.DagsterEventType.ASSET_MATERIALIZATION
+            and event.step_key not in self.counted
+        ):
+            # A daily feed's step over a range of days records one materialisation per day, each
+            # with the step's counts: say them once.
             meta = event.event_specific_data.materialization.metadata
             if "rows_loaded" in meta:
+                self.counted.add(event.step_key)
                 rows, files = meta["rows_loaded"].value, meta.get("files_processed")
                 self._print(
                     f"{stage:<12} {event.step_key}: {files.value if files else 0} files, {rows} rows loaded",

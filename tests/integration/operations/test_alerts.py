@@ -13,6 +13,7 @@ from orchestration.freshness import (
     release_staleness,
 )
 from orchestration.ingestion_assets import FEED_ASSETS
+from orchestration.partitions import FEED_DAYS, RANGE_END_TAG, RANGE_START_TAG
 from orchestration.resources import WarehouseResource
 
 
@@ -60,7 +61,16 @@ def test_nightly_success_summary_names_the_release(tmp_path, notifier, smtp_inbo
     def release():
         return dg.MaterializeResult(metadata={"release_id": "20250601T020000Z"})
 
-    result = dg.materialize([release], instance=instance)
+    @dg.asset(
+        key=["raw", "ibc_fi_items"], partitions_def=FEED_DAYS, backfill_policy=dg.BackfillPolicy.single_run()
+    )
+    def feed():  # a daily feed over three days: one materialisation per day, each with the step's counts
+        return dg.MaterializeResult(
+            metadata={"files_processed": 3, "files_quarantined": 1, "rows_loaded": 40}
+        )
+
+    days = {RANGE_START_TAG: "2025-05-29", RANGE_END_TAG: "2025-05-31"}
+    result = dg.materialize([release, feed], instance=instance, tags=days)
     context = dg.build_run_status_sensor_context(
         sensor_name="summary_on_nightly_success",
         dagster_instance=instance,
@@ -69,6 +79,7 @@ def test_nightly_success_summary_names_the_release(tmp_path, notifier, smtp_inbo
     )
     summary_on_nightly_success(context, notifier=notifier)
     assert "20250601T020000Z" in smtp_inbox[1].messages[0]["body"]
+    assert "Files loaded: 2 (40 rows); files quarantined: 1" in smtp_inbox[1].messages[0]["body"]
     assert "20250601T020000Z" in webhook_calls[1][0]["text"]
 
 
