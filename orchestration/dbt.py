@@ -1,7 +1,8 @@
 """The dbt project as Dagster assets: one translator for keys and groups, and the dbt build asset.
 
 Asset keys are `[schema, model]` (e.g. `bi/kpi_workforce_monthly`); groups follow the dbt
-folder (staging, intermediate, marts). dbt tests of severity error become blocking checks.
+folder (staging, intermediate, marts; marts/quality is the group quality). dbt tests of
+severity error become blocking checks.
 """
 
 import importlib.metadata
@@ -87,6 +88,8 @@ class InsightHubDbtTranslator(DagsterDbtTranslator):
         if dbt_resource_props["resource_type"] == "seed":
             return "staging"
         fqn = dbt_resource_props.get("fqn", [])
+        if fqn[1:3] == ["marts", "quality"]:  # the data-quality summary and the transparency file
+            return "quality"
         return fqn[1] if len(fqn) > 2 else None
 
     def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> list[str]:

@@ -20,6 +20,18 @@ def test_assets_are_grouped_by_layer():
     assert groups["staging/stg_ibc__hr_assignments"] == "staging"
     assert groups["bi/kpi_workforce_monthly"] == "marts"
     assert groups["publication/release"] == "publication"
+    assert groups["bi/data_quality_summary"] == "quality"
+    assert groups["restricted/customer_xref"] == "identity"
+    assert groups["ops/file_register"] == "ingestion"
+    assert set(groups.values()) == {
+        "ingestion",
+        "staging",
+        "intermediate",
+        "marts",
+        "identity",
+        "quality",
+        "publication",
+    }
 
 
 def test_publish_depends_on_every_bi_table_and_bi_tables_have_blocking_checks():
