@@ -76,6 +76,10 @@ def configure_environment() -> Path:
         "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR),
         "GX_ANALYTICS_ENABLED": "false",
         "DO_NOT_TRACK": "1",
+        # A run over a range of days plans each asset once with its subset of days, instead of one
+        # event per asset per day (8,100 events, ~60 s, on a 90-day first run). The cost: a run that
+        # fails leaves its days "missing" rather than "failed" (the run itself shows the failure).
+        "DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS": "1",
     }
     # Always derived from the home, never inherited: nothing may write outside it.
     os.environ.update(derived)
