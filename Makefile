@@ -14,7 +14,7 @@ $(VENV)/.installed: pyproject.toml
 
 ## The demo: simulate a small county, refresh (ingest, build, gate, publish), show the outcome.
 run: $(VENV)/.installed
-	$(BIN)/insight-hub simulate --scale 0.02 --start 2025-04-01 --days 90 --seed 1 --defects 0.01
+	$(BIN)/insight-hub simulate --scale 0.02 --start 2025-04-01 --days 61 --seed 1 --defects 0.01
 	$(BIN)/insight-hub refresh
 	$(BIN)/insight-hub status
 	@echo
