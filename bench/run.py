@@ -1,6 +1,6 @@
 """End-to-end benchmark: full and incremental refresh at several scales, against the DuckDB floor.
 
-Usage: .venv/bin/python bench/run.py [--scales 0.1 1 5] [--days 365] [--seed 1]
+Usage: .venv/bin/python bench/run.py [--scales 0.1 1 5] [--days 365] [--seed 1] [--label L]
 
 For each scale: simulate a year once (cached in bench/cache/), copy its landing files into a fresh
 home, run `insight-hub refresh` in a child process (wall time, peak RSS of the whole process tree,
@@ -282,6 +282,7 @@ def main() -> int:
     ap.add_argument("--days", type=int, default=365)
     ap.add_argument("--start", type=dt.date.fromisoformat, default=dt.date(2024, 4, 1))
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--label", default="", help="results go to run_<label>_<date>.* (a partial re-run)")
     args = ap.parse_args()
 
     results = []
@@ -306,8 +307,9 @@ def main() -> int:
         "verdicts": verdicts(results, slope),
     }
     (BENCH / "results").mkdir(exist_ok=True)
-    (BENCH / "results" / f"run_{today}.json").write_text(json.dumps(report, indent=2))
-    plot(results, BENCH / "results" / f"run_{today}.png")
+    name = f"run_{args.label}_{today}" if args.label else f"run_{today}"
+    (BENCH / "results" / f"{name}.json").write_text(json.dumps(report, indent=2))
+    plot(results, BENCH / "results" / f"{name}.png")
     print("\n".join(report["verdicts"]))
     return 0
 

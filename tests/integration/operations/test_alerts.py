@@ -125,3 +125,38 @@ def test_a_release_not_refreshed_overnight_is_alerted_once_and_fails_its_check(
     fresh_context = dg.build_sensor_context(instance=instance, resources={"notifier": notifier})
     assert alert_on_stale_release(fresh_context).skip_reason
     assert len(smtp_inbox[1].messages) == 1
+
+
+def test_a_failed_blocking_check_is_alerted_naming_the_check(notifier, smtp_inbox, webhook_calls):
+    """A blocking check that fails stops what is downstream and fails the run: one alert names it."""
+    instance = dg.DagsterInstance.ephemeral()
+
+    @dg.asset(
+        key=["bi", "kpi_csc_monthly"],
+        check_specs=[dg.AssetCheckSpec("gx_kpi_csc_monthly", asset=["bi", "kpi_csc_monthly"], blocking=True)],
+    )
+    def mart():
+        yield dg.MaterializeResult()
+        yield dg.AssetCheckResult(passed=False, metadata={"expectations_failed": 1})
+
+    @dg.asset(key=["publication", "release"], deps=[mart])
+    def release():
+        raise AssertionError("must not run after a failed blocking check")
+
+    result = dg.materialize([mart, release], instance=instance, raise_on_error=False)
+    assert not result.success
+    context = dg.build_run_status_sensor_context(
+        sensor_name="alert_on_run_failure",
+        dagster_instance=instance,
+        dagster_run=result.dagster_run,
+        dagster_event=result.get_run_failure_event(),
+    ).for_run_failure()
+    alert_on_run_failure(context, notifier=notifier)
+    (email,) = smtp_inbox[1].messages
+    (hook,) = webhook_calls[1]
+    for text in (email["body"], hook["text"]):
+        assert "bi/kpi_csc_monthly:gx_kpi_csc_monthly" in text and result.run_id in text
+    assert not any(
+        e.event_type == dg.DagsterEventType.STEP_START and e.step_key == "publication__release"
+        for e in result.all_events
+    )
