@@ -32,16 +32,21 @@ def failed_run(tmp_path):
     return instance, result
 
 
-def test_a_failed_run_sends_exactly_one_email_and_one_webhook(tmp_path, notifier, smtp_inbox, webhook_calls):
-    instance, result = failed_run(tmp_path)
+def alert_failure(instance: dg.DagsterInstance, result: dg.ExecuteInProcessResult, notifier) -> None:
+    """What the daemon does when the run has failed: evaluate the run-failure sensor on it."""
     context = dg.build_run_status_sensor_context(
         sensor_name="alert_on_run_failure",
         dagster_instance=instance,
         dagster_run=result.dagster_run,
         dagster_event=result.get_run_failure_event(),
     ).for_run_failure()
-
     alert_on_run_failure(context, notifier=notifier)
+
+
+def test_a_failed_run_sends_exactly_one_email_and_one_webhook(tmp_path, notifier, smtp_inbox, webhook_calls):
+    instance, result = failed_run(tmp_path)
+
+    alert_failure(instance, result, notifier)
 
     (email,) = smtp_inbox[1].messages
     (hook,) = webhook_calls[1]
@@ -145,13 +150,7 @@ def test_a_failed_blocking_check_is_alerted_naming_the_check(notifier, smtp_inbo
 
     result = dg.materialize([mart, release], instance=instance, raise_on_error=False)
     assert not result.success
-    context = dg.build_run_status_sensor_context(
-        sensor_name="alert_on_run_failure",
-        dagster_instance=instance,
-        dagster_run=result.dagster_run,
-        dagster_event=result.get_run_failure_event(),
-    ).for_run_failure()
-    alert_on_run_failure(context, notifier=notifier)
+    alert_failure(instance, result, notifier)
     (email,) = smtp_inbox[1].messages
     (hook,) = webhook_calls[1]
     for text in (email["body"], hook["text"]):
