@@ -14,13 +14,13 @@ import argparse
 import datetime as dt
 import json
 import os
-import platform
 import shutil
 import sys
 import time
 from pathlib import Path
 
 import duckdb
+from recording import machine, record
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -125,12 +125,7 @@ def main() -> int:
         "worst_seconds": max(r["seconds"] for r in runs),
         "target_seconds": TARGET_SECONDS,
         "within_target": max(r["seconds"] for r in runs) < TARGET_SECONDS,
-        "machine": {
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "duckdb": duckdb.__version__,
-            "dbt_threads": 2,
-        },
+        "machine": {**machine(), "dbt_threads": 2},
     }
     if args.recompute:
         from recompute import compare_all
@@ -147,9 +142,7 @@ def main() -> int:
             "all_agree": all(not c.mismatches for c in comparisons),
         }
         print(f"recompute: {'all marts agree' if result['recompute']['all_agree'] else 'MISMATCHES'}")
-    out = BENCH / "results" / f"dbt_build_{result['date']}.json"
-    out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps(result, indent=2) + "\n")
+    out = record("dbt_build", result)
     print(
         f"dbt build: best {result['best_seconds']} s, worst {result['worst_seconds']} s "
         f"(target < {TARGET_SECONDS} s) -> {out.relative_to(REPO)}"

@@ -14,7 +14,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import platform
 import resource
 import shutil
 import subprocess
@@ -23,6 +22,7 @@ import time
 from pathlib import Path
 
 import duckdb
+from recording import machine, record
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -105,12 +105,7 @@ def main() -> None:
         "benchmark": "identity",
         "run_on": dt.date.today().isoformat(),
         "args": {"scale": args.scale, "days": args.days, "seed": args.seed, "defects": "default"},
-        "machine": {
-            "python": platform.python_version(),
-            "platform": platform.platform(),
-            "cpus": os.cpu_count(),
-            "load_average_1m_at_end": round(os.getloadavg()[0], 2),
-        },
+        "machine": machine(),
         "world": (cache / "complete").read_text().strip(),
         "raw_rows": raw_rows,
         "limits": LIMITS,
@@ -122,8 +117,7 @@ def main() -> None:
         ),
         "accuracy": {k: round(v, 4) if isinstance(v, float) else v for k, v in metrics.items()},
     }
-    out = BENCH / "results" / f"identity_{dt.date.today().isoformat()}.json"
-    out.write_text(json.dumps(result, indent=2) + "\n")
+    out = record("identity", result)
     print(
         json.dumps({k: result[k] for k in ("first_run", "rerun_unchanged_inputs", "within_limits")}, indent=2)
     )

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import os
-import platform
 import resource
 import shutil
 import sys
@@ -19,6 +17,7 @@ import time
 from pathlib import Path
 
 import duckdb
+from recording import machine, record
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -105,11 +104,7 @@ def run(scale: float, days: int, seed: int, defects: float) -> dict:
         "target_seconds": TARGET_SECONDS,
         "within_target": total < TARGET_SECONDS,
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
-        "machine": {
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "duckdb": duckdb.__version__,
-        },
+        "machine": machine(),
         "feeds": feeds,
     }
 
@@ -122,9 +117,7 @@ def main() -> int:
     parser.add_argument("--defects", type=float, default=0.01)
     args = parser.parse_args()
     result = run(args.scale, args.days, args.seed, args.defects)
-    out = BENCH / "results" / f"ingest_{result['date']}.json"
-    out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps(result, indent=2) + "\n")
+    out = record("ingest", result)
     print(
         f"ingest: {result['files']} files, {result['rows']} rows in {result['seconds']} s "
         f"(cpu {result['cpu_seconds']} s, {result['rows_per_second']} rows/s; target < {TARGET_SECONDS} s) "

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import os
-import platform
 import sys
 import time
 from pathlib import Path
+
+from recording import machine, record
 
 REPO = Path(__file__).resolve().parents[1]
 BENCH = REPO / "bench"
@@ -98,7 +98,6 @@ def main() -> int:
     home = prepared_home(args.scale, args.start, args.days, args.seed)
     os.environ["INSIGHT_HUB_HOME"] = str(home)  # before the definitions bind to it
     sys.path.insert(0, str(REPO))
-    import duckdb
 
     from publication.release import current_manifest
 
@@ -128,14 +127,9 @@ def main() -> int:
         "worst_seconds": max(r["seconds"] for r in runs),
         "target_seconds": TARGET_SECONDS,
         "within_target": max(r["seconds"] for r in runs) < TARGET_SECONDS,
-        "machine": {
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "duckdb": duckdb.__version__,
-        },
+        "machine": machine(),
     }
-    out = BENCH / "results" / f"publish_{result['date']}.json"
-    out.write_text(json.dumps(result, indent=2) + "\n")
+    out = record("publish", result)
     print(
         f"publish: best {result['best_seconds']} s, worst {result['worst_seconds']} s "
         f"(target < {TARGET_SECONDS} s, {result['rows']} rows) -> {out.relative_to(REPO)}"

@@ -16,16 +16,15 @@ import datetime as dt
 import json
 import math
 import os
-import platform
 import shutil
 import subprocess
 import sys
 import threading
 import time
-from importlib.metadata import version
 from pathlib import Path
 
 import psutil
+from recording import machine, record
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "bench"
@@ -295,21 +294,13 @@ def main() -> int:
     report = {
         "benchmark": "run",
         "date": today,
-        "machine": {
-            "cpus": os.cpu_count(),
-            "memory_gib": round(psutil.virtual_memory().total / 2**30, 1),
-            "python": platform.python_version(),
-            **{p: version(p) for p in ("duckdb", "dagster", "dbt-core", "splink", "great-expectations")},
-        },
-        "load_average_at_end": os.getloadavg()[0],
+        "machine": machine(),
         "results": results,
         "slope": slope,
         "verdicts": verdicts(results, slope),
     }
-    (BENCH / "results").mkdir(exist_ok=True)
-    name = f"run_{args.label}_{today}" if args.label else f"run_{today}"
-    (BENCH / "results" / f"{name}.json").write_text(json.dumps(report, indent=2))
-    plot(results, BENCH / "results" / f"{name}.png")
+    out = record(f"run_{args.label}" if args.label else "run", report)
+    plot(results, out.with_suffix(".png"))
     print("\n".join(report["verdicts"]))
     return 0
 

@@ -9,8 +9,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
-import platform
 import resource
 import sys
 import tempfile
@@ -18,6 +16,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
+from recording import machine, record
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -138,12 +137,7 @@ def main() -> None:
     result = {
         "run_on": dt.date.today().isoformat(),
         "args": {k: str(v) for k, v in vars(args).items()},
-        "machine": {
-            "python": platform.python_version(),
-            "platform": platform.platform(),
-            "cpus": os.cpu_count(),
-            "load_average_1m_at_end": round(os.getloadavg()[0], 2),
-        },
+        "machine": machine(),
         "wall_seconds": round(wall, 1),
         "peak_rss_mib": round(peak_kib / 1024, 1),
         "limits": {"wall_seconds": 120, "peak_rss_mib": 4096},
@@ -153,8 +147,7 @@ def main() -> None:
         "defects": summary["defects"],
         "volumes": checks,
     }
-    out = Path(__file__).parent / "results" / f"simulate_{dt.date.today().isoformat()}.json"
-    out.write_text(json.dumps(result, indent=2) + "\n")
+    out = record("simulate", result)
     print(json.dumps({k: result[k] for k in ("wall_seconds", "peak_rss_mib", "within_limits")}))
     for key, c in checks.items():
         print(

@@ -24,6 +24,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from recording import machine, record
+
 REPO = Path(__file__).resolve().parents[1]
 BENCH = REPO / "bench"
 TARGETS = {"definitions_load_s": 10, "webserver_answer_s": 30}
@@ -105,10 +107,9 @@ def main() -> int:
         "worst": worst,
         "targets": TARGETS,
         "within_targets": all(worst[name] < TARGETS[name] for name in TARGETS),
-        "cpus": os.cpu_count(),
+        "machine": machine(),
     }
-    out = BENCH / "results" / f"ui_start_{result['date']}.json"
-    out.write_text(json.dumps(result, indent=2) + "\n")
+    out = record("ui_start", result)
     print(f"worst: {worst} (targets {TARGETS}); written to {out.relative_to(REPO)}")
     return 0 if result["within_targets"] else 1
 
