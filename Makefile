@@ -22,8 +22,9 @@ run: $(VENV)/.installed
 	@echo "Query it:           $(PY) -c \"import duckdb; print(duckdb.connect('$(INSIGHT_HUB_HOME)/published/current/insight_hub.duckdb', read_only=True).sql('from bi.kpi_workforce_monthly'))\""
 	@echo "Dagster UI:         make ui   (then open http://127.0.0.1:3000)"
 
-## All tests, slow ones included (what CI runs).
-test: $(VENV)/.installed
+## Lint (ruff check, ruff format --check), then all tests, slow ones included (what CI runs).
+## sqlfluff runs inside the tests (tests/integration/dbt/test_sqlfluff.py: it needs dbt's environment).
+test: lint
 	$(PY) -m pytest -q
 
 ## The quick local loop: skips tests marked slow.
