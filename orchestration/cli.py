@@ -9,6 +9,7 @@ import argparse
 import contextlib
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -18,18 +19,30 @@ from pathlib import Path
 from orchestration.resources import REPO_ROOT, configure_environment, salt, warehouse_path
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BUSY = 0, 1, 2, 3
+# The commands that open the Dagster instance: its storage is prepared before they start.
+USES_INSTANCE = {"refresh", "status", "publish", "ui"}
+NIGHTLY_JOB = "nightly_refresh"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     home = configure_environment()
+    if args.command in USES_INSTANCE:
+        from orchestration.instance import InstanceStorageError, prepare_instance
+
+        try:
+            for done in prepare_instance(Path(os.environ["DAGSTER_HOME"])):
+                print(f"{args.command}: {done}")
+        except InstanceStorageError as error:
+            print(f"{args.command}: {error}", file=sys.stderr)
+            return EXIT_FAILED
     return args.handler(args, home)
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="insight-hub", description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(required=True, metavar="command")
+    sub = parser.add_subparsers(required=True, metavar="command", dest="command")
 
     p = sub.add_parser("simulate", help="write simulated source extracts into the landing zone")
     p.add_argument("--scale", type=float, default=0.02, help="1.0 = one Oxfordshire-sized council")
@@ -62,9 +75,17 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the metrics as JSON")
     p.set_defaults(handler=_evaluate_identity)
 
+    p = sub.add_parser(
+        "repair-instance", help="repair a Dagster storage stamped twice by an older version, then migrate it"
+    )
+    p.set_defaults(handler=_repair_instance)
+
     p = sub.add_parser("ui", help="Dagster webserver and daemon on 127.0.0.1")
     p.add_argument("--port", type=int, default=3000)
     p.add_argument("--host", default="127.0.0.1")
+    p.add_argument(
+        "--wait", type=float, default=300, help="seconds to wait for the code location to load (default 300)"
+    )
     p.set_defaults(handler=_ui)
     return parser
 
@@ -92,7 +113,7 @@ def _simulate(args: argparse.Namespace, home: Path) -> int:
 
 
 def _refresh(args: argparse.Namespace, home: Path) -> int:
-    return _run_job(args, home, "nightly_refresh", "refresh")
+    return _run_job(args, home, NIGHTLY_JOB, "refresh")
 
 
 def _run_job(args: argparse.Namespace, home: Path, job_name: str, command: str) -> int:
@@ -156,7 +177,7 @@ def _run_job(args: argparse.Namespace, home: Path, job_name: str, command: str) 
         and e.event_specific_data.blocking
     ]
     elapsed = time.monotonic() - started
-    if job_name == "nightly_refresh":
+    if job_name == NIGHTLY_JOB:
         _print_ingestion_summary(home)
     if failed_steps or failed_checks:
         for step in failed_steps:
@@ -296,27 +317,154 @@ def _evaluate_identity(args: argparse.Namespace, home: Path) -> int:
     return EXIT_OK
 
 
+def _repair_instance(args: argparse.Namespace, home: Path) -> int:
+    from orchestration.instance import InstanceStorageError, repair_instance
+    from orchestration.run_lock import RunLockHeld, run_lock
+
+    try:
+        with run_lock(home):
+            done = repair_instance(Path(os.environ["DAGSTER_HOME"]))
+    except RunLockHeld as held:
+        print(f"repair-instance: not done: {held}", file=sys.stderr)
+        return EXIT_BUSY
+    except InstanceStorageError as error:
+        print(f"repair-instance: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    for line in done:
+        print(f"repair-instance: {line}")
+    print(f"repair-instance: the Dagster storage in {os.environ['DAGSTER_HOME']} is ready")
+    return EXIT_OK
+
+
 def _ui(args: argparse.Namespace, home: Path) -> int:
+    """Start the daemon and the webserver, wait until the code location has loaded with the
+    nightly job (or fail with the load error), then serve until Ctrl-C or SIGTERM stops both."""
+    from orchestration.dbt import dbt_project, prepare_manifest
+
+    # Each code server (the webserver's and the daemon's) would otherwise parse dbt at once into
+    # the same target folder on a fresh home.
+    prepare_manifest(dbt_project())
     bin_dir = Path(sys.executable).parent
     workspace = str(REPO_ROOT / "workspace.yaml")
-    env = dict(os.environ)
-    daemon = subprocess.Popen(
-        [str(bin_dir / "dagster-daemon"), "run", "-w", workspace], env=env, cwd=REPO_ROOT
-    )
-    print(
-        f"ui: Dagster UI on http://{args.host}:{args.port} (DAGSTER_HOME={env['DAGSTER_HOME']}); Ctrl-C stops"
-    )
+    url = f"http://{_client_host(args.host)}:{args.port}"
+    commands = {
+        "daemon": [str(bin_dir / "dagster-daemon"), "run", "-w", workspace],
+        "webserver": [
+            *[str(bin_dir / "dagster-webserver"), "-h", args.host, "-p", str(args.port)],
+            *["-w", workspace],
+        ],
+    }
+    processes: dict[str, subprocess.Popen] = {}
+    previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
-        return subprocess.call(
-            [str(bin_dir / "dagster-webserver"), "-h", args.host, "-p", str(args.port), "-w", workspace],
-            env=env,
-            cwd=REPO_ROOT,
-        )
+        for name, command in commands.items():
+            processes[name] = subprocess.Popen(command, cwd=REPO_ROOT)
+        dagster_home = os.environ["DAGSTER_HOME"]
+        print(f"ui: starting the Dagster webserver on {url} and the daemon (DAGSTER_HOME={dagster_home})")
+        loaded, failure = _wait_until_loaded(url, processes, args.wait)
+        if failure:
+            print(f"ui: not ready: {failure}", file=sys.stderr)
+            return EXIT_FAILED
+        print(f"ui: ready on {url}: code location {loaded} loaded with job {NIGHTLY_JOB}; Ctrl-C stops")
+        while True:
+            for name, process in processes.items():
+                if process.poll() is not None:
+                    print(f"ui: the {name} stopped (exit code {process.returncode})", file=sys.stderr)
+                    return EXIT_FAILED
+            time.sleep(1)
     except KeyboardInterrupt:
+        print("ui: stopping the webserver and the daemon")
         return EXIT_OK
     finally:
-        daemon.terminate()
-        daemon.wait(timeout=30)
+        _stop(list(processes.values()))
+        signal.signal(signal.SIGTERM, previous)
+
+
+LOCATIONS = """{ workspaceOrError { __typename
+  ... on PythonError { message }
+  ... on Workspace { locationEntries { name loadStatus locationOrLoadError { __typename
+    ... on PythonError { message causes { message } }
+    ... on RepositoryLocation { repositories { jobs { name } } } } } } } }"""
+
+
+def _wait_until_loaded(
+    url: str, processes: dict[str, subprocess.Popen], limit: float
+) -> tuple[str | None, str | None]:
+    """Poll the webserver's GraphQL until every code location has loaded: (location, None) when
+    one has the nightly job, (None, reason) when a location failed, a process died or time ran out."""
+    import urllib.request
+
+    deadline = time.monotonic() + limit
+    request = urllib.request.Request(
+        f"{url}/graphql",
+        data=json.dumps({"query": LOCATIONS}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    while time.monotonic() < deadline:
+        for name, process in processes.items():
+            if process.poll() is not None:
+                return None, f"the {name} exited (code {process.returncode}) before the code location loaded"
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                workspace = json.loads(response.read())["data"]["workspaceOrError"]
+        except (OSError, ValueError):  # not listening yet, or answering before it is up
+            time.sleep(0.5)
+            continue
+        if workspace["__typename"] == "PythonError":
+            return None, f"the workspace failed to load: {workspace['message'].strip()}"
+        entries = workspace["locationEntries"]
+        if entries and all(e["loadStatus"] == "LOADED" for e in entries):
+            for entry in entries:
+                location = entry["locationOrLoadError"]
+                if location["__typename"] == "PythonError":
+                    causes = [c["message"].strip() for c in location["causes"]]
+                    reason = "\n".join([location["message"].strip(), *causes])
+                    return None, f"code location {entry['name']} failed to load: {reason}"
+                jobs = {job["name"] for repository in location["repositories"] for job in repository["jobs"]}
+                if NIGHTLY_JOB in jobs:
+                    return entry["name"], None
+            return None, f"no code location has the job {NIGHTLY_JOB}"
+        time.sleep(0.5)
+    return None, f"the code location did not load within {limit:.0f} s (--wait to allow longer)"
+
+
+def _client_host(host: str) -> str:
+    """Where to reach a server bound to `host` from this machine."""
+    if host in ("0.0.0.0", "::", ""):
+        return "127.0.0.1"
+    return f"[{host}]" if ":" in host else host
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    """SIGTERM stops the UI as Ctrl-C does (the children are stopped on the way out)."""
+    raise KeyboardInterrupt
+
+
+def _stop(processes: list[subprocess.Popen], grace: float = 60) -> None:
+    """Stop the daemon and the webserver (SIGTERM: each shuts its code servers down), then make
+    sure no descendant of theirs is left running."""
+    import psutil
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the shutdown short
+    descendants = []
+    for process in processes:
+        with contextlib.suppress(psutil.Error):
+            descendants += psutil.Process(process.pid).children(recursive=True)
+        if process.poll() is None:
+            process.terminate()
+    deadline = time.monotonic() + grace
+    for process in processes:
+        try:
+            process.wait(timeout=max(deadline - time.monotonic(), 1))
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    _, alive = psutil.wait_procs(descendants, timeout=max(deadline - time.monotonic(), 5))
+    for leftover in alive:
+        with contextlib.suppress(psutil.Error):
+            leftover.kill()
+    if alive:
+        print(f"ui: killed {len(alive)} process(es) still running after {grace:.0f} s", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from orchestration.instance import prepare_instance
 from orchestration.run_lock import UNFINISHED
 from publication.release import hyper_log_dir, verify_release
 
@@ -73,12 +74,8 @@ def run(home: Path, *args: str) -> tuple[int, str]:
 
 
 def instance(home: Path) -> dg.DagsterInstance:
-    """The home's Dagster instance (the CLI writes its dagster.yaml on first use: written here first)."""
-    from orchestration.resources import DAGSTER_YAML
-
-    (home / "dagster").mkdir(parents=True, exist_ok=True)
-    if not (home / "dagster" / "dagster.yaml").exists():
-        (home / "dagster" / "dagster.yaml").write_text(DAGSTER_YAML)
+    """The home's Dagster instance, its storage prepared as the CLI prepares it (whichever is first)."""
+    prepare_instance(home / "dagster")
     return dg.DagsterInstance.from_config(str(home / "dagster"))
 
 

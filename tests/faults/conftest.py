@@ -11,7 +11,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from orchestration.resources import DAGSTER_YAML
+from orchestration.instance import prepare_instance
 
 TESTS = Path(__file__).resolve().parent.parent
 for folder in (TESTS / "unit" / "ingestion", TESTS / "integration" / "publication"):
@@ -23,7 +23,6 @@ for folder in (TESTS / "unit" / "ingestion", TESTS / "integration" / "publicatio
 def instance(tmp_path: Path):
     """A Dagster instance on disk with the project's dagster.yaml (one run at a time, pools of 1)."""
     home = tmp_path / "dagster"
-    home.mkdir()
-    (home / "dagster.yaml").write_text(DAGSTER_YAML)
+    prepare_instance(home)
     with dg.DagsterInstance.from_config(str(home)) as instance:
         yield instance
