@@ -1,10 +1,5 @@
 """Rules the dbt project keeps, read from its parsed manifest (`dbt parse`, no data needed)."""
 
-import json
-
-import pytest
-from warehouse_world import run_dbt
-
 # Column names that would carry a direct identifier (publication contract, personal data rules).
 IDENTIFIER_COLUMNS = {
     "person_id", "pernr", "first_name", "last_name", "surname", "forename", "customer_first_name",
@@ -22,14 +17,6 @@ TRICKY_RULES = {
     "credit_notes_can_push_pct_on_contract_outside_0_1",
     "credit_lines_are_negative",
 }
-
-
-@pytest.fixture(scope="module")
-def manifest(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    home = tmp_path_factory.mktemp("dbt-parse")
-    result = run_dbt(home, ["parse", "--quiet"])
-    assert result.returncode == 0, result.stdout[-3000:]
-    return json.loads((home / "dbt" / "target" / "manifest.json").read_text())
 
 
 def _models(manifest: dict, schema: str) -> dict[str, dict]:
