@@ -1,11 +1,16 @@
 """From linked pairs to customers: connected components, repaired by two cluster-level rules.
 
 1. Split: connected components chain records together. One record without a date of birth that
-   looks like both a mother and her daughter of the same name joins them into one cluster. So a
-   cluster must obey what holds for one person:
+   looks like both a mother and her daughter of the same name joins them into one cluster, and
+   household members who share an email, a landline or (for a child at school) a parent's
+   contact details look alike on everything but their first name. So a cluster must obey what
+   holds for one person:
    - one date of birth (a date and its day/month swap count as one),
    - one NHS number,
-   - at most one record from each service's person index (those indexes hold a person once).
+   - at most one record from each service's person index (those indexes hold a person once),
+   - first names that agree pairwise (standardise.first_names_agree: equal, nickname, initial,
+     close spelling, or unknown): a different first name is a different person,
+   - no pair a reviewer recorded as "no match" (review.py).
    A cluster that breaks a rule is rebuilt from its own links, strongest first (match weight,
    ties by record ids): a link is kept only if the two groups it joins obey the rules together.
 
@@ -21,7 +26,9 @@ clusters table (unique_id, cluster_id) that they update in place.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -29,21 +36,38 @@ import duckdb
 import pyarrow as pa
 
 from identity.records import PERSON_INDEX_SYSTEMS
+from identity.standardise import first_names_agree
 
 ATTACH_SHARE = 0.8
-ATTACH_MIN_CONTACTS = 2
-CONTACT_SYSTEMS = ("crm", "eforms")
+ATTACH_MIN_RECORDS = 1
 
 
 def _sql_list(values: tuple[str, ...]) -> str:
     return ", ".join(f"'{v}'" for v in values)
 
 
+# Pairs of records in one cluster that cannot be one person: first names that disagree, or a
+# reviewer's "no match" (table identity_cannot_link, unique_id_l < unique_id_r).
+CANNOT_LINK_SQL = f"""
+create or replace temp table cluster_cannot_link as
+select a.cluster_id, a.unique_id as unique_id_l, b.unique_id as unique_id_r
+from (select * from {{clusters}} join identity_input using (unique_id)) as a
+join (select * from {{clusters}} join identity_input using (unique_id)) as b
+  on a.cluster_id = b.cluster_id and a.unique_id < b.unique_id
+where not {first_names_agree("a.first_name", "b.first_name", "a.first_name_forms", "b.first_name_forms")}
+union
+select cl.cluster_id, n.unique_id_l, n.unique_id_r
+from identity_cannot_link as n
+join {{clusters}} as cl on cl.unique_id = n.unique_id_l
+join {{clusters}} as cr on cr.unique_id = n.unique_id_r and cr.cluster_id = cl.cluster_id
+"""
+
 CONFLICTED_SQL = f"""
 select c.cluster_id
 from {{clusters}} as c join identity_input as i using (unique_id)
 group by c.cluster_id
-having count(distinct [year(i.dob), least(month(i.dob), day(i.dob)), greatest(month(i.dob), day(i.dob))])
+having c.cluster_id in (select cluster_id from cluster_cannot_link)
+    or count(distinct [year(i.dob), least(month(i.dob), day(i.dob)), greatest(month(i.dob), day(i.dob))])
            filter (where i.dob is not null) > 1
     or count(distinct i.nhs_number) > 1
     or count(*) filter (where split_part(c.unique_id, ':', 1) in ({_sql_list(PERSON_INDEX_SYSTEMS)}))
@@ -55,25 +79,24 @@ ATTACH_SQL = f"""
 create or replace temp table name_only_attached as
 with named as (
     select c.unique_id, c.cluster_id, i.first_name_key, i.last_name,
-           split_part(c.unique_id, ':', 1) in ({_sql_list(CONTACT_SYSTEMS)}) as is_contact,
-           coalesce(i.dob::varchar, i.uprn, i.postcode, i.email, i.phone, i.nhs_number) is null as name_only,
-           count(*) over (partition by c.cluster_id) as cluster_size
+           count(*) over (partition by c.cluster_id) = 1
+               and coalesce(i.dob::varchar, i.nhs_number, i.email, i.phone) is null as weak
     from {{clusters}} as c join identity_input as i using (unique_id)
     where i.first_name_key is not null and i.last_name is not null
 ),
 candidates as (
-    select lone.unique_id, holder.cluster_id, count(*) filter (where holder.is_contact) as contacts
+    select lone.unique_id, holder.cluster_id, count(*) as records
     from named as lone
     join named as holder
       on holder.last_name = lone.last_name and holder.first_name_key = lone.first_name_key
-     and not holder.name_only
-    where lone.name_only and lone.cluster_size = 1
+     and not holder.weak
+    where lone.weak
     group by all
 )
-select unique_id, arg_max(cluster_id, contacts) as cluster_id, max(contacts) / sum(contacts) as share
+select unique_id, arg_max(cluster_id, records) as cluster_id, max(records) / sum(records) as share
 from candidates
 group by unique_id
-having max(contacts) >= {ATTACH_MIN_CONTACTS} and max(contacts) / sum(contacts) >= {ATTACH_SHARE}
+having max(records) >= {ATTACH_MIN_RECORDS} and max(records) / sum(records) >= {ATTACH_SHARE}
 """
 
 
@@ -92,12 +115,14 @@ class Group:
     dobs: set[tuple[int, int, int]] = field(default_factory=set)
     nhs_numbers: set[str] = field(default_factory=set)
     indexes: set[str] = field(default_factory=set)
+    excluded: set[str] = field(default_factory=set)  # records that cannot join any member
 
     def compatible(self, other: Group) -> bool:
         return (
             len(self.dobs | other.dobs) <= 1
             and len(self.nhs_numbers | other.nhs_numbers) <= 1
             and not (self.indexes & other.indexes)
+            and self.excluded.isdisjoint(other.members)
         )
 
     def absorb(self, other: Group) -> None:
@@ -105,6 +130,7 @@ class Group:
         self.dobs |= other.dobs
         self.nhs_numbers |= other.nhs_numbers
         self.indexes |= other.indexes
+        self.excluded |= other.excluded
 
 
 @dataclass(frozen=True)
@@ -117,12 +143,20 @@ class Facts:
     person_index: str | None  # the service system, for records of a person index
 
 
-def split(records: list[Facts], links: list[tuple[float, str, str]]) -> dict[str, str]:
+def split(
+    records: list[Facts],
+    links: list[tuple[float, str, str]],
+    cannot_link: Sequence[tuple[str, str]] = (),
+) -> dict[str, str]:
     """Rebuild one cluster from its links (match_weight, id, id); returns record id -> cluster id.
 
-    The cluster id of a part is its smallest record id, so the outcome does not depend on the
-    order the records or links were given in.
+    `cannot_link` pairs never end in one part. The cluster id of a part is its smallest record
+    id, so the outcome does not depend on the order the records or links were given in.
     """
+    excluded: dict[str, set[str]] = defaultdict(set)
+    for left, right in cannot_link:
+        excluded[left].add(right)
+        excluded[right].add(left)
     group_of: dict[str, Group] = {}
     for r in records:
         group_of[r.unique_id] = Group(
@@ -130,10 +164,11 @@ def split(records: list[Facts], links: list[tuple[float, str, str]]) -> dict[str
             {dob_key(r.dob)} if r.dob is not None else set(),
             {r.nhs_number} if r.nhs_number else set(),
             {r.person_index} if r.person_index else set(),
+            set(excluded[r.unique_id]),
         )
-    for _, left, right in sorted(links, key=lambda link: (-link[0], link[1], link[2])):
+    for weight, left, right in sorted(links, key=lambda link: (-link[0], link[1], link[2])):
         a, b = group_of[left], group_of[right]
-        if a is b or not a.compatible(b):
+        if a is b or (weight != math.inf and not a.compatible(b)):  # a reviewer's match always holds
             continue
         if len(a.members) < len(b.members):
             a, b = b, a
@@ -146,8 +181,10 @@ def split(records: list[Facts], links: list[tuple[float, str, str]]) -> dict[str
 def split_conflicted(con: duckdb.DuckDBPyConnection, clusters: str, links: str) -> int:
     """Rebuild the clusters of table `clusters` that break a rule; returns how many there were.
 
-    `links` holds the pairs that were linked (unique_id_l, unique_id_r, match_weight).
+    `links` holds the pairs that were linked (unique_id_l, unique_id_r, match_weight); the
+    connection holds `identity_cannot_link` (reviewers' "no match" pairs, maybe empty).
     """
+    con.execute(CANNOT_LINK_SQL.format(clusters=clusters))
     con.execute(f"create or replace temp table conflicted as {CONFLICTED_SQL.format(clusters=clusters)}")
     members = con.execute(
         f"""select c.cluster_id, c.unique_id, i.dob, i.nhs_number, split_part(c.unique_id, ':', 1)
@@ -167,9 +204,12 @@ def split_conflicted(con: duckdb.DuckDBPyConnection, clusters: str, links: str) 
     links_of: dict[str, list[tuple[float, str, str]]] = defaultdict(list)
     for cluster_id, weight, left, right in edges:
         links_of[cluster_id].append((weight, left, right))
+    apart: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for cluster_id, left, right in con.execute("select * from cluster_cannot_link").fetchall():
+        apart[cluster_id].append((left, right))
     new_ids = {}
     for cluster_id, records in facts.items():
-        new_ids.update(split(records, links_of[cluster_id]))
+        new_ids.update(split(records, links_of[cluster_id], apart[cluster_id]))
     con.register("split_ids", pa.table({"unique_id": list(new_ids), "cluster_id": list(new_ids.values())}))
     con.execute(
         f"""update {clusters} as c set cluster_id = s.cluster_id

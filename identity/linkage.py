@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -18,8 +19,10 @@ import pyarrow as pa
 import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import ColumnExpression, DuckDBAPI, Linker, SettingsCreator, block_on
+from splink.clustering import cluster_pairwise_predictions_at_threshold
 
-from identity import clustering
+from identity import clustering, review
+from identity.standardise import first_names_agree
 
 THRESHOLD = 0.95  # match probability at or above which two records are the same resident
 U_SEED = 42
@@ -46,10 +49,9 @@ LINKAGE_COLUMNS = (
     "nhs_number",
 )
 
-# First names that may belong to one person: equal, nickname-related, close in spelling, or unknown.
-FIRST_NAMES_AGREE = (
-    "(first_name_l is null or first_name_r is null or list_has_any(first_name_forms_l, first_name_forms_r)"
-    " or jaro_winkler_similarity(first_name_l, first_name_r) >= 0.88)"
+# First names that may belong to one person: equal, nickname, initial, close in spelling, or unknown.
+FIRST_NAMES_AGREE = first_names_agree(
+    "first_name_l", "first_name_r", "first_name_forms_l", "first_name_forms_r"
 )
 
 # Candidate pairs: any of these agreeing. Each is selective enough to keep blocks small.
@@ -123,9 +125,14 @@ def _first_name_comparison() -> cl.CustomComparison:
         output_column_name="first_name",
         comparison_levels=[
             cll.NullLevel("first_name"),
-            cll.ExactMatchLevel("first_name"),
+            cll.ExactMatchLevel("first_name", term_frequency_adjustments=True),
             cll.ArrayIntersectLevel("first_name_forms", 1).configure(
                 label_for_charts="Nickname of the same name"
+            ),
+            cll.CustomLevel(
+                "(length(first_name_l) = 1 and starts_with(first_name_r, first_name_l))"
+                " or (length(first_name_r) = 1 and starts_with(first_name_l, first_name_r))",
+                label_for_charts="Initial of the name",
             ),
             cll.JaroWinklerLevel("first_name", 0.92),
             cll.ElseLevel(),
@@ -163,7 +170,7 @@ def settings() -> SettingsCreator:
             _dob_comparison(),
             _address_comparison(),
             cl.ExactMatch("email").configure(term_frequency_adjustments=True),
-            cl.ExactMatch("phone"),
+            cl.ExactMatch("phone").configure(term_frequency_adjustments=True),
             _nhs_comparison(),
         ],
         blocking_rules_to_generate_predictions=list(PREDICTION_BLOCKING_RULES),
@@ -174,13 +181,15 @@ def settings() -> SettingsCreator:
 
 @dataclass
 class Resolution:
-    """The clusters (unique_id, cluster_id, match_probability) and the trained model."""
+    """The clusters (unique_id, cluster_id, match_probability), the trained model, the review queue."""
 
     clusters: pa.Table
     model: dict[str, Any]
-    pairs_linked: int  # pairs at or above the threshold
+    review: pa.Table  # pairs in the uncertain band (review.py), with any decision in force
+    pairs_linked: int  # pairs linked: at or above the threshold, or matched by a reviewer
     clusters_split: int  # clusters rebuilt because they broke a one-person rule
     name_only_attached: int  # records with only a name, attached to the customer who holds it
+    decisions_applied: int  # reviewers' decisions in force whose two records are both present
 
 
 def _complete(model: dict[str, Any]) -> dict[str, Any]:
@@ -217,8 +226,57 @@ def trained_linker(con: duckdb.DuckDBPyConnection, records: pa.Table) -> Linker:
     return Linker(table, model, log_level=logging.ERROR)
 
 
-def resolve(records: pa.Table, threshold: float = THRESHOLD) -> Resolution:
+# Reviewers' decisions in force on pairs whose two records are both present.
+DECISIONS_SQL = """
+create or replace temp table identity_decisions as
+select d.unique_id_l, d.unique_id_r, d.decision
+from decisions_arrow as d
+where d.unique_id_l in (select unique_id from identity_input)
+  and d.unique_id_r in (select unique_id from identity_input)
+"""
+
+# The links: the model's at the threshold, less the pairs reviewers said are not a match, plus
+# the pairs they said are (weight infinity: clustering keeps them whatever its rules say).
+LINKS_SQL = """
+create or replace temp table identity_links as
+select p.unique_id_l, p.unique_id_r, p.match_weight, p.match_probability
+from {scored} as p
+left join identity_decisions as d using (unique_id_l, unique_id_r)
+where p.match_probability >= {threshold} and d.decision is distinct from 'no_match'
+union all
+select unique_id_l, unique_id_r, 'infinity'::double, 1.0
+from identity_decisions where decision = 'match'
+"""
+
+REVIEW_SQL = """
+select p.unique_id_l, p.unique_id_r, p.match_probability, p.match_weight,
+       p.match_probability >= {threshold} as model_linked, d.decision
+from {scored} as p
+left join identity_decisions as d using (unique_id_l, unique_id_r)
+where p.match_probability >= {low} and p.match_probability < {high}
+order by p.unique_id_l, p.unique_id_r
+"""
+
+NO_DECISIONS = pa.table(
+    {
+        "unique_id_l": pa.array([], pa.string()),
+        "unique_id_r": pa.array([], pa.string()),
+        "decision": pa.array([], pa.string()),
+    }
+)
+
+
+def resolve(
+    records: pa.Table,
+    threshold: float = THRESHOLD,
+    decisions: pa.Table | None = None,
+    dashboards: Path | None = None,
+) -> Resolution:
     """Train the model on these records, score candidate pairs and cluster them at `threshold`.
+
+    `decisions` (unique_id_l, unique_id_r, decision) are reviewers' decisions in force: they
+    override the model (review.py). With `dashboards`, Splink's comparison viewer and cluster
+    studio for the review queue are written into that (restricted) folder.
 
     `match_probability` of a record is its strongest link inside its cluster, or for a record
     attached by name alone the attachment's share (clustering.py); NULL when it stands alone.
@@ -226,22 +284,37 @@ def resolve(records: pa.Table, threshold: float = THRESHOLD) -> Resolution:
     con = duckdb.connect()
     try:
         linker = trained_linker(con, records)
-        predictions = linker.inference.predict(threshold_match_probability=threshold)
-        components = linker.clustering.cluster_pairwise_predictions_at_threshold(
-            predictions, threshold_match_probability=threshold
+        scored = linker.inference.predict(threshold_match_probability=min(threshold, review.REVIEW_LOW))
+        con.register("decisions_arrow", decisions if decisions is not None else NO_DECISIONS)
+        con.execute(DECISIONS_SQL)
+        con.unregister("decisions_arrow")
+        con.execute(LINKS_SQL.format(scored=scored.physical_name, threshold=threshold))
+        components = cluster_pairwise_predictions_at_threshold(
+            "identity_input", "identity_links", DuckDBAPI(con), "unique_id"
         )
-        links = predictions.physical_name
         con.execute(
             f"create temp table clusters as select unique_id, cluster_id from {components.physical_name}"
         )
-        clusters_split = clustering.split_conflicted(con, "clusters", links)
+        con.execute(
+            """create temp table identity_cannot_link as
+               select unique_id_l, unique_id_r from identity_decisions where decision = 'no_match'"""
+        )
+        clusters_split = clustering.split_conflicted(con, "clusters", "identity_links")
         attached = clustering.attach_name_only(con, "clusters")
-        pairs_linked = con.execute(f"select count(*) from {links}").fetchall()[0][0]
+        pairs_linked = con.execute("select count(*) from identity_links").fetchall()[0][0]
+        queue = con.sql(
+            REVIEW_SQL.format(
+                scored=scored.physical_name,
+                threshold=threshold,
+                low=review.REVIEW_LOW,
+                high=review.REVIEW_HIGH,
+            )
+        ).to_arrow_table()
         result = con.sql(
-            f"""
+            """
             with kept as (
                 select p.unique_id_l, p.unique_id_r, p.match_probability
-                from {links} as p
+                from identity_links as p
                 join clusters as cl on cl.unique_id = p.unique_id_l
                 join clusters as cr on cr.unique_id = p.unique_id_r and cr.cluster_id = cl.cluster_id
             ),
@@ -258,6 +331,72 @@ def resolve(records: pa.Table, threshold: float = THRESHOLD) -> Resolution:
             """
         ).to_arrow_table()
         model = linker.misc.save_model_to_json()
+        applied = con.execute("select count(*) from identity_decisions").fetchall()[0][0]
+        if dashboards is not None:
+            for stale in dashboards.glob("*.html"):
+                stale.unlink()
+            if queue.num_rows:
+                review_dashboards(con, linker, queue, dashboards)
     finally:
         con.close()
-    return Resolution(result, model, pairs_linked, clusters_split, attached)
+    return Resolution(result, model, queue, pairs_linked, clusters_split, attached, applied)
+
+
+# Columns whose exact levels are term-frequency adjusted (their lookups come from all records).
+TF_COLUMNS = ("first_name", "last_name", "email", "phone")
+DASHBOARD_PAIRS = 2000  # the comparison viewer shows examples of each comparison pattern anyway
+
+
+def review_dashboards(con: duckdb.DuckDBPyConnection, linker: Linker, queue: pa.Table, folder: Path) -> None:
+    """Splink's comparison viewer and cluster studio for the pairs of the review queue (offline HTML).
+
+    A second linker with the same parameters keeps the comparison columns the dashboards show,
+    over the queue's records only (with the term frequencies of all records).
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    con.register("queue_arrow", queue.slice(0, DASHBOARD_PAIRS))
+    con.execute(
+        "create or replace temp table review_pairs as select unique_id_l, unique_id_r from queue_arrow"
+    )
+    con.unregister("queue_arrow")
+    subset = con.sql(
+        """select * from identity_input where unique_id in
+           (select unique_id_l from review_pairs union select unique_id_r from review_pairs)"""
+    ).to_arrow_table()
+    model = linker.misc.save_model_to_json()
+    model["retain_matching_columns"] = True
+    model["retain_intermediate_calculation_columns"] = True
+    db = DuckDBAPI(con)
+    viewer = Linker(db.register(subset, table_name="review_input"), model, log_level=logging.ERROR)
+    for column in TF_COLUMNS:
+        lookup = con.sql(
+            f"""select {column}, count(*) / sum(count(*)) over () as tf_{column}
+                from identity_input where {column} is not null group by all"""
+        ).to_arrow_table()
+        viewer.table_management.register_term_frequency_lookup(
+            db.register(lookup, table_name=f"review_tf_{column}"), column
+        )
+    # Splink's dashboards take its own tables: keep the queue's pairs in its predictions, and
+    # give its clusters the run's final cluster ids.
+    pairs = viewer.inference.predict()
+    con.execute(
+        f"""delete from {pairs.physical_name} as p
+            where not exists (select 1 from review_pairs as q
+                              where q.unique_id_l = p.unique_id_l and q.unique_id_r = p.unique_id_r)"""
+    )
+    viewer.visualisations.comparison_viewer_dashboard(
+        pairs, str(folder / "comparison_viewer.html"), overwrite=True
+    )
+    clustered = viewer.clustering.cluster_pairwise_predictions_at_threshold(pairs, 0.0)
+    con.execute(
+        f"""update {clustered.physical_name} as c set cluster_id = f.cluster_id
+            from clusters as f where f.unique_id = c.unique_id"""
+    )
+    viewer.visualisations.cluster_studio_dashboard(
+        pairs,
+        clustered,
+        str(folder / "cluster_studio.html"),
+        sampling_method="by_cluster_size",
+        sample_size=50,
+        overwrite=True,
+    )

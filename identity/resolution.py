@@ -5,7 +5,10 @@ Writes, in one transaction on the working warehouse:
 - restricted.customer_golden (one row per customer_key, golden.py),
 - restricted.customer_key_changes (appended: records whose key changed since the last run),
 - restricted.identity_model (appended: the trained Splink model of the run, as JSON),
-and the same model to $INSIGHT_HUB_HOME/identity/model.json. Returns counts only: personal
+- restricted.identity_review (replaced: the pairs in the uncertain band, review.py),
+and the same model to $INSIGHT_HUB_HOME/identity/model.json; Splink's dashboards of the review
+queue to the restricted review folder. Reviewers' decisions (restricted.identity_decisions)
+override the model. Returns counts only: personal
 data never leaves the restricted schema.
 """
 
@@ -19,7 +22,7 @@ from pathlib import Path
 
 import duckdb
 
-from identity import golden, keys, linkage, records
+from identity import golden, keys, linkage, records, review
 
 MODEL_DDL = """
 create table if not exists restricted.identity_model (
@@ -45,6 +48,8 @@ class RunSummary:
     pairs_linked: int
     clusters_split: int
     name_only_attached: int
+    decisions_applied: int  # reviewers' decisions in force on records of this run
+    review_queue: int  # pairs in the uncertain band
     records_carried_over: int  # records also resolved by the previous run
     keys_changed: int  # of those, records whose customer_key changed
     raw_tables_missing: list[str]
@@ -75,7 +80,11 @@ def run(con: duckdb.DuckDBPyConnection, home: Path, salt: str) -> RunSummary:
     started = time.monotonic()
     resolved_at = datetime.now().replace(microsecond=0).isoformat(sep=" ")
     missing = records.build(con)
-    resolution = linkage.resolve(con.sql("select * from identity_records").to_arrow_table())
+    resolution = linkage.resolve(
+        con.sql("select * from identity_records").to_arrow_table(),
+        decisions=review.in_force(con),
+        dashboards=review.review_dir(home),
+    )
     con.register("resolution_clusters", resolution.clusters)
     con.execute("create or replace temp table resolved_clusters as select * from resolution_clusters")
     con.unregister("resolution_clusters")
@@ -88,6 +97,7 @@ def run(con: duckdb.DuckDBPyConnection, home: Path, salt: str) -> RunSummary:
         carried, changed = keys.record_changes(con, resolved_at)
         con.execute("create or replace table restricted.customer_xref as select * from resolved_xref")
         con.execute("create or replace table restricted.customer_golden as select * from resolved_golden")
+        review.write_queue(con, resolution.review, resolved_at)
         n_records, n_customers, linked, largest, over_100 = con.execute(
             """with sizes as (select customer_key, count(*) as n from resolved_xref group by 1)
                select coalesce(sum(n), 0), count(*), coalesce(sum(n) filter (where n > 1), 0),
@@ -114,6 +124,8 @@ def run(con: duckdb.DuckDBPyConnection, home: Path, salt: str) -> RunSummary:
         pairs_linked=resolution.pairs_linked,
         clusters_split=resolution.clusters_split,
         name_only_attached=resolution.name_only_attached,
+        decisions_applied=resolution.decisions_applied,
+        review_queue=resolution.review.num_rows,
         records_carried_over=carried,
         keys_changed=changed,
         raw_tables_missing=missing,

@@ -63,6 +63,20 @@ create or replace temp macro id_address(x) as
 """
 
 
+def first_names_agree(name_l: str, name_r: str, forms_l: str, forms_r: str) -> str:
+    """SQL: the two first names may belong to one person.
+
+    Equal, nickname-related (the lists of names they may stand for intersect), one the initial
+    of the other, close in spelling (Jaro-Winkler >= 0.88), or one unknown.
+    """
+    return (
+        f"({name_l} is null or {name_r} is null or list_has_any({forms_l}, {forms_r})"
+        f" or jaro_winkler_similarity({name_l}, {name_r}) >= 0.88"
+        f" or (length({name_l}) = 1 and starts_with({name_r}, {name_l}))"
+        f" or (length({name_r}) = 1 and starts_with({name_l}, {name_r})))"
+    )
+
+
 def nicknames() -> list[tuple[str, str]]:
     """(nickname, formal name) pairs of the shipped table, both standardised like id_name."""
     with NICKNAMES_CSV.open(newline="", encoding="utf-8") as handle:

@@ -80,6 +80,24 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(handler=_repair_instance)
 
+    p = sub.add_parser("review-identity", help="the identity review queue: list, export, decide, import")
+    review = p.add_subparsers(dest="action", required=True, metavar="action")
+    r = review.add_parser("list", help="how many pairs wait for review, and the first ones (record ids only)")
+    r.add_argument("--limit", type=int, default=20)
+    review.add_parser("export", help="write the open queue to <home>/restricted/identity_review/queue.csv")
+    r = review.add_parser("decide", help="record a decision on one pair (audited; overrides the model)")
+    r.add_argument("left", help="source_system:source_record_id")
+    r.add_argument("right", help="source_system:source_record_id")
+    verdict = r.add_mutually_exclusive_group(required=True)
+    verdict.add_argument("--match", dest="decision", action="store_const", const="match")
+    verdict.add_argument("--no-match", dest="decision", action="store_const", const="no_match")
+    r.add_argument("--reviewer", required=True)
+    r.add_argument("--reason", default="")
+    r = review.add_parser("import", help="record the decisions filled in a queue file")
+    r.add_argument("file", type=Path)
+    r.add_argument("--reviewer", required=True)
+    p.set_defaults(handler=_review_identity)
+
     p = sub.add_parser("ui", help="Dagster webserver and daemon on 127.0.0.1")
     p.add_argument("--port", type=int, default=3000)
     p.add_argument("--host", default="127.0.0.1")
@@ -299,7 +317,7 @@ def _rollback(args: argparse.Namespace, home: Path) -> int:
 def _evaluate_identity(args: argparse.Namespace, home: Path) -> int:
     import duckdb
 
-    from identity.evaluation import evaluate, format_report
+    from identity.evaluation import InsufficientOverlap, evaluate, format_report
 
     truth = args.truth or home / "simulator_truth" / "persons.csv"
     if not truth.exists() or not warehouse_path(home).exists():
@@ -310,6 +328,9 @@ def _evaluate_identity(args: argparse.Namespace, home: Path) -> int:
         metrics = evaluate(con, truth)
     except duckdb.CatalogException:
         print("evaluate-identity: no restricted.customer_xref: run `insight-hub refresh`", file=sys.stderr)
+        return EXIT_FAILED
+    except InsufficientOverlap as error:
+        print(f"evaluate-identity: refusing to score: {error}", file=sys.stderr)
         return EXIT_FAILED
     finally:
         con.close()
@@ -333,6 +354,66 @@ def _repair_instance(args: argparse.Namespace, home: Path) -> int:
     for line in done:
         print(f"repair-instance: {line}")
     print(f"repair-instance: the Dagster storage in {os.environ['DAGSTER_HOME']} is ready")
+    return EXIT_OK
+
+
+def _review_identity(args: argparse.Namespace, home: Path) -> int:
+    """The review queue and reviewers' decisions; they take effect on the next run."""
+    import duckdb
+
+    from identity import review
+    from orchestration.run_lock import RunLockHeld, run_lock
+
+    command = f"review-identity {args.action}"
+    if not warehouse_path(home).exists():
+        print(f"{command}: no warehouse in {home}: run `insight-hub refresh`", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        with run_lock(home), duckdb.connect(str(warehouse_path(home))) as con:
+            if (
+                args.action in ("list", "export")
+                and not con.execute(
+                    "select count(*) from duckdb_tables() where schema_name = 'restricted' "
+                    "and table_name = 'identity_review'"
+                ).fetchall()[0][0]
+            ):
+                print(f"{command}: no review queue yet: run `insight-hub refresh`", file=sys.stderr)
+                return EXIT_FAILED
+            if args.action == "list":
+                total, open_ = con.execute(
+                    "select count(*), count(*) filter (where decision is null) "
+                    "from restricted.identity_review"
+                ).fetchall()[0]
+                print(
+                    f"{command}: {open_} pairs to review ({total} in the band "
+                    f"[{review.REVIEW_LOW}, {review.REVIEW_HIGH}))"
+                )
+                for row in con.execute(
+                    "select unique_id_l, unique_id_r, match_probability, same_customer "
+                    "from restricted.identity_review where decision is null "
+                    "order by match_probability desc, unique_id_l, unique_id_r limit ?",
+                    [args.limit],
+                ).fetchall():
+                    print(f"  {row[0]}  {row[1]}  p={row[2]:.4f}  {'linked' if row[3] else 'apart'}")
+                print(f"  dashboards: {review.review_dir(home)}")
+            elif args.action == "export":
+                print(f"{command}: wrote {review.export_queue(con, home)}")
+            elif args.action == "decide":
+                pair = review.record_decision(
+                    con, args.left, args.right, args.decision, args.reviewer, args.reason
+                )
+                print(
+                    f"{command}: recorded {args.decision} for {pair[0]} {pair[1]}; applies from the next run"
+                )
+            else:
+                n = review.record_file(con, args.file, args.reviewer)
+                print(f"{command}: recorded {n} decisions from {args.file}; they apply from the next run")
+    except RunLockHeld as held:
+        print(f"{command}: not done: {held}", file=sys.stderr)
+        return EXIT_BUSY
+    except (review.ReviewError, OSError) as error:
+        print(f"{command}: {error}", file=sys.stderr)
+        return EXIT_FAILED
     return EXIT_OK
 
 

@@ -22,6 +22,8 @@ TABLES = {
     "customer_golden": "One row per customer: best-known name, date of birth, address (survivorship).",
     "customer_key_changes": "History of records whose customer_key changed from one run to the next.",
     "identity_model": "The trained Splink model of each run (settings with m and u, as JSON).",
+    "identity_review": "Candidate pairs the model is unsure about (the review band of identity.review), "
+    "with any reviewer decision in force; `insight-hub review-identity` records decisions.",
 }
 CHECKS = {
     "customer_size": (

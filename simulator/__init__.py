@@ -13,6 +13,7 @@ import numpy as np
 
 from simulator.defects import AMOUNTS, DEFECT_KINDS, EXPECT, DefectPlan, damage
 from simulator.feeds import FEEDS, Feed
+from simulator.persons import PeopleRates
 from simulator.truth import Truth
 from simulator.world import World
 from simulator.writers import FileOut, deliver, money, render
@@ -30,17 +31,20 @@ def simulate(
     seed: int = 1,
     defects: float = 0.01,
     kinds: dict[str, bool] | None = None,
+    people: dict[str, float] | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> dict:
     """Deliver the files dated in [start, start + days) of the world given by (seed, scale).
 
-    Late, re-sent and duplicated files are delivered on their delivery day, by whichever call
+    `people` overrides rates of PeopleRates (simulator/persons.py), e.g. {"twins": 0} switches
+    twins off. Late, re-sent and duplicated files are delivered on their delivery day, by whichever call
     covers it, provided their own date was covered by this or an earlier call on the same home.
     """
     home = Path(home)
     say = progress or (lambda _msg: None)
     plan = DefectPlan(seed, defects, kinds)
-    world = World(seed, scale, plan, vary_people=(kinds or {}).get("person_variation", True))
+    rates = PeopleRates.with_overrides(people)
+    world = World(seed, scale, plan, vary_people=(kinds or {}).get("person_variation", True), people=rates)
     run = _Delivery(home / "landing", world, plan, Truth(home / "simulator_truth"))
     first = np.datetime64(start, "D")
     run.truth.cover(first, first + np.timedelta64(days, "D"))
@@ -52,6 +56,7 @@ def simulate(
             say(f"delivered files up to {day}")
     say("writing simulator truth")
     n_defects = run.truth.save()
+    run.truth.save_residents(world.residents)
     return {"files": run.files, "rows": run.rows, "defects": n_defects, "truth_dir": str(run.truth.folder)}
 
 

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from simulator.dates import HORIZON_END, HORIZON_START, fmt_iso, fmt_yyyymmdd, zfill
-from simulator.names import FORMAL
 from simulator.org import Org
 from simulator.persons import Residents
 from simulator.randomness import rng, scaled
@@ -105,7 +104,7 @@ def individual_payees(
     """One INDV supplier per individually paid placement: (placement rows, names, residents, created)."""
     rows = np.flatnonzero(pl.payee >= 0)
     who = pl.payee[rows]
-    names = (FORMAL[res.forename[who]] + " " + res.surname[who]).astype(object)
+    names = (res.forename[who] + " " + res.surname[who]).astype(object)
     return rows, names, who, pl.start[rows] - np.timedelta64(14, "D")
 
 

@@ -6,6 +6,7 @@ import numpy as np
 
 from simulator.contact import CHANNELS, FORMS, OUTCOMES, SERVICES, iso_z, people_fields
 from simulator.dates import fmt_ddmmyyyy, fmt_yyyymmdd, month_index, zfill
+from simulator.persons import variation
 from simulator.randomness import rng
 from simulator.world import World
 from simulator.writers import FileOut, jraw, jstr
@@ -133,7 +134,15 @@ def crm_contacts(w: World, day: np.datetime64) -> FileOut:
         "satisfaction": np.where(cat["satisfaction"] > 0, cat["satisfaction"].astype(str), ""),
     }
     out = FileOut("csc/crm", f"contacts_{_stamp(day)}.csv", "csv", CRM_COLUMNS, data)
-    out.persons.append(("crm", cat["contact_id"][known], res.person_id[person[known]]))
+    hidden = {
+        "new_phone": ~show_phone,
+        "new_email": ~show_email,
+        "parent_contact": ~(show_phone | show_email),
+        "moved": data["postcode"] == "",
+        "dob_swapped": ~show_dob,
+    }
+    tags = variation(f["tags"], hidden)
+    out.persons.append(("crm", cat["contact_id"][known], res.person_id[person[known]], tags[known]))
     return out
 
 
@@ -239,5 +248,10 @@ def eforms(w: World, day: np.datetime64) -> FileOut:
         "payload": _payload(cat["form"], f, r),
     }
     out = FileOut("web/forms", f"eforms_{_stamp(day)}.jsonl", "jsonl", FORM_COLUMNS, data)
-    out.persons.append(("eforms", cat["ids"][~partial], res.person_id[cat["person"][~partial]]))
+    tags = variation(
+        f["tags"], {"new_phone": np.ones(n, dtype=bool), "parent_contact": np.ones(n, dtype=bool)}
+    )
+    out.persons.append(
+        ("eforms", cat["ids"][~partial], res.person_id[cat["person"][~partial]], tags[~partial])
+    )
     return out

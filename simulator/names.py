@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import csv
+import zlib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
 import numpy as np
 
 # (formal forename, nickname or "" when none, gender 1 male / 2 female)
@@ -322,3 +328,116 @@ SUPPLIER_WORDS = np.array(
     ],
     dtype=object,
 )
+
+
+# --- Residents' names, from published frequency tables (simulator/data/, sources in docs/sources.md) ---
+
+DATA = Path(__file__).parent / "data"
+# Mid-2002 population of England and Wales, the population the 2002 surname counts were taken from.
+SURNAME_POPULATION = 52_600_000
+# Share of the surname tail carried by named surnames outside the published top 50 (the rest of
+# SURNAMES: common British names ranked 51-100 and names of the county's communities).
+NAMED_TAIL_SHARE = 0.15
+# Zipf exponent of the synthetic tail (compound English place-name surnames, ranked in a fixed
+# pseudo-random order): flat, so that no tail name is commoner than the 50th published surname.
+TAIL_EXPONENT = 0.2
+
+
+def _csv(name: str) -> list[dict[str, str]]:
+    with (DATA / name).open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+@dataclass(frozen=True)
+class NameTables:
+    """First names by birth cohort and sex, surnames, and nicknames, with their frequencies."""
+
+    cohorts: np.ndarray  # ONS list years, ascending
+    top: dict[tuple[int, str], tuple[np.ndarray, np.ndarray]]  # (year, sex) -> names, probabilities
+    top_share: dict[tuple[int, str], float]  # share of births with a top-20 name
+    tail: dict[str, np.ndarray]  # sex -> names outside any top 20 (equally likely)
+    surnames: np.ndarray
+    surname_p: np.ndarray
+    nicknames: dict[str, list[str]]  # formal name -> nicknames
+
+
+@cache
+def name_tables() -> NameTables:
+    """Load the tables once. Within a top 20, births fall with rank as 1/rank (ONS gives ranks)."""
+    lists: dict[tuple[int, str], list[str]] = {}
+    listed: dict[str, set[str]] = {"M": set(), "F": set()}
+    for row in sorted(_csv("first_names_ons.csv"), key=lambda row: int(row["rank"])):
+        lists.setdefault((int(row["year"]), row["sex"]), []).append(row["name"])
+        listed[row["sex"]].add(row["name"])
+    top = {}
+    for key, names in lists.items():
+        weight = 1.0 / np.arange(1, len(names) + 1)
+        top[key] = (np.array(names, dtype=object), weight / weight.sum())
+    share = {(int(r["year"]), r["sex"]): float(r["top20_share"]) for r in _csv("first_names_coverage.csv")}
+    extra: dict[str, set[str]] = {"M": set(), "F": set()}
+    for row in _csv("names_extra.csv"):
+        extra[row["sex"]].add(row["name"])
+    tail = {sex: np.array(sorted(listed[sex] | extra[sex]), dtype=object) for sex in ("M", "F")}
+    ranked = _csv("surnames_ons.csv")
+    top_names = [r["surname"] for r in ranked]
+    top_p = np.array([int(r["bearers"]) for r in ranked]) / SURNAME_POPULATION
+    named = [s for s in SURNAMES if s not in top_names]
+    parts = _csv("surname_elements.csv")
+    prefixes = [p["text"] for p in parts if p["part"] == "prefix"]
+    suffixes = [p["text"] for p in parts if p["part"] == "suffix"]
+    compound = sorted(
+        {a + b for a in prefixes for b in suffixes} - set(top_names) - set(named),
+        key=lambda name: (zlib.crc32(name.encode()), name),
+    )
+    rest = 1.0 - top_p.sum()
+    named_p = np.full(len(named), rest * NAMED_TAIL_SHARE / len(named))
+    zipf = 1.0 / np.arange(1, len(compound) + 1) ** TAIL_EXPONENT
+    compound_p = rest * (1 - NAMED_TAIL_SHARE) * zipf / zipf.sum()
+    nick: dict[str, list[str]] = {}
+    for row in _csv("nicknames.csv"):
+        nick.setdefault(row["name"], []).append(row["nickname"])
+    return NameTables(
+        cohorts=np.array(sorted({y for y, _ in top})),
+        top=top,
+        top_share=share,
+        tail=tail,
+        surnames=np.array(top_names + named + compound, dtype=object),
+        surname_p=np.concatenate([top_p, named_p, compound_p]),
+        nicknames=nick,
+    )
+
+
+def draw_first_names(r: np.random.Generator, birth_year: np.ndarray, male: np.ndarray) -> np.ndarray:
+    """First names by the birth cohort (nearest ONS list year) and sex of each person."""
+    t = name_tables()
+    cohort = t.cohorts[np.abs(birth_year[:, None] - t.cohorts[None, :]).argmin(axis=1)]
+    out = np.empty(len(birth_year), dtype=object)
+    in_top = r.random(len(birth_year))
+    for year in t.cohorts:
+        for sex, is_sex in (("M", male), ("F", ~male)):
+            idx = np.flatnonzero((cohort == year) & is_sex)
+            if not len(idx):
+                continue
+            names, p = t.top[(int(year), sex)]
+            top = in_top[idx] < t.top_share[(int(year), sex)]
+            out[idx[top]] = names[r.choice(len(names), int(top.sum()), p=p)]
+            out[idx[~top]] = t.tail[sex][r.integers(0, len(t.tail[sex]), int((~top).sum()))]
+    return out
+
+
+def draw_surnames(r: np.random.Generator, n: int) -> np.ndarray:
+    t = name_tables()
+    return t.surnames[r.choice(len(t.surnames), n, p=t.surname_p)]
+
+
+def nickname_of(r: np.random.Generator, names: np.ndarray) -> np.ndarray:
+    """A nickname for each name ("" when the name has none)."""
+    table = name_tables().nicknames
+    pick = r.random(len(names))
+    return np.array(
+        [
+            (lambda ns, u: ns[int(u * len(ns))] if ns else "")(table.get(n, []), u)
+            for n, u in zip(names, pick, strict=True)
+        ],
+        dtype=object,
+    )

@@ -126,5 +126,5 @@ def person_index(w: World, system: str, day: np.datetime64) -> FileOut:
         "phone": f["phone"],
     }
     out = FileOut("services/person_index", f"{system}_{_stamp(day)}.csv", "csv", INDEX_COLUMNS, data)
-    out.persons.append((system, ix.ids[:n], res.person_id[who]))
+    out.persons.append((system, ix.ids[:n], res.person_id[who], f["variation"]))
     return out

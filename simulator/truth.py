@@ -1,4 +1,4 @@
-"""simulator_truth/: who is who (persons.csv), injected defects (defects.jsonl), simulated days."""
+"""simulator_truth/: who is who (persons.csv, residents.csv), injected defects (defects.jsonl), days."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from simulator.persons import Residents
 
 
 class Truth:
@@ -29,8 +31,8 @@ class Truth:
     def covered(self, day: np.datetime64) -> bool:
         return any(a <= day < b for a, b in self._bounds)
 
-    def add_persons(self, groups: list[tuple[str, np.ndarray, np.ndarray]]) -> None:
-        for system, ids, person in groups:
+    def add_persons(self, groups: list[tuple[str, np.ndarray, np.ndarray, np.ndarray]]) -> None:
+        for system, ids, person, variation in groups:
             if len(ids):
                 self._persons.append(
                     pd.DataFrame(
@@ -38,10 +40,27 @@ class Truth:
                             "source_system": system,
                             "source_record_id": np.asarray(ids),
                             "person_id": np.asarray(person),
+                            "variation": np.asarray(variation),
                         },
                         dtype=object,
                     )
                 )
+
+    def save_residents(self, res: Residents) -> None:
+        """residents.csv: how residents are related (household, twin, shared email or landline)."""
+        twin = np.where(res.twin_of >= 0, res.person_id[np.maximum(res.twin_of, 0)], "")
+        table = pd.DataFrame(
+            {
+                "person_id": res.person_id,
+                "household": res.household.astype(str),
+                "twin_of": twin,
+                "shared_email": np.where(res.shared_email, "true", "false"),
+                "shared_landline": np.where(res.shared_landline, "true", "false"),
+            }
+        )
+        path = self.folder / "residents.csv"
+        table.to_csv(path.with_suffix(".part"), index=False, lineterminator="\n")
+        path.with_suffix(".part").replace(path)
 
     def log(self, entries: list[dict]) -> None:
         self._defects.extend(entries)

@@ -12,7 +12,7 @@ from simulator.dates import pad
 from simulator.defects import DefectPlan
 from simulator.finance import FinanceBook
 from simulator.org import Org, build_org
-from simulator.persons import Residents, build_indexes, build_residents
+from simulator.persons import PeopleRates, Residents, build_indexes, build_residents
 from simulator.staff import Staff, build_staff
 from simulator.suppliers import Contracts, Suppliers, build_contracts, build_suppliers
 
@@ -20,11 +20,19 @@ from simulator.suppliers import Contracts, Suppliers, build_contracts, build_sup
 class World:
     """Everything the source systems know, over the fixed horizon; feeds only read from it."""
 
-    def __init__(self, seed: int, scale: float, plan: DefectPlan, vary_people: bool = True) -> None:
+    def __init__(
+        self,
+        seed: int,
+        scale: float,
+        plan: DefectPlan,
+        vary_people: bool = True,
+        people: PeopleRates | None = None,
+    ) -> None:
         self.seed = seed
         self.scale = scale
         self.plan = plan
         self.vary_people = vary_people
+        self.people = people or PeopleRates()
 
     @cached_property
     def org(self) -> Org:
@@ -36,7 +44,7 @@ class World:
 
     @cached_property
     def residents(self) -> Residents:
-        return build_residents(self.seed, self.scale)
+        return build_residents(self.seed, self.scale, self.people)
 
     @cached_property
     def placements(self) -> Placements:

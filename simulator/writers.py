@@ -32,7 +32,8 @@ class FileOut:
     header_names: list[str] | None = None  # header as written when it differs from the data keys
     title: str | None = None  # csv: a title line above the header
     bad_bytes: bytes = b"\x81"
-    persons: list[tuple[str, np.ndarray, np.ndarray]] = field(default_factory=list)  # truth rows
+    # truth rows: (source_system, source_record_ids, person_ids, variation)
+    persons: list[tuple[str, np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=list)
     empty: bool = False
     broken_line: int | None = None  # jsonl: index of a line cut mid-object (malformed_json)
     events: list[dict] = field(default_factory=list)  # defects logged with this file (BDU batches)

@@ -184,3 +184,66 @@ def test_twins_stay_apart_and_a_married_name_change_is_merged(world: Path):
     )
     assert keys["SA-TWIN-A"] == keys["CRM-TWIN-A"] != keys["LIB-TWIN-B"] == keys["CRM-TWIN-B"]
     assert keys["LIB-MAIDEN"] == keys["CRM-MARRIED"] == keys["ASC-MARRIED"]
+
+
+def test_a_mover_a_phone_changer_and_a_child_with_a_parents_contacts(world: Path):
+    """A resident who moved (and changed number) and one who only changed number are each merged;
+    a child recorded with a parent's email and phone stays apart from the parent."""
+    old_home = {"address_line1": "12 Kite Row", "postcode": "OX3 9ZZ", "uprn": "100129999981"}
+    new_home = {"address_line1": "4 Heron Way", "postcode": "OX14 9ZZ", "uprn": "100129999982"}
+    parent = {"email": "d.ashcombe@example.com", "phone": "07700900111", **old_home}
+    with duckdb.connect(str(world / "warehouse.duckdb")) as con:
+        libraries = _latest_file(con, "person_index_libraries")
+        school = _latest_file(con, "person_index_school_admissions")
+        blue_badge = _latest_file(con, "person_index_blue_badge")
+        # the library registered Dorian at his old address and number; he calls from his new home
+        _insert(
+            con,
+            "person_index_libraries",
+            libraries,
+            {"source_person_id": "LIB-MOVER", "first_name": "Dorian", "last_name": "Ashcombe",
+             "dob": date(1979, 3, 28), **parent},
+        )  # fmt: skip
+        _insert(
+            con,
+            "csc_crm_contacts",
+            "contacts_20250522.csv",
+            {"contact_id": "CRM-MOVER", "created_at": datetime(2025, 5, 22, 9), "channel": "Phone",
+             "service": "Libraries", "customer_first_name": "Dorian", "customer_last_name": "Ashcombe",
+             "customer_dob": date(1979, 3, 28), "customer_phone": "07700900112", **new_home},
+        )  # fmt: skip
+        # his son at school, recorded with his father's email and phone
+        _insert(
+            con,
+            "person_index_school_admissions",
+            school,
+            {"source_person_id": "SA-CHILD", "first_name": "Felix", "last_name": "Ashcombe",
+             "dob": date(2014, 10, 2), **parent},
+        )  # fmt: skip
+        # Margaret changed her number between her blue badge and her call
+        _insert(
+            con,
+            "person_index_blue_badge",
+            blue_badge,
+            {"source_person_id": "BB-PHONE", "first_name": "Margaret", "last_name": "Thackeray",
+             "dob": date(1941, 7, 9), "phone": "07700900221", "address_line1": "9 Lark Rise",
+             "postcode": "OX7 9ZZ", "uprn": "100129999983"},
+        )  # fmt: skip
+        _insert(
+            con,
+            "csc_crm_contacts",
+            "contacts_20250523.csv",
+            {"contact_id": "CRM-PHONE", "created_at": datetime(2025, 5, 23, 14), "channel": "Phone",
+             "service": "Blue Badge", "customer_first_name": "Maggie", "customer_last_name": "Thackeray",
+             "customer_dob": date(1941, 7, 9), "customer_phone": "07700900222", "postcode": "OX7 9ZZ"},
+        )  # fmt: skip
+    _run(world)
+    keys = dict(
+        _query(
+            world,
+            "select source_record_id, customer_key from restricted.customer_xref "
+            "where source_record_id in ('LIB-MOVER', 'CRM-MOVER', 'SA-CHILD', 'BB-PHONE', 'CRM-PHONE')",
+        )
+    )
+    assert keys["LIB-MOVER"] == keys["CRM-MOVER"] != keys["SA-CHILD"]
+    assert keys["BB-PHONE"] == keys["CRM-PHONE"]

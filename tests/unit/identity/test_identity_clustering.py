@@ -1,5 +1,6 @@
 """Splitting a cluster that breaks a one-person rule, strongest links first."""
 
+import math
 import random
 from datetime import date
 
@@ -49,3 +50,22 @@ def test_compatible_records_stay_together_and_ids_do_not_depend_on_order():
         random.Random(seed).shuffle(shuffled_records)
         random.Random(seed).shuffle(shuffled_links)
         assert split(shuffled_records, shuffled_links) == expected
+
+
+def test_cannot_link_pairs_stay_apart_even_through_a_third_record():
+    # a parent and a child share email and phone; a contact giving only those details links both
+    parent = Facts("crm:C1", None, None, None)
+    child = Facts("school_admissions:S1", date(2014, 10, 2), None, "school_admissions")
+    contact = Facts("eforms:E1", None, None, None)
+    links = [(30.0, "crm:C1", "eforms:E1"), (28.0, "eforms:E1", "school_admissions:S1")]
+    parts = split([parent, child, contact], links, [("crm:C1", "school_admissions:S1")])
+    assert parts["eforms:E1"] == parts["crm:C1"] != parts["school_admissions:S1"]
+    assert len(set(split([parent, child, contact], links).values())) == 1  # without the pair: one
+
+
+def test_a_reviewers_match_holds_over_the_one_person_rules():
+    a = Facts("libraries:L1", date(1980, 1, 2), None, "libraries")
+    b = Facts("libraries:L2", date(1980, 2, 3), None, "libraries")  # breaks two rules
+    parts = split([a, b], [(math.inf, "libraries:L1", "libraries:L2")])
+    assert parts["libraries:L1"] == parts["libraries:L2"]
+    assert len(set(split([a, b], [(40.0, "libraries:L1", "libraries:L2")]).values())) == 2
