@@ -29,6 +29,8 @@ sys.path.insert(0, str(REPO / "tests" / "integration" / "kpi"))
 
 from warehouse_world import load_world, run_dbt  # noqa: E402
 
+from ingestion.layout import Layout  # noqa: E402
+
 BENCH = Path(__file__).resolve().parent
 TARGET_SECONDS = 60
 COUNTED_TABLES = ("fct_spend", "fct_payments", "fct_contacts", "kpi_csc_monthly", "kpi_workforce_monthly")
@@ -47,7 +49,7 @@ def loaded_world(scale: float, start: dt.date, days: int, seed: int) -> Path:
 
 
 def raw_rows(home: Path) -> dict[str, int]:
-    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
+    con = duckdb.connect(str(Layout(home).warehouse), read_only=True)
     try:
         tables = [
             r[0]
@@ -61,7 +63,7 @@ def raw_rows(home: Path) -> dict[str, int]:
 
 
 def bi_rows(home: Path) -> dict[str, int]:
-    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
+    con = duckdb.connect(str(Layout(home).warehouse), read_only=True)
     try:
         return {t: con.execute(f"select count(*) from bi.{t}").fetchall()[0][0] for t in COUNTED_TABLES}
     finally:
@@ -77,7 +79,7 @@ def timed_build(home: Path) -> dict:
     if result.returncode != 0:
         print(result.stdout[-5000:])
         raise SystemExit("dbt build failed")
-    run_results = json.loads((home / "dbt" / "target" / "run_results.json").read_text())
+    run_results = json.loads((Layout(home).dbt_target / "run_results.json").read_text())
     slowest = sorted(run_results["results"], key=lambda r: -r["execution_time"])[:8]
     return {
         "seconds": round(seconds, 1),
@@ -131,7 +133,7 @@ def main() -> int:
         from recompute import compare_all
 
         started = time.monotonic()
-        con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
+        con = duckdb.connect(str(Layout(home).warehouse), read_only=True)
         try:
             comparisons = compare_all(con)
         finally:

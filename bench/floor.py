@@ -24,8 +24,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests" / "integration" / "kpi"))
 
-from ingestion import FEEDS  # noqa: E402
+from ingestion import FEEDS, register  # noqa: E402
 from ingestion.contract import FeedSpec  # noqa: E402
+from ingestion.layout import Layout  # noqa: E402
 from ingestion.loader import SQL_TYPES  # noqa: E402
 
 # No validation: a value that does not cast is NULL (the pipeline would quarantine its row).
@@ -100,9 +101,20 @@ def load_feed(con: duckdb.DuckDBPyConnection, spec: FeedSpec, landing: Path, tmp
         con.register("xlsx_rows", pd.concat(frames))
         relation = "xlsx_rows"
     con.execute(f"create or replace table raw.{spec.table} as {_select(spec, relation)}")
-    con.executemany(
-        "insert into ops.file_register values (?, ?, 'loaded')",
-        [(spec.table, spec.file_date(p.name)) for p in files],
+    register.record(
+        con,
+        [
+            {
+                "feed_path": spec.feed_path,
+                "table_name": spec.table,
+                "file_name": p.name,
+                "file_date": spec.file_date(p.name),
+                "version": 1,
+                "status": "loaded",
+            }
+            for p in files
+        ],
+        [],
     )
     return con.execute(f"select count(*) from raw.{spec.table}").fetchall()[0][0]
 
@@ -112,14 +124,15 @@ def run_floor(landing: Path, work: Path, identity_records=None) -> dict:
     from recompute import MARTS, recomputed
 
     shutil.rmtree(work, ignore_errors=True)
-    (work / "tmp").mkdir(parents=True)
+    scratch = Layout(work).tmp
+    scratch.mkdir(parents=True)
     con = duckdb.connect(str(work / "floor.duckdb"))
-    con.execute("create schema raw; create schema ops; create schema bi")
-    con.execute("create table ops.file_register (table_name varchar, file_date date, status varchar)")
+    con.execute("create schema raw; create schema bi")
+    register.create(con)
     stages: dict[str, float] = {}
 
     started = time.perf_counter()
-    rows = {spec.table: load_feed(con, spec, landing, work / "tmp") for spec in FEEDS}
+    rows = {spec.table: load_feed(con, spec, landing, scratch) for spec in FEEDS}
     stages["ingestion"] = time.perf_counter() - started
 
     started = time.perf_counter()

@@ -26,6 +26,8 @@ from recording import machine, record
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from ingestion.layout import Layout  # noqa: E402
+
 BENCH = Path(__file__).resolve().parent
 LIMITS = {"wall_seconds": 180, "peak_rss_mib": 6144}
 SALT = "bench-salt"
@@ -42,10 +44,10 @@ def world_cache(scale: float, days: int, seed: int) -> Path:
         shutil.rmtree(home, ignore_errors=True)
         started = time.monotonic()
         simulate(home, scale=scale, start=dt.date(2025, 4, 1), days=days, seed=seed)
-        with duckdb.connect(str(home / "warehouse.duckdb")) as con:
+        with duckdb.connect(str(Layout(home).warehouse)) as con:
             for spec in (*csc_crm.FEEDS, *web_forms.FEEDS, *person_index.FEEDS):
                 ingest_feed(con, home, spec)
-        shutil.rmtree(home / "archive", ignore_errors=True)
+        shutil.rmtree(Layout(home).archive, ignore_errors=True)
         (home / "complete").write_text(f"built in {time.monotonic() - started:.1f} s\n")
     return home
 
@@ -55,7 +57,7 @@ def resolve_child(home: Path) -> None:
     from identity import resolution
 
     started = time.perf_counter()
-    with duckdb.connect(str(home / "warehouse.duckdb")) as con:
+    with duckdb.connect(str(Layout(home).warehouse)) as con:
         summary = resolution.run(con, home, SALT)
     wall = time.perf_counter() - started
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -87,12 +89,12 @@ def main() -> None:
     home = cache.parent / f"identity-run-{os.getpid()}"
     shutil.rmtree(home, ignore_errors=True)
     home.mkdir()
-    shutil.copy(cache / "warehouse.duckdb", home / "warehouse.duckdb")
+    shutil.copy(Layout(cache).warehouse, Layout(home).warehouse)
     try:
         first = timed_run(home)
         again = timed_run(home)  # the next night on unchanged inputs
-        with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
-            metrics = evaluation.evaluate(con, cache / "simulator_truth" / "persons.csv")
+        with duckdb.connect(str(Layout(home).warehouse), read_only=True) as con:
+            metrics = evaluation.evaluate(con, Layout(cache).simulator_truth / "persons.csv")
             raw_rows = {
                 t: con.execute(f"select count(*) from raw.{t}").fetchall()[0][0]
                 for (t,) in con.execute(

@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ingestion import FEEDS  # noqa: E402
 from ingestion.landing import ingest_feed  # noqa: E402
+from ingestion.layout import Layout  # noqa: E402
 
 BENCH = Path(__file__).resolve().parent
 TARGET_SECONDS = 60
@@ -45,7 +46,7 @@ def fresh_home(cache: Path) -> Path:
     """A new home whose landing/ hard-links the cached files (ingestion moves them away)."""
     home = cache.parent / f"run-{os.getpid()}"
     shutil.rmtree(home, ignore_errors=True)
-    for src in (cache / "landing").rglob("*"):
+    for src in (Layout(cache).landing).rglob("*"):
         if src.is_file():
             dst = home / src.relative_to(cache)
             dst.parent.mkdir(parents=True, exist_ok=True)
@@ -57,7 +58,7 @@ def run(scale: float, days: int, seed: int, defects: float) -> dict:
     cache = landing_cache(scale, days, seed, defects)
     home = fresh_home(cache)
     feeds = []
-    con = duckdb.connect(str(home / "warehouse.duckdb"))
+    con = duckdb.connect(str(Layout(home).warehouse))
     started, started_cpu = time.monotonic(), time.process_time()
     try:
         for spec in FEEDS:

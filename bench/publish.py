@@ -21,6 +21,8 @@ from pathlib import Path
 
 from recording import machine, record
 
+from ingestion.layout import Layout
+
 REPO = Path(__file__).resolve().parents[1]
 BENCH = REPO / "bench"
 TARGET_SECONDS = 30
@@ -74,7 +76,7 @@ def timed_publish() -> dict:
         for e in result.all_events
         if e.event_type == dg.DagsterEventType.STEP_SUCCESS and e.step_key == "publication__release"
     )
-    manifest = current_manifest(Path(os.environ["INSIGHT_HUB_HOME"]) / "published")
+    manifest = current_manifest(Layout.from_env().published.root)
     return {
         "seconds": round(seconds, 1),
         "publish_step_seconds": round(step.event_specific_data.duration_ms / 1000, 1),
@@ -109,7 +111,7 @@ def main() -> int:
             f"publish run {i + 1}: {runs[-1]['seconds']} s (step {runs[-1]['publish_step_seconds']} s)",
             flush=True,
         )
-    manifest = current_manifest(home / "published")
+    manifest = current_manifest(Layout(home).published.root)
     result = {
         "benchmark": "publish",
         "date": dt.date.today().isoformat(),

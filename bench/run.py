@@ -31,6 +31,8 @@ BENCH = ROOT / "bench"
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(BENCH))
 
+from ingestion.layout import Layout  # noqa: E402
+
 TARGETS = {
     "full_refresh_s": {1.0: 240, 5.0: 1200},
     "incremental_s": {1.0: 60},
@@ -89,8 +91,8 @@ def stage_seconds(home: Path, runs_back: int = 0) -> dict[str, float]:
     """Seconds per stage of a run of `home` (0 = the latest), from its Dagster step events."""
     import dagster as dg
 
-    os.environ["DAGSTER_HOME"] = str(home / "dagster")
-    with dg.DagsterInstance.from_config(str(home / "dagster")) as instance:
+    os.environ["DAGSTER_HOME"] = str(Layout(home).dagster_home)
+    with dg.DagsterInstance.from_config(str(Layout(home).dagster_home)) as instance:
         run = instance.get_runs(limit=runs_back + 1)[runs_back]
         starts, stages = {}, {}
         for record in instance.all_logs(run.run_id):
@@ -127,12 +129,12 @@ def refresh(home: Path) -> dict:
         raise RuntimeError(f"refresh failed ({child.returncode}):\n{output[-3000:]}")
 
     stages = stage_seconds(home)
-    release = home / "published" / "current"
+    release = Layout(home).published.current
     return {
         "wall_s": round(wall, 1),
         "peak_rss_mib": round(memory.peak / 2**20),
         "stages_s": {k: round(v, 1) for k, v in sorted(stages.items())},
-        "warehouse_mib": round((home / "warehouse.duckdb").stat().st_size / 2**20, 1),
+        "warehouse_mib": round((Layout(home).warehouse).stat().st_size / 2**20, 1),
         "release_mib": round(
             sum(p.stat().st_size for p in release.resolve().rglob("*") if p.is_file()) / 2**20, 1
         ),
@@ -146,7 +148,7 @@ def identity_floor(home: Path):
     def run(_floor_con) -> None:
         from identity import linkage, records
 
-        con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
+        con = duckdb.connect(str(Layout(home).warehouse), read_only=True)
         try:
             records.build(con)
             table = con.sql("select * from identity_records").to_arrow_table()
@@ -165,12 +167,12 @@ def measure(scale: float, start: dt.date, days: int, seed: int) -> dict:
     cache = simulated(scale, start, days, seed)
     home = BENCH / "cache" / f"home_s{scale}"
     shutil.rmtree(home, ignore_errors=True)
-    shutil.copytree(cache / "landing", home / "landing")
+    shutil.copytree(Layout(cache).landing, Layout(home).landing)
     full = refresh(home)
-    landing_bytes = sum(f.stat().st_size for f in (cache / "landing").rglob("*") if f.is_file())
+    landing_bytes = sum(f.stat().st_size for f in (Layout(cache).landing).rglob("*") if f.is_file())
     simulate(home, scale=scale, start=start + dt.timedelta(days=days), days=1, seed=seed, defects=0.01)
     incremental = refresh(home)
-    floor = run_floor(cache / "landing", BENCH / "cache" / f"floor_s{scale}", identity_floor(home))
+    floor = run_floor(Layout(cache).landing, BENCH / "cache" / f"floor_s{scale}", identity_floor(home))
     floor_total = sum(floor["stages"].values())
     stage_ratio = {}
     for stage, floor_stage in (

@@ -20,6 +20,7 @@ from recording import machine, record
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from ingestion.layout import Layout  # noqa: E402
 from simulator import simulate  # noqa: E402
 
 # Contract figures for --scale 1.0 over one year (sources.md, "Scale").
@@ -56,7 +57,7 @@ def _ibc(path: Path) -> pd.DataFrame:
 
 
 def volumes(home: Path, days: int) -> dict:
-    land = home / "landing"
+    land = Layout(home).landing
     year = 365 / days
     hr = sorted((land / "ibc/hr").glob("PA0001_*.txt"))[-1]
     pa1 = _ibc(hr)
@@ -85,7 +86,7 @@ def volumes(home: Path, days: int) -> dict:
     contacts = sum(
         max(sum(1 for _ in p.open(encoding="utf-8")) - 1, 0) for p in (land / "csc/crm").glob("*.csv")
     )
-    persons = pd.read_csv(home / "simulator_truth/persons.csv", dtype=str)
+    persons = pd.read_csv(Layout(home).simulator_truth / "persons.csv", dtype=str)
     found = {
         "staff": int(staff),
         "suppliers": int(supplier_of.nunique() * year),

@@ -23,6 +23,7 @@ from pathlib import Path
 import duckdb
 
 from identity import golden, keys, linkage, records, review
+from ingestion.layout import Layout
 
 MODEL_DDL = """
 create table if not exists restricted.identity_model (
@@ -72,7 +73,7 @@ class RunSummary:
 
 
 def model_path(home: Path) -> Path:
-    return home / "identity" / "model.json"
+    return Layout(home).identity_model
 
 
 def run(con: duckdb.DuckDBPyConnection, home: Path, salt: str) -> RunSummary:

@@ -17,6 +17,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from ingestion.contract import FeedSpec
+from ingestion.layout import Layout
 
 LONDON = ZoneInfo("Europe/London")
 DAILY_DEADLINE = time(6, 0)
@@ -89,8 +90,8 @@ def expected_file(spec: FeedSpec, now: datetime, holidays: set[date]) -> tuple[d
 def delivered_dates(home: Path, spec: FeedSpec) -> list[date]:
     """File dates of the feed found anywhere it can be: landing, archive or quarantine."""
     dates = []
-    for area in ("landing", "archive", "quarantine"):
-        folder = home / area / spec.feed_path
+    for area in Layout(home).areas:
+        folder = area / spec.feed_path
         if folder.is_dir():
             dates.extend(d for p in folder.iterdir() if (d := spec.file_date(p.name)) is not None)
     return dates

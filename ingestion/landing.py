@@ -21,25 +21,25 @@ import hashlib
 import json
 import shutil
 import statistics
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
 
+from ingestion import register
 from ingestion.contract import FeedSpec
 from ingestion.csv_file import stage_csv
 from ingestion.excel_workbook import stage_xlsx
 from ingestion.jsonl_file import stage_jsonl
+from ingestion.layout import Layout
 from ingestion.loader import check_rows, create_landing_rows, ensure_tables, row_findings, write_rows
 from ingestion.rebuild import ArchivedCopy, batches, unregistered_copies
+from ingestion.register import LOADED, Version
 from ingestion.rejection import ContractViolation, Finding, RejectionReport, mask_examples
 from ingestion.sap_extract import stage_sap_extract
 
 STAGERS = {"sap": stage_sap_extract, "csv": stage_csv, "jsonl": stage_jsonl, "xlsx": stage_xlsx}
-LOADED = ("loaded", "loaded_with_quarantine")
 # A file's record count against the median of the feed's last VOLUME_HISTORY loaded files with
 # records (for daily feeds: of the same weekday): VOLUME_FACTOR times more or fewer is a warning
 # (docs/reliability.md). Too little history, or a median under VOLUME_MIN_MEDIAN, is not judged.
@@ -78,20 +78,11 @@ class FeedResult:
         return sum(check in f.warnings for f in self.files)
 
 
-@dataclass(frozen=True)
-class Version:
-    """One row of `ops.file_register` for a file name."""
-
-    version: int
-    sha256: str
-    status: str
-
-
 @dataclass
 class Delivery:
     """A landing file being processed, with what is already known about its name."""
 
-    home: Path
+    layout: Layout
     feed_path: str
     path: Path
     sha256: str
@@ -133,12 +124,13 @@ def landing_files(home: Path, feed_path: str) -> list[Path]:
     A feed folder that is a link out of the landing zone is never read: its files would be moved.
     (landing/ itself may be a link, to a mounted share say; the folders in it may not lead out.)
     """
-    folder = home / "landing" / feed_path
+    landing = Layout(home).landing
+    folder = landing / feed_path
     if not folder.is_dir():
         return []
-    if not folder.resolve().is_relative_to((home / "landing").resolve()):
+    if not folder.resolve().is_relative_to(landing.resolve()):
         raise RuntimeError(
-            f"landing/{feed_path} leads outside the landing zone (a link): its files are not read"
+            f"{folder.relative_to(home)} leads outside the landing zone (a link): its files are not read"
         )
     files = [p for p in folder.iterdir() if is_complete(p)]
     return sorted(files, key=lambda p: (p.lstat().st_mtime_ns, p.name))
@@ -226,32 +218,11 @@ class RegisterView:
 
     def __init__(self, con: duckdb.DuckDBPyConnection, spec: FeedSpec, shas: list[str]) -> None:
         self.spec = spec
-        self.history: dict[str, list[Version]] = defaultdict(list)
-        for name, *version in con.execute(
-            "select file_name, version, sha256, status from ops.file_register where feed_path = ? "
-            "order by file_name, version",
-            [spec.feed_path],
-        ).fetchall():
-            self.history[name].append(Version(*version))
-        self.loaded: dict[str, list[tuple[str, str | None, date | None]]] = defaultdict(list)
-        for sha, name, table, file_date in con.execute(
-            """select sha256, file_name, table_name, file_date from ops.file_register
-               where sha256 in (select unnest(?::varchar[])) and rows_read > 0
-                 and status in ('loaded', 'loaded_with_quarantine')
-               order by processed_at""",
-            [shas],
-        ).fetchall():
-            self.loaded[sha].append((name, table, file_date))
+        self.history = register.versions_by_name(con, spec.feed_path)
+        self.loaded = register.loaded_with_content(con, shas)
         # Lateness is about delivery, not loading: a later-dated file refused before still came first.
-        self.newest: date | None = con.execute(
-            "select max(file_date) from ops.file_register where table_name = ?", [spec.table]
-        ).fetchone()[0]
-        self.volumes: list[tuple[date | None, int]] = con.execute(
-            """select file_date, rows_read from ops.file_register
-               where table_name = ? and rows_read > 0 and status in ('loaded', 'loaded_with_quarantine')
-               order by processed_at desc, file_date desc limit 400""",
-            [spec.table],
-        ).fetchall()[::-1]
+        self.newest = register.newest_file_date(con, spec.table)
+        self.volumes = register.loaded_volumes(con, spec.table, limit=400)
 
     def copy_of(self, d: Delivery) -> str | None:
         """The name of an already loaded file this one duplicates under a new name, if any.
@@ -318,7 +289,7 @@ class RegisterView:
         loaded records."""
         file_date = self.spec.file_date(d.name)
         if rows_read:
-            self.loaded[d.sha256].append((d.name, self.spec.table, file_date))
+            self.loaded.setdefault(d.sha256, []).append((d.name, self.spec.table, file_date))
             self.volumes.append((file_date, rows_read))
         if file_date is not None and (self.newest is None or file_date > self.newest):
             self.newest = file_date
@@ -360,11 +331,12 @@ def _ingest_batch(
     With `archived`, the paths are copies in archive/ or quarantine/ that a rebuild judges again:
     the same decisions, reports where the copies' reports belong, and no file moves.
     """
-    work_dir = home / "tmp"
+    layout = Layout(home)
+    work_dir = layout.tmp
     work_dir.mkdir(parents=True, exist_ok=True)
     for stale in work_dir.glob("*.utf8"):  # decoded copies a crashed run left (one writer at a time)
         stale.unlink()
-    deliveries = [Delivery(home, spec.feed_path, p, sha256_of(p), p.stat().st_size, []) for p in paths]
+    deliveries = [Delivery(layout, spec.feed_path, p, sha256_of(p), p.stat().st_size, []) for p in paths]
     for d, copy in zip(deliveries, archived or [], strict=False):
         d.archived, d.latest_copy = True, copy.latest
     view = RegisterView(con, spec, [d.sha256 for d in deliveries])
@@ -442,10 +414,10 @@ def _ingest_batch(
         if d.archived:
             pass
         elif x.status in LOADED:
-            _supersede(d, "archive")
-            _move(d.path, home / "archive" / d.feed_path)
+            _supersede(d, layout.archive)
+            _move(d.path, layout.archive / d.feed_path)
         else:
-            _move(d.path, home / "quarantine" / d.feed_path)
+            _move(d.path, layout.quarantine / d.feed_path)
         outcomes.append(
             FileOutcome(
                 d.name,
@@ -514,7 +486,7 @@ def _write_report(x: Decision, spec: FeedSpec | None) -> None:
     """Move an earlier version's report aside, then write this version's report if it has findings."""
     d = x.delivery
     if not d.archived:
-        _supersede(d, "quarantine")
+        _supersede(d, d.layout.quarantine)
     if not x.findings:
         return
     read, loaded, quarantined = x.rows
@@ -541,9 +513,9 @@ def _unchanged(d: Delivery) -> FileOutcome | None:
     """The same bytes as the name's latest version: a no-op (the copy joins its twin)."""
     if d.archived or d.latest is None or d.latest.sha256 != d.sha256 or not d.sha256:
         return None
-    area = "quarantine" if d.latest.status == "quarantined" else "archive"
+    area = d.layout.quarantine if d.latest.status == "quarantined" else d.layout.archive
     _supersede(d, area)  # a crash after the commit may have left the earlier version's copy on top
-    _move(d.path, d.home / area / d.feed_path)
+    _move(d.path, area / d.feed_path)
     return FileOutcome(d.name, "unchanged", None, 0, 0)
 
 
@@ -556,20 +528,14 @@ def _refuse_unknown(
     archived: ArchivedCopy | None = None,
 ) -> FileOutcome:
     link = path.is_symlink()  # never opened: it could point anywhere
+    layout = Layout(home)
     d = Delivery(
-        home,
+        layout,
         feed_path,
         path,
         "" if link else sha256_of(path),
         None if link else path.stat().st_size,
-        [
-            Version(*row)
-            for row in con.execute(
-                "select version, sha256, status from ops.file_register where feed_path = ? and file_name = ? "
-                "order by version",
-                [feed_path, path.name],
-            ).fetchall()
-        ],
+        register.versions_of(con, feed_path, path.name),
         archived=archived is not None,
         latest_copy=archived is None or archived.latest,
     )
@@ -596,15 +562,20 @@ def _refuse_unknown(
         con.execute("rollback")
         raise
     if not d.archived:
-        _move(path, home / "quarantine" / feed_path)
+        _move(path, layout.quarantine / feed_path)
     return FileOutcome(d.name, "quarantined", None, 0, None, violation.check)
 
 
 def _report_path(d: Delivery) -> Path:
-    top = d.home / "quarantine" / d.feed_path
+    top = d.layout.quarantine / d.feed_path
     if not d.latest_copy:  # an earlier version judged again by a rebuild: its report is set aside
-        return top / "superseded" / f"v{d.version}-{d.sha256[:12]}" / report_name(d.name)
+        return Layout.superseded(top, version_folder(d.version, d.sha256)) / report_name(d.name)
     return top / report_name(d.name)
+
+
+def version_folder(version: int, sha256: str) -> str:
+    """`v<version>-<sha256 prefix>`: the folder under superseded/ of an earlier version's copy."""
+    return f"v{version}-{sha256[:12]}"
 
 
 def report_name(file_name: str) -> str:
@@ -617,7 +588,7 @@ def report_name(file_name: str) -> str:
     return f"{file_name.encode()[:200].decode(errors='ignore')}~{digest}.rejection.json"
 
 
-def _supersede(d: Delivery, root: str) -> None:
+def _supersede(d: Delivery, area: Path) -> None:
     """Move the copy and report of earlier versions of d's name out of the top level, into superseded/.
 
     Judged by content, not by which version the register says came last: after a crash the top
@@ -625,7 +596,7 @@ def _supersede(d: Delivery, root: str) -> None:
     very version's report, written before the crash (it is rewritten). A report of bytes the register
     never took (their run crashed before its commit) is stale and goes; a file is never deleted.
     """
-    top = d.home / root / d.feed_path
+    top = area / d.feed_path
     (top / f"{report_name(d.name)}.part").unlink(missing_ok=True)
     for name in (d.name, report_name(d.name)):
         path = top / name
@@ -638,8 +609,8 @@ def _supersede(d: Delivery, root: str) -> None:
         if version is None and name != d.name:
             path.unlink()
             continue
-        folder = f"v{version}-{sha[:12]}" if version is not None else f"unregistered-{sha[:12]}"
-        _move(path, top / "superseded" / folder)
+        folder = version_folder(version, sha) if version is not None else f"unregistered-{sha[:12]}"
+        _move(path, Layout.superseded(top, folder))
 
 
 def _report_sha256(path: Path) -> str | None:
@@ -659,21 +630,14 @@ def _register(con: duckdb.DuckDBPyConnection, spec: FeedSpec | None, decisions: 
     for x in decisions:
         d, previous = x.delivery, x.delivery.latest
         if previous is not None:
-            folder = (
-                d.home
-                / "quarantine"
-                / d.feed_path
-                / "superseded"
-                / f"v{previous.version}-{previous.sha256[:12]}"
+            folder = Layout.superseded(
+                d.layout.quarantine / d.feed_path, version_folder(previous.version, previous.sha256)
             )
-            con.execute(
-                "update ops.file_register set report_path = ? "
-                "where feed_path = ? and file_name = ? and version = ? and report_path is not null",
-                [str(folder / report_name(d.name)), d.feed_path, d.name, previous.version],
+            register.move_report(
+                con, d.feed_path, d.name, previous.version, str(folder / report_name(d.name))
             )
-    _insert(
+    register.record(
         con,
-        "ops.file_register",
         [
             {
                 "feed_path": x.delivery.feed_path,
@@ -693,11 +657,6 @@ def _register(con: duckdb.DuckDBPyConnection, spec: FeedSpec | None, decisions: 
             }
             for x in decisions
         ],
-        stamp="processed_at",
-    )
-    _insert(
-        con,
-        "ops.ingestion_findings",
         [
             {
                 "feed_path": x.delivery.feed_path,
@@ -713,21 +672,7 @@ def _register(con: duckdb.DuckDBPyConnection, spec: FeedSpec | None, decisions: 
             for x in decisions
             for f in x.findings
         ],
-        stamp="found_at",
     )
-
-
-def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict], stamp: str) -> None:
-    """Insert rows (dicts keyed by column) in one statement, stamped with the current time."""
-    if not rows:
-        return
-    con.register("new_rows", pa.Table.from_pylist(rows))
-    try:
-        columns = ", ".join(rows[0])
-        now = "current_timestamp::timestamp"
-        con.execute(f"insert into {table} ({columns}, {stamp}) select {columns}, {now} from new_rows")
-    finally:
-        con.unregister("new_rows")
 
 
 def _move(path: Path, folder: Path) -> None:

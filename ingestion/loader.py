@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import duckdb
 
+from ingestion import register
 from ingestion.contract import Column, FeedSpec
 from ingestion.rejection import MASK, MAX_EXAMPLES, mask_examples
 
@@ -47,21 +48,10 @@ LINEAGE = "_source_file varchar, _file_sha256 varchar, _row_number integer, _loa
 OPS_DDL = """
 create schema if not exists raw;
 create schema if not exists ops;
-create table if not exists ops.file_register (
-    feed_path varchar, table_name varchar, file_name varchar, file_date date,
-    sha256 varchar, bytes bigint, version integer, status varchar,
-    rows_read bigint, rows_loaded bigint, rows_quarantined bigint,
-    check_failed varchar, message varchar, report_path varchar, processed_at timestamp,
-    primary key (feed_path, file_name, version)
-);
 create table if not exists ops.quarantined_rows (
     source_file varchar, file_sha256 varchar, feed_path varchar, table_name varchar,
     row_number integer, check_name varchar, column_name varchar, message varchar, value varchar,
     quarantined_at timestamp
-);
-create table if not exists ops.ingestion_findings (
-    feed_path varchar, table_name varchar, file_name varchar, sha256 varchar, version integer,
-    check_name varchar, severity varchar, rows_affected bigint, message varchar, found_at timestamp
 );
 """
 
@@ -71,6 +61,8 @@ MAX_VALUE_CHARS = 40
 
 
 def ensure_tables(con: duckdb.DuckDBPyConnection, spec: FeedSpec | None = None) -> None:
+    """The bookkeeping tables (the file register's among them) and the feed's raw table."""
+    register.create(con)
     con.execute(OPS_DDL)
     if spec is not None:
         columns = ", ".join(f'"{c.name}" {SQL_TYPES[c.type]}' for c in spec.columns)

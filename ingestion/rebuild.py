@@ -27,6 +27,9 @@ from pathlib import Path
 
 import duckdb
 
+from ingestion import register
+from ingestion.layout import Layout
+
 VERSION_FOLDER = re.compile(r"^v(\d+)-[0-9a-f]{12}$")
 REPORT_SUFFIX = ".rejection.json"
 
@@ -41,14 +44,15 @@ def _rank(home: Path, path: Path) -> tuple[float, int]:
     """Version order of a copy among the copies of its name."""
     if m := VERSION_FOLDER.match(path.parent.name):
         return (int(m.group(1)), 0)
-    return (float("inf"), 1 if path.is_relative_to(home / "quarantine") else 0)
+    return (float("inf"), 1 if path.is_relative_to(Layout(home).quarantine) else 0)
 
 
 def _copies(home: Path, feed_path: str, accept: Callable[[Path], object]) -> list[Path]:
     """Every delivered file (or link) of the folder, not reports, temp or hidden files, that `accept`s."""
     found = []
-    for area in ("archive", "quarantine"):
-        for path in (home / area / feed_path).rglob("*"):
+    layout = Layout(home)
+    for area in (layout.archive, layout.quarantine):
+        for path in (area / feed_path).rglob("*"):
             name = path.name
             if (
                 (path.is_symlink() or path.is_file())
@@ -75,11 +79,7 @@ def unregistered_copies(
     if not copies:
         return []
     # Known by name and size: hashing the whole archive on every run would cost a full read of it.
-    known = set(
-        con.execute(
-            "select file_name, bytes from ops.file_register where feed_path = ?", [feed_path]
-        ).fetchall()
-    )
+    known = register.known_copies(con, feed_path)
 
     by_arrival = sorted(copies, key=lambda p: (p.lstat().st_mtime_ns, p.name))
     by_version: dict[str, list[Path]] = defaultdict(list)

@@ -13,10 +13,17 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from orchestration.resources import REPO_ROOT, configure_environment, salt, warehouse_path
+from ingestion import register
+from ingestion.layout import Layout
+from orchestration.resources import REPO_ROOT, configure_environment, salt
+
+if TYPE_CHECKING:
+    import duckdb
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BUSY = 0, 1, 2, 3
 # The commands that open the Dagster instance: its storage is prepared before they start.
@@ -112,6 +119,7 @@ def _simulate(args: argparse.Namespace, home: Path) -> int:
     from simulator import simulate
 
     started = time.monotonic()
+    layout = Layout(home)
     summary = simulate(
         home,
         scale=args.scale,
@@ -124,7 +132,7 @@ def _simulate(args: argparse.Namespace, home: Path) -> int:
     files = sum(summary["files"].values())
     rows = sum(summary["rows"].values())
     print(
-        f"simulate: wrote {files} files ({rows} records) into {home / 'landing'} "
+        f"simulate: wrote {files} files ({rows} records) into {layout.landing} "
         f"with {summary['defects']} injected defects in {time.monotonic() - started:.1f} s"
     )
     return EXIT_OK
@@ -153,8 +161,9 @@ def _run_job(args: argparse.Namespace, home: Path, job_name: str, command: str) 
     _, demo_salt = salt()
     if demo_salt:
         print(f"{command}: WARNING INSIGHT_HUB_SALT is not set: using the demo salt (never in production)")
-    published = home / "published"
-    before = current_release(published)
+    layout = Layout(home)
+    published = layout.published
+    before = current_release(published.root)
     started = time.monotonic()
     job = defs.resolve_job_def(job_name)
     try:
@@ -169,7 +178,7 @@ def _run_job(args: argparse.Namespace, home: Path, job_name: str, command: str) 
                 )
                 return EXIT_BUSY
             # dagster-dbt echoes dbt's own log lines to stdout: keep them in a file, not on screen.
-            tool_log = home / "dbt" / "logs" / f"{command}.stdout.log"
+            tool_log = layout.dbt_logs / f"{command}.stdout.log"
             tool_log.parent.mkdir(parents=True, exist_ok=True)
             with tool_log.open("w", encoding="utf-8") as raw, contextlib.redirect_stdout(raw):
                 result = job.execute_in_process(
@@ -184,7 +193,7 @@ def _run_job(args: argparse.Namespace, home: Path, job_name: str, command: str) 
     except RunLockHeld as held:
         print(f"{command}: not started: {held}", file=sys.stderr)
         return EXIT_BUSY
-    after = current_release(published)
+    after = current_release(published.root)
 
     failed_steps = [e.step_key for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE]
     failed_checks = [
@@ -206,38 +215,30 @@ def _run_job(args: argparse.Namespace, home: Path, job_name: str, command: str) 
         return EXIT_FAILED
     if after and after != before:
         print(f"{command}: published release {after} in {elapsed:.1f} s (run {result.run_id})")
-        print(f"{command}: outputs in {published / 'current'}")
+        print(f"{command}: outputs in {published.current}")
     else:
         print(f"{command}: nothing new to publish; current release is {after or 'none'}")
     return EXIT_OK
 
 
 def _print_ingestion_summary(home: Path) -> None:
-    rows = _query(
-        home,
-        """select feed_path, count(*) filter (where status <> 'quarantined'),
-                  count(*) filter (where status = 'quarantined'),
-                  coalesce(sum(rows_loaded), 0), coalesce(sum(rows_quarantined) filter
-                  (where status <> 'quarantined'), 0)
-           from ops.file_register group by 1 order by 1""",
-    )
-    for feed, loaded, quarantined, rows_loaded, rows_q in rows:
+    for feed, loaded, quarantined, rows_loaded, rows_q in _read(home, register.feed_totals):
         print(
             f"refresh: {feed}: {loaded} files loaded ({rows_loaded} rows, {rows_q} rows quarantined), "
             f"{quarantined} files quarantined"
         )
 
 
-def _query(home: Path, sql: str) -> list[tuple]:
-    """Run a read-only query on the working warehouse; empty if it does not exist yet."""
+def _read(home: Path, query: Callable[[duckdb.DuckDBPyConnection], list[tuple]]) -> list[tuple]:
+    """Run a read-only register query on the working warehouse; empty if it does not exist yet."""
     import duckdb
 
-    path = warehouse_path(home)
+    path = Layout(home).warehouse
     if not path.exists():
         return []
     con = duckdb.connect(str(path), read_only=True)
     try:
-        return con.execute(sql).fetchall()
+        return query(con)
     except duckdb.CatalogException:
         return []
     finally:
@@ -247,14 +248,14 @@ def _query(home: Path, sql: str) -> list[tuple]:
 def _status(args: argparse.Namespace, home: Path) -> int:
     import dagster as dg
 
-    from publication.release import current_release
+    from publication.release import current_manifest, current_release
 
-    published = home / "published"
-    current = current_release(published)
+    published = Layout(home).published
+    current = current_release(published.root)
     print(f"home:            {home}")
     print(f"current release: {current or 'none published yet'}")
     if current:
-        manifest = json.loads((published / "current" / "manifest.json").read_text())
+        manifest = current_manifest(published.root)
         print(f"  reporting date: {manifest.get('reporting_date')}  created: {manifest['created_at']}")
     with dg.DagsterInstance.get() as instance:
         runs = instance.get_runs(limit=1)
@@ -268,24 +269,21 @@ def _status(args: argparse.Namespace, home: Path) -> int:
         else:
             print("last run:        none yet")
     print("feeds (newest file loaded):")
-    for feed, table, newest, files in _query(
-        home,
-        """select feed_path, table_name, max(file_date), count(*) from ops.file_register
-           where status <> 'quarantined' group by 1, 2 order by 1, 2""",
-    ):
+    for feed, table, newest, files in _read(home, register.newest_loaded_per_feed):
         print(f"  {feed:<22} {table:<18} {newest}  ({files} files)")
     return EXIT_OK
 
 
 def _publish(args: argparse.Namespace, home: Path) -> int:
-    from publication.release import MANIFEST, current_release, list_releases, releases_dir
+    from ingestion.layout import Release
+    from publication.release import current_release, list_releases
 
     if not args.status:
         return _run_job(args, home, "publish_release", "publish")
-    published = home / "published"
-    current = current_release(published)
-    for release_id in list_releases(published):
-        manifest = json.loads((releases_dir(published) / release_id / MANIFEST).read_text())
+    published = Layout(home).published
+    current = current_release(published.root)
+    for release_id in list_releases(published.root):
+        manifest = json.loads(Release(published.release(release_id)).manifest.read_text())
         print(
             f"{'*' if release_id == current else ' '} {release_id}  reporting date "
             f"{manifest.get('reporting_date')}  {len(manifest['tables'])} tables  run {manifest['run_id']}"
@@ -299,7 +297,7 @@ def _rollback(args: argparse.Namespace, home: Path) -> int:
     from orchestration.run_lock import RunLockHeld, run_lock
     from publication.release import ReleaseError, current_release, switch_current
 
-    published = home / "published"
+    published = Layout(home).published.root
     before = current_release(published)
     try:
         with run_lock(home):
@@ -319,11 +317,12 @@ def _evaluate_identity(args: argparse.Namespace, home: Path) -> int:
 
     from identity.evaluation import InsufficientOverlap, evaluate, format_report
 
-    truth = args.truth or home / "simulator_truth" / "persons.csv"
-    if not truth.exists() or not warehouse_path(home).exists():
+    layout = Layout(home)
+    truth = args.truth or layout.simulator_truth / "persons.csv"
+    if not truth.exists() or not layout.warehouse.exists():
         print(f"evaluate-identity: needs {truth} and a refreshed warehouse in {home}", file=sys.stderr)
         return EXIT_USAGE
-    con = duckdb.connect(str(warehouse_path(home)), read_only=True)
+    con = duckdb.connect(str(layout.warehouse), read_only=True)
     try:
         metrics = evaluate(con, truth)
     except duckdb.CatalogException:

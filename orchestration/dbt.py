@@ -22,7 +22,8 @@ from dagster_dbt import (
 )
 from packaging import version
 
-from orchestration.resources import DBT_PROJECT_DIR, configure_environment, dbt_target_dir
+from ingestion.layout import Layout
+from orchestration.resources import DBT_PROJECT_DIR, configure_environment
 
 DUCKDB_WRITERS = "duckdb_writers"
 # Steps that touch files and the DuckDB lock retry a transient failure (a file briefly locked by
@@ -34,7 +35,7 @@ DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
 
 def dbt_project() -> DbtProject:
     home = configure_environment()
-    return DbtProject(project_dir=DBT_PROJECT_DIR, target_path=dbt_target_dir(home))
+    return DbtProject(project_dir=DBT_PROJECT_DIR, target_path=Layout(home).dbt_target)
 
 
 def prepare_manifest(project: DbtProject) -> Path:

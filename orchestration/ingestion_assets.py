@@ -11,40 +11,12 @@ import dagster as dg
 
 from expectations.runner import policy, run_suite
 from expectations.suites.raw_contract import raw_suite_columns
-from ingestion import FEEDS, FeedSpec
+from ingestion import FEEDS, FeedSpec, register
 from ingestion.landing import ALL_DAYS, ingest_feed
 from orchestration.dbt import DUCKDB_WRITERS, TRANSIENT_RETRY
 from orchestration.partitions import FEED_DAYS, day_window
 from orchestration.quality import gx_result, gx_run_dir
 from orchestration.resources import WarehouseResource
-
-# Per file name, its latest loaded version (whose rows the raw table holds) against the raw table
-# and that version's refused rows; a file out of balance, or rows of a file the register does not
-# know, fail the check.
-CONSERVATION_SQL = """
-with latest as (
-    select file_name, sha256, rows_read, rows_loaded, rows_quarantined
-    from ops.file_register
-    where table_name = $table and status in ('loaded', 'loaded_with_quarantine')
-    qualify row_number() over (partition by file_name order by version desc) = 1
-),
-in_table as (
-    select _source_file as file_name, count(*) as n from raw.{table} group by 1
-),
-in_quarantine as (
-    select source_file as file_name, file_sha256 as sha256, count(distinct row_number) as n
-    from ops.quarantined_rows where table_name = $table group by 1, 2
-)
-select coalesce(l.file_name, t.file_name)
-from latest l
-full join in_table t using (file_name)
-left join in_quarantine q on q.file_name = l.file_name and q.sha256 = l.sha256
-where l.file_name is null
-   or l.rows_read is distinct from l.rows_loaded + l.rows_quarantined
-   or l.rows_loaded is distinct from coalesce(t.n, 0)
-   or l.rows_quarantined is distinct from coalesce(q.n, 0)
-order by 1
-"""
 
 
 def feed_asset(spec: FeedSpec) -> dg.AssetsDefinition:
@@ -77,12 +49,7 @@ def feed_asset(spec: FeedSpec) -> dg.AssetsDefinition:
         window = day_window(context.partition_key_range) if daily else ALL_DAYS
         with warehouse.connect() as con:
             result = ingest_feed(con, warehouse.home_path, spec, window)
-            broken = [
-                row[0]
-                for row in con.execute(
-                    CONSERVATION_SQL.format(table=spec.table), {"table": spec.table}
-                ).fetchall()
-            ]
+            broken = register.out_of_balance(con, spec.table)
         refused = [
             {"file": f.file_name, "check": f.check_failed} for f in result.files if f.status == "quarantined"
         ]

@@ -18,6 +18,7 @@ import dagster as dg
 
 from ingestion import FEEDS, FeedSpec
 from ingestion.landing import ALL_DAYS, DayWindow, pending_files
+from ingestion.layout import Layout
 
 # The council's warehouse history starts with the 2020/21 financial year.
 FEED_DAYS = dg.DailyPartitionsDefinition(start_date="2020-04-01", timezone="Europe/London", end_offset=1)
@@ -42,7 +43,7 @@ def day_window(partition_range: dg.PartitionKeyRange) -> DayWindow:
 
 
 def _archived_days(home: Path, spec: FeedSpec) -> list[date]:
-    folder = home / "archive" / spec.feed_path
+    folder = Layout(home).archive / spec.feed_path
     if not folder.is_dir():
         return []
     return [day for path in folder.iterdir() if (day := spec.file_date(path.name))]

@@ -11,26 +11,18 @@ import dagster as dg
 
 from expectations.runner import docs_index, prune_docs
 from identity.resolution import model_path
+from ingestion import register
 from ingestion.ibc_finance import FI_ITEMS
 from orchestration.dbt import DUCKDB_WRITERS, TRANSIENT_RETRY, dbt_models
 from orchestration.freshness import RELEASE_FRESHNESS
 from orchestration.quality import DAILY_FEED_TABLES, gx_run_dir
-from orchestration.resources import WarehouseResource, warehouse_path
+from orchestration.resources import WarehouseResource
 from publication.completeness import daily_feed_days, missing_days, reporting_date
 from publication.release import ReleaseInputs, build_release, prune_releases, switch_current
 from publication.transparency import publish_transparency_files
 
 BI_ASSETS = sorted((k for k in dbt_models.keys if k.path[0] == "bi"), key=lambda k: k.to_user_string())
 KEEP_GX_RUNS = 30
-
-SOURCE_FILES_SQL = """
-select file_name as name, feed_path as feed, sha256, rows_loaded as rows, file_date
-from ops.file_register r
-where status in ('loaded', 'loaded_with_quarantine')
-  and version = (select max(version) from ops.file_register v
-                 where v.feed_path = r.feed_path and v.file_name = r.file_name)
-order by feed_path, file_name
-"""
 
 
 def _checks_of_run(context: dg.AssetExecutionContext) -> list[dict]:
@@ -67,10 +59,7 @@ def _checks_of_run(context: dg.AssetExecutionContext) -> list[dict]:
 def release(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     home = warehouse.home_path
     with warehouse.connect(read_only=True) as con:
-        sources = [
-            dict(zip(("name", "feed", "sha256", "rows", "file_date"), row, strict=True))
-            for row in con.execute(SOURCE_FILES_SQL).fetchall()
-        ]
+        sources = register.latest_loaded_files(con)
         as_of = reporting_date(con, FI_ITEMS.table)
         missing = missing_days(daily_feed_days(con, DAILY_FEED_TABLES, as_of)) if as_of else []
     checks = _checks_of_run(context)
@@ -89,11 +78,11 @@ def release(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> 
         # The trained Splink model (settings, m and u probabilities; no records), once identity ran.
         attachments=tuple(p for p in (model_path(home),) if p.is_file()),
     )
-    published = home / "published"
-    folder = build_release(warehouse_path(home), published, inputs)
-    switch_current(published, folder.name)
-    transparency = publish_transparency_files(folder, published / "transparency")
-    pruned = prune_releases(published, keep=int(os.environ.get("INSIGHT_HUB_KEEP_RELEASES", "7")))
+    published = warehouse.layout.published
+    folder = build_release(warehouse.layout.warehouse, published.root, inputs)
+    switch_current(published.root, folder.name)
+    transparency = publish_transparency_files(folder, published.transparency)
+    pruned = prune_releases(published.root, keep=int(os.environ.get("INSIGHT_HUB_KEEP_RELEASES", "7")))
     prune_docs(docs.parent, keep=KEEP_GX_RUNS)
     return dg.MaterializeResult(
         metadata={

@@ -16,6 +16,7 @@ import pandas as pd
 from expectations.runner import SuiteOutcome, docs_index, policy, published_table_expectations, run_suite
 from ingestion import FEEDS
 from ingestion.ibc_finance import FI_ITEMS
+from ingestion.layout import Layout
 from orchestration.dbt import dbt_models
 from orchestration.resources import WarehouseResource
 from publication.completeness import daily_feed_days, missing_days, reporting_date
@@ -31,7 +32,7 @@ where schema_name = 'bi' and table_name = ? order by column_index
 
 def gx_run_dir(home: Path, run_id: str) -> Path:
     """Where a run's validation results and Data Docs live."""
-    return home / "gx" / "runs" / run_id
+    return Layout(home).gx_run(run_id)
 
 
 def gx_result(outcome: SuiteOutcome, docs: Path, **metadata) -> dg.AssetCheckResult:
@@ -62,7 +63,7 @@ def gx_check(table: str) -> dg.AssetChecksDefinition:
         with warehouse.connect(read_only=True) as con:
             columns = con.execute(COLUMNS_SQL, [table]).fetchall()
             df = con.sql(f"select * from bi.{table}").to_arrow_table().to_pandas()
-        previous = current_manifest(warehouse.home_path / "published")
+        previous = current_manifest(Layout(warehouse.home_path).published.root)
         previous_rows = previous["tables"].get(table, {}).get("rows") if previous else None
         docs = gx_run_dir(warehouse.home_path, context.op_execution_context.run_id)
         outcome = run_suite(table, df, extra=published_table_expectations(columns, previous_rows), docs=docs)

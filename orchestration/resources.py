@@ -15,6 +15,8 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from ingestion.layout import Layout
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 DEMO_SALT = "insight-hub-demo-salt-not-for-production"
@@ -43,35 +45,23 @@ concurrency:
 """
 
 
-def home_dir() -> Path:
-    """INSIGHT_HUB_HOME as an absolute path (default ./warehouse)."""
-    return Path(os.environ.get("INSIGHT_HUB_HOME", "warehouse")).resolve()
-
-
-def warehouse_path(home: Path) -> Path:
-    return home / "warehouse.duckdb"
-
-
-def dbt_target_dir(home: Path) -> Path:
-    return home / "dbt" / "target"
-
-
 def configure_environment() -> Path:
     """Point every tool's runtime writes under INSIGHT_HUB_HOME and turn telemetry off.
 
     Called once at start-up by the CLI and by the definitions module, before any tool is used.
     """
-    home = home_dir()
+    layout = Layout.from_env()
+    home = layout.home
     home.mkdir(parents=True, exist_ok=True)
-    dagster_home = home / "dagster"
+    dagster_home = layout.dagster_home
     dagster_home.mkdir(exist_ok=True)
     if not (dagster_home / "dagster.yaml").exists():
         (dagster_home / "dagster.yaml").write_text(DAGSTER_YAML)
     derived = {
         "INSIGHT_HUB_HOME": str(home),
         "DAGSTER_HOME": str(dagster_home),
-        "DBT_TARGET_PATH": str(dbt_target_dir(home)),
-        "DBT_LOG_PATH": str(home / "dbt" / "logs"),
+        "DBT_TARGET_PATH": str(layout.dbt_target),
+        "DBT_LOG_PATH": str(layout.dbt_logs),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR),
         "GX_ANALYTICS_ENABLED": "false",
@@ -105,9 +95,13 @@ class WarehouseResource(dg.ConfigurableResource):
     def home_path(self) -> Path:
         return Path(self.home)
 
+    @property
+    def layout(self) -> Layout:
+        return Layout(self.home_path)
+
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-        con = duckdb.connect(str(warehouse_path(self.home_path)), read_only=read_only)
+        con = duckdb.connect(str(self.layout.warehouse), read_only=read_only)
         try:
             yield con
         finally:

@@ -24,7 +24,8 @@ from pathlib import Path
 
 import dagster as dg
 
-LOCK_FILE = ".run.lock"
+from ingestion.layout import Layout
+
 IN_PROCESS_TAG = "insight_hub/in_process"
 UNFINISHED = [
     dg.DagsterRunStatus.NOT_STARTED,
@@ -41,7 +42,7 @@ class RunLockHeld(RuntimeError):
 @contextmanager
 def run_lock(home: Path) -> Iterator[None]:
     """Hold `<home>/.run.lock` for the duration, or raise RunLockHeld at once if another process does."""
-    path = home / LOCK_FILE
+    path = Layout(home).run_lock
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         try:

@@ -24,11 +24,10 @@ from typing import Any
 
 import duckdb
 
+from ingestion.layout import Layout, Published, Release
 from publication.hyper import count_rows, hyper_process, hyper_select, write_extract
 from publication.transparency import TRANSPARENCY_TABLE, write_transparency_files
 
-DUCKDB_FILE = "insight_hub.duckdb"
-MANIFEST = "manifest.json"
 # BI clients with DuckDB 1.1 or later must be able to open the published file.
 STORAGE_VERSION = "v1.1.0"
 RELEASE_ID_FORMAT = "%Y%m%dT%H%M%SZ"
@@ -62,22 +61,22 @@ class ReleaseInputs:
 
 
 def releases_dir(published: Path) -> Path:
-    return published / "releases"
+    return Published(published).releases
 
 
 def hyper_log_dir(published: Path) -> Path:
     """Hyper's log folder: beside `published/`, i.e. under INSIGHT_HUB_HOME."""
-    return published.parent / "logs" / "hyper"
+    return Layout(published.parent).hyper_logs
 
 
 def current_release(published: Path) -> str | None:
-    link = published / "current"
+    link = Published(published).current
     return Path(os.readlink(link)).name if link.is_symlink() else None
 
 
 def current_manifest(published: Path) -> dict[str, Any] | None:
     """The manifest of the release `current` points at (the previous release, while building)."""
-    path = published / "current" / MANIFEST
+    path = Release(Published(published).current).manifest
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
 
 
@@ -103,20 +102,20 @@ def build_release(warehouse: Path, published: Path, inputs: ReleaseInputs, schem
     final = releases_dir(published) / release_id
     staging = releases_dir(published) / f".{release_id}.building"
     shutil.rmtree(staging, ignore_errors=True)
-    for folder in ("parquet", "hyper"):
-        (staging / folder).mkdir(parents=True)
+    for folder in (Release(staging).parquet, Release(staging).hyper):
+        folder.mkdir(parents=True)
     hyper_feed = staging / ".hyper_feed"
     try:
         described, feeds = _write_duckdb_and_parquet(warehouse, staging, schema, hyper_feed)
         with hyper_process(hyper_log_dir(published)) as process:
             for table, info in described.items():
                 columns = [(c["name"], c["type"]) for c in info["columns"]]
-                write_extract(process, staging / "hyper" / f"{table}.hyper", columns, feeds[table])
+                write_extract(process, Release(staging).hyper / f"{table}.hyper", columns, feeds[table])
         shutil.rmtree(hyper_feed, ignore_errors=True)
         transparency = _write_transparency(staging, schema, described, inputs.reporting_date)
         for attachment in inputs.attachments:
-            (staging / "identity").mkdir(exist_ok=True)
-            shutil.copy2(attachment, staging / "identity" / attachment.name)
+            Release(staging).identity.mkdir(exist_ok=True)
+            shutil.copy2(attachment, Release(staging).identity / attachment.name)
         manifest = {
             "release_id": release_id,
             "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -133,7 +132,7 @@ def build_release(warehouse: Path, published: Path, inputs: ReleaseInputs, schem
             "versions": inputs.versions,
             "files": _file_digests(staging),
         }
-        (staging / MANIFEST).write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
+        Release(staging).manifest.write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
         verify_release(staging, hyper_log_dir(published))
         staging.rename(final)
     except BaseException:
@@ -150,7 +149,7 @@ def _write_duckdb_and_parquet(
     try:
         con.execute(f"attach '{_sql_path(warehouse)}' as wh (read_only)")
         con.execute(
-            f"attach '{_sql_path(staging / DUCKDB_FILE)}' as rel (storage_version '{STORAGE_VERSION}')"
+            f"attach '{_sql_path(Release(staging).database)}' as rel (storage_version '{STORAGE_VERSION}')"
         )
         con.execute(f"create schema rel.{schema}")
         tables = [
@@ -167,7 +166,7 @@ def _write_duckdb_and_parquet(
         feeds: dict[str, Path] = {}
         for table in tables:
             con.execute(f"create table rel.{schema}.{table} as select * from wh.{schema}.{table}")
-            parquet = staging / "parquet" / f"{table}.parquet"
+            parquet = Release(staging).parquet / f"{table}.parquet"
             con.execute(
                 f"copy rel.{schema}.{table} to '{_sql_path(parquet)}' (format parquet, compression zstd)"
             )
@@ -196,10 +195,10 @@ def _write_transparency(
 ) -> list[str]:
     if TRANSPARENCY_TABLE not in described or reporting_date is None:
         return []
-    con = _connect(str(staging / DUCKDB_FILE), read_only=True)
+    con = _connect(str(Release(staging).database), read_only=True)
     try:
         written = write_transparency_files(
-            con, f"{schema}.{TRANSPARENCY_TABLE}", staging / "transparency", reporting_date
+            con, f"{schema}.{TRANSPARENCY_TABLE}", Release(staging).transparency, reporting_date
         )
     finally:
         con.close()
@@ -211,7 +210,7 @@ def _file_digests(folder: Path) -> dict[str, dict[str, Any]]:
     return {
         path.relative_to(folder).as_posix(): {"bytes": path.stat().st_size, "sha256": _sha256(path)}
         for path in sorted(folder.rglob("*"))
-        if path.is_file() and path.name != MANIFEST
+        if path.is_file() and path != Release(folder).manifest
     }
 
 
@@ -229,9 +228,9 @@ def verify_release(folder: Path, log_dir: Path) -> dict[str, Any]:
     The manifest has every key of the contract; every table is in DuckDB, Parquet and Hyper with
     the manifest's row count; every file the manifest lists is there with its sha256.
     """
-    manifest_path = folder / MANIFEST
+    manifest_path = Release(folder).manifest
     if not manifest_path.exists():
-        raise ReleaseError(f"release {folder.name} has no {MANIFEST}")
+        raise ReleaseError(f"release {folder.name} has no {manifest_path.name}")
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     if missing := MANIFEST_KEYS - set(manifest):
         raise ReleaseError(f"release {folder.name}: manifest lacks {', '.join(sorted(missing))}")
@@ -241,10 +240,10 @@ def verify_release(folder: Path, log_dir: Path) -> dict[str, Any]:
             raise ReleaseError(f"release {folder.name}: {relative} is missing or differs from the manifest")
     schema = manifest["schema"]
     counts: dict[str, list[int]] = {}
-    con = _connect(str(folder / DUCKDB_FILE), read_only=True)
+    con = _connect(str(Release(folder).database), read_only=True)
     try:
         for table in manifest["tables"]:
-            parquet = _sql_path(folder / "parquet" / f"{table}.parquet")
+            parquet = _sql_path(Release(folder).parquet / f"{table}.parquet")
             counts[table] = [
                 con.execute(f"select count(*) from {schema}.{table}").fetchone()[0],
                 con.execute(f"select count(*) from read_parquet('{parquet}')").fetchone()[0],
@@ -253,7 +252,7 @@ def verify_release(folder: Path, log_dir: Path) -> dict[str, Any]:
         con.close()
     with hyper_process(log_dir) as process:
         for table in manifest["tables"]:
-            extract = folder / "hyper" / f"{table}.hyper"
+            extract = Release(folder).hyper / f"{table}.hyper"
             if not extract.is_file():
                 raise ReleaseError(f"release {folder.name}: {table} has no Hyper extract")
             counts[table].append(count_rows(process, extract))
@@ -275,8 +274,8 @@ def switch_current(published: Path, release_id: str) -> None:
     verify_release(target, hyper_log_dir(published))
     tmp = published / f".current.{release_id}.{os.getpid()}"
     tmp.unlink(missing_ok=True)
-    tmp.symlink_to(Path("releases") / release_id)
-    os.replace(tmp, published / "current")
+    tmp.symlink_to(Published(published).current_target(release_id))
+    os.replace(tmp, Published(published).current)
 
 
 def prune_releases(published: Path, keep: int = 7) -> list[str]:

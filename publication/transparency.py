@@ -16,6 +16,8 @@ from pathlib import Path
 
 import duckdb
 
+from ingestion.layout import Release
+
 TRANSPARENCY_TABLE = "transparency_spend_over_500"
 FILE_PATTERN = "spend_over_500_{month}.csv"
 # Contract header -> column of bi.transparency_spend_over_500.
@@ -74,7 +76,7 @@ def write_transparency_files(
 
 def publish_transparency_files(release: Path, target: Path) -> list[str]:
     """Copy a release's transparency files to `published/transparency/`, atomically, where new or changed."""
-    source = release / "transparency"
+    source = Release(release).transparency
     if not source.is_dir():
         return []
     target.mkdir(parents=True, exist_ok=True)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ingestion.layout import Layout
 from simulator.defects import AMOUNTS, DEFECT_KINDS, EXPECT, DefectPlan, damage
 from simulator.feeds import FEEDS, Feed
 from simulator.persons import PeopleRates
@@ -40,12 +41,12 @@ def simulate(
     twins off. Late, re-sent and duplicated files are delivered on their delivery day, by whichever call
     covers it, provided their own date was covered by this or an earlier call on the same home.
     """
-    home = Path(home)
+    layout = Layout(Path(home))
     say = progress or (lambda _msg: None)
     plan = DefectPlan(seed, defects, kinds)
     rates = PeopleRates.with_overrides(people)
     world = World(seed, scale, plan, vary_people=(kinds or {}).get("person_variation", True), people=rates)
-    run = _Delivery(home / "landing", world, plan, Truth(home / "simulator_truth"))
+    run = _Delivery(layout.landing, world, plan, Truth(layout.simulator_truth))
     first = np.datetime64(start, "D")
     run.truth.cover(first, first + np.timedelta64(days, "D"))
     say(f"simulating {days} days from {start} (seed {seed}, scale {scale})")

@@ -1,0 +1,174 @@
+"""The layout of the data root (INSIGHT_HUB_HOME): every path under it comes from here.
+
+One object names every folder and file Insight Hub writes, so a folder is renamed, moved to a
+mounted share or documented in one place (warehouse/README.md describes the same tree). It
+lives in ingestion/, the package every other one already builds on, and knows nothing of Dagster:
+ingestion, identity, publication, the CLI and the Dagster resources all ask it.
+
+    landing/<feed path>/            source systems drop files here
+    archive/<feed path>/            files loaded (earlier versions under superseded/v<N>-<sha>/)
+    quarantine/<feed path>/         files refused, and every report (<file>.rejection.json)
+    tmp/                            ingestion's scratch space (decoded files)
+    warehouse.duckdb                the working warehouse
+    identity/model.json             the trained Splink model of the last run
+    published/releases/<id>/        the releases (insight_hub.duckdb, parquet/, hyper/, identity/,
+                                    transparency/, manifest.json); published/current -> releases/<id>
+    published/transparency/         the open-data transparency files of the current release
+    dagster/                        DAGSTER_HOME (dagster.yaml, run and event storage)
+    dbt/target, dbt/logs            dbt's target and log paths (and the CLI's tool output)
+    logs/hyper/                     Hyper's logs
+    gx/runs/<run id>/               each run's validation results and Data Docs
+    simulator_truth/                written by `insight-hub simulate` only
+    .run.lock                       held by an in-process run
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+HOME_VARIABLE = "INSIGHT_HUB_HOME"
+DEFAULT_HOME = "warehouse"
+SUPERSEDED = "superseded"
+
+
+@dataclass(frozen=True)
+class Release:
+    """One release folder: the release format of the publication contract."""
+
+    folder: Path
+
+    @property
+    def database(self) -> Path:
+        return self.folder / "insight_hub.duckdb"
+
+    @property
+    def parquet(self) -> Path:
+        return self.folder / "parquet"
+
+    @property
+    def hyper(self) -> Path:
+        return self.folder / "hyper"
+
+    @property
+    def identity(self) -> Path:
+        """Attachments of the identity step (the trained model: settings and probabilities, no records)."""
+        return self.folder / "identity"
+
+    @property
+    def transparency(self) -> Path:
+        return self.folder / "transparency"
+
+    @property
+    def manifest(self) -> Path:
+        return self.folder / "manifest.json"
+
+
+@dataclass(frozen=True)
+class Published:
+    """published/: the releases and the `current` link BI tools read through."""
+
+    root: Path
+
+    @property
+    def releases(self) -> Path:
+        return self.root / "releases"
+
+    def release(self, release_id: str) -> Path:
+        return self.releases / release_id
+
+    @property
+    def current(self) -> Path:
+        return self.root / "current"
+
+    def current_target(self, release_id: str) -> Path:
+        """What `current` links to: relative, so the data root can move as a whole."""
+        return self.release(release_id).relative_to(self.root)
+
+    @property
+    def transparency(self) -> Path:
+        return self.root / "transparency"
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Every path under one data root."""
+
+    home: Path
+
+    @classmethod
+    def from_env(cls) -> Layout:
+        """The data root INSIGHT_HUB_HOME names now (default ./warehouse), as an absolute path."""
+        return cls(Path(os.environ.get(HOME_VARIABLE, DEFAULT_HOME)).resolve())
+
+    # The three areas a delivered file moves through, each with one folder per feed path.
+    @property
+    def landing(self) -> Path:
+        return self.home / "landing"
+
+    @property
+    def archive(self) -> Path:
+        return self.home / "archive"
+
+    @property
+    def quarantine(self) -> Path:
+        return self.home / "quarantine"
+
+    @property
+    def areas(self) -> tuple[Path, Path, Path]:
+        """Where a delivered file can be: landing, archive, quarantine."""
+        return (self.landing, self.archive, self.quarantine)
+
+    @staticmethod
+    def superseded(folder: Path, name: str) -> Path:
+        """`<folder>/superseded/<name>`: where earlier versions of a file name are set aside."""
+        return folder / SUPERSEDED / name
+
+    @staticmethod
+    def is_superseded(folder: Path) -> bool:
+        return folder.parent.name == SUPERSEDED
+
+    @property
+    def tmp(self) -> Path:
+        return self.home / "tmp"
+
+    @property
+    def warehouse(self) -> Path:
+        return self.home / "warehouse.duckdb"
+
+    @property
+    def identity_model(self) -> Path:
+        return self.home / "identity" / "model.json"
+
+    @property
+    def published(self) -> Published:
+        return Published(self.home / "published")
+
+    @property
+    def dagster_home(self) -> Path:
+        return self.home / "dagster"
+
+    @property
+    def dbt_target(self) -> Path:
+        return self.home / "dbt" / "target"
+
+    @property
+    def dbt_logs(self) -> Path:
+        return self.home / "dbt" / "logs"
+
+    @property
+    def hyper_logs(self) -> Path:
+        return self.home / "logs" / "hyper"
+
+    def gx_run(self, run_id: str) -> Path:
+        """A run's validation results and Data Docs (the parent holds every run's)."""
+        return self.home / "gx" / "runs" / run_id
+
+    @property
+    def simulator_truth(self) -> Path:
+        return self.home / "simulator_truth"
+
+    @property
+    def run_lock(self) -> Path:
+        return self.home / ".run.lock"

@@ -1,0 +1,263 @@
+"""The file register: `ops.file_register` and `ops.ingestion_findings`, their DDL and every query on them.
+
+`ops.file_register` holds one row per version of every delivered file (sha256, status, row counts,
+report), written by ingestion in the same transaction as the file's raw rows; `ops.ingestion_findings`
+one row per check that fired on a version. This module is their only reader and writer in Python:
+ingestion, the Dagster assets, the gate, the CLI and the benchmarks call the named functions below
+(dbt reads the tables through its `ops` source). File names reach SQL only as parameters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+LOADED = ("loaded", "loaded_with_quarantine")
+FILE_STATUSES = (*LOADED, "quarantined")
+
+DDL = """
+create schema if not exists ops;
+create table if not exists ops.file_register (
+    feed_path varchar, table_name varchar, file_name varchar, file_date date,
+    sha256 varchar, bytes bigint, version integer, status varchar,
+    rows_read bigint, rows_loaded bigint, rows_quarantined bigint,
+    check_failed varchar, message varchar, report_path varchar, processed_at timestamp,
+    primary key (feed_path, file_name, version)
+);
+create table if not exists ops.ingestion_findings (
+    feed_path varchar, table_name varchar, file_name varchar, sha256 varchar, version integer,
+    check_name varchar, severity varchar, rows_affected bigint, message varchar, found_at timestamp
+);
+"""
+
+
+@dataclass(frozen=True)
+class Version:
+    """One row of `ops.file_register` for a file name."""
+
+    version: int
+    sha256: str
+    status: str
+
+
+def create(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the register's tables if they do not exist yet."""
+    con.execute(DDL)
+
+
+# --- what ingestion reads to judge a batch ---------------------------------------------------------
+
+
+def versions_by_name(con: duckdb.DuckDBPyConnection, feed_path: str) -> dict[str, list[Version]]:
+    """Every version recorded for each file name of a landing folder, oldest first."""
+    history: dict[str, list[Version]] = {}
+    for name, *version in con.execute(
+        "select file_name, version, sha256, status from ops.file_register where feed_path = ? "
+        "order by file_name, version",
+        [feed_path],
+    ).fetchall():
+        history.setdefault(name, []).append(Version(*version))
+    return history
+
+
+def versions_of(con: duckdb.DuckDBPyConnection, feed_path: str, file_name: str) -> list[Version]:
+    """Every version recorded for one file name, oldest first."""
+    return [
+        Version(*row)
+        for row in con.execute(
+            "select version, sha256, status from ops.file_register where feed_path = ? and file_name = ? "
+            "order by version",
+            [feed_path, file_name],
+        ).fetchall()
+    ]
+
+
+def loaded_with_content(
+    con: duckdb.DuckDBPyConnection, shas: list[str]
+) -> dict[str, list[tuple[str, str | None, date | None]]]:
+    """For each sha256 given, the (name, table, file date) of loaded files with records of those bytes."""
+    loaded: dict[str, list[tuple[str, str | None, date | None]]] = {}
+    for sha, name, table, file_date in con.execute(
+        f"""select sha256, file_name, table_name, file_date from ops.file_register
+            where sha256 in (select unnest(?::varchar[])) and rows_read > 0 and status in {LOADED}
+            order by processed_at""",
+        [shas],
+    ).fetchall():
+        loaded.setdefault(sha, []).append((name, table, file_date))
+    return loaded
+
+
+def newest_file_date(con: duckdb.DuckDBPyConnection, table: str) -> date | None:
+    """The newest file date a feed delivered, whatever became of the file."""
+    return con.execute(
+        "select max(file_date) from ops.file_register where table_name = ?", [table]
+    ).fetchone()[0]
+
+
+def loaded_volumes(con: duckdb.DuckDBPyConnection, table: str, limit: int) -> list[tuple[date | None, int]]:
+    """(file date, records) of the feed's last `limit` loaded files with records, oldest first."""
+    return con.execute(
+        f"""select file_date, rows_read from ops.file_register
+            where table_name = ? and rows_read > 0 and status in {LOADED}
+            order by processed_at desc, file_date desc limit ?""",
+        [table, limit],
+    ).fetchall()[::-1]
+
+
+def known_copies(con: duckdb.DuckDBPyConnection, feed_path: str) -> set[tuple[str, int | None]]:
+    """(file name, bytes) of every version the register knows in a landing folder (for a rebuild)."""
+    return set(
+        con.execute(
+            "select file_name, bytes from ops.file_register where feed_path = ?", [feed_path]
+        ).fetchall()
+    )
+
+
+# --- what ingestion writes, inside the caller's transaction ---------------------------------------
+
+
+def move_report(
+    con: duckdb.DuckDBPyConnection, feed_path: str, file_name: str, version: int, report_path: str
+) -> None:
+    """Say where a version's report went when a newer version set it aside (if it had one)."""
+    con.execute(
+        "update ops.file_register set report_path = ? "
+        "where feed_path = ? and file_name = ? and version = ? and report_path is not null",
+        [report_path, feed_path, file_name, version],
+    )
+
+
+def record(
+    con: duckdb.DuckDBPyConnection, files: list[dict[str, Any]], findings: list[dict[str, Any]]
+) -> None:
+    """Insert file versions (dicts keyed by register column) and their findings, stamped now."""
+    _insert(con, "ops.file_register", files, stamp="processed_at")
+    _insert(con, "ops.ingestion_findings", findings, stamp="found_at")
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict[str, Any]], stamp: str) -> None:
+    """Insert rows (dicts keyed by column) in one statement, stamped with the current time."""
+    if not rows:
+        return
+    con.register("new_rows", pa.Table.from_pylist(rows))
+    try:
+        columns = ", ".join(rows[0])
+        now = "current_timestamp::timestamp"
+        con.execute(f"insert into {table} ({columns}, {stamp}) select {columns}, {now} from new_rows")
+    finally:
+        con.unregister("new_rows")
+
+
+# --- what the checks, the gate, the release and the CLI read ----------------------------------------
+
+# Per file name, its latest loaded version (whose rows the raw table holds) against the raw table
+# and that version's refused rows; a file out of balance, or rows of a file the register does not
+# know, fail the check.
+_CONSERVATION_SQL = f"""
+with latest as (
+    select file_name, sha256, rows_read, rows_loaded, rows_quarantined
+    from ops.file_register
+    where table_name = $table and status in {LOADED}
+    qualify row_number() over (partition by file_name order by version desc) = 1
+),
+in_table as (
+    select _source_file as file_name, count(*) as n from raw.{{table}} group by 1
+),
+in_quarantine as (
+    select source_file as file_name, file_sha256 as sha256, count(distinct row_number) as n
+    from ops.quarantined_rows where table_name = $table group by 1, 2
+)
+select coalesce(l.file_name, t.file_name)
+from latest l
+full join in_table t using (file_name)
+left join in_quarantine q on q.file_name = l.file_name and q.sha256 = l.sha256
+where l.file_name is null
+   or l.rows_read is distinct from l.rows_loaded + l.rows_quarantined
+   or l.rows_loaded is distinct from coalesce(t.n, 0)
+   or l.rows_quarantined is distinct from coalesce(q.n, 0)
+order by 1
+"""
+
+
+def out_of_balance(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    """Files of `raw.<table>` whose rows are not conserved: read = loaded + quarantined, and the
+    loaded and quarantined rows are where the register says (row conservation)."""
+    rows = con.execute(_CONSERVATION_SQL.format(table=table), {"table": table}).fetchall()
+    return [row[0] for row in rows]
+
+
+def latest_loaded_files(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """Files whose latest version loaded: name, feed, sha256, rows, file_date (a release's sources)."""
+    rows = con.execute(
+        f"""select file_name, feed_path, sha256, rows_loaded, file_date
+            from ops.file_register r
+            where status in {LOADED}
+              and version = (select max(version) from ops.file_register v
+                             where v.feed_path = r.feed_path and v.file_name = r.file_name)
+            order by feed_path, file_name"""
+    ).fetchall()
+    return [dict(zip(("name", "feed", "sha256", "rows", "file_date"), row, strict=True)) for row in rows]
+
+
+def newest_loaded_date(con: duckdb.DuckDBPyConnection, table: str) -> date | None:
+    """Date of the feed's newest file loaded, or None before the first one."""
+    return con.execute(
+        f"select max(file_date) from ops.file_register where table_name = ? and status in {LOADED}", [table]
+    ).fetchone()[0]
+
+
+def file_days(con: duckdb.DuckDBPyConnection, tables: list[str], until: date) -> list[tuple[str, date, str]]:
+    """(table, day, status) for every feed of `tables` and day from its first file to `until`.
+
+    status is the latest version's status of that day's file, or `missing`; a feed that never
+    delivered a file has one `missing` row dated `until`.
+    """
+    if not tables:
+        return []
+    return con.execute(
+        """
+        with feeds as (select unnest(?::varchar[]) as table_name),
+        files as (
+            select table_name, file_date, arg_max(status, version) as status
+            from ops.file_register
+            where table_name in (select table_name from feeds) and file_date <= ?::date
+            group by table_name, file_date
+        ),
+        spans as (
+            select feeds.table_name, coalesce(min(files.file_date), ?::date) as first_day
+            from feeds left join files using (table_name)
+            group by feeds.table_name
+        ),
+        days as (
+            select table_name, unnest(generate_series(first_day, ?::date, interval 1 day))::date as day
+            from spans
+        )
+        select days.table_name, days.day, coalesce(files.status, 'missing')
+        from days left join files on files.table_name = days.table_name and files.file_date = days.day
+        order by days.table_name, days.day
+        """,
+        [tables, until, until, until],
+    ).fetchall()
+
+
+def feed_totals(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int, int, int, int]]:
+    """Per landing folder: files loaded and refused, rows loaded and rows refused in loaded files."""
+    return con.execute(
+        """select feed_path, count(*) filter (where status <> 'quarantined'),
+                  count(*) filter (where status = 'quarantined'),
+                  coalesce(sum(rows_loaded), 0), coalesce(sum(rows_quarantined) filter
+                  (where status <> 'quarantined'), 0)
+           from ops.file_register group by 1 order by 1"""
+    ).fetchall()
+
+
+def newest_loaded_per_feed(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, date | None, int]]:
+    """Per feed: landing folder, table, newest file date not refused, files not refused."""
+    return con.execute(
+        """select feed_path, table_name, max(file_date), count(*) from ops.file_register
+           where status <> 'quarantined' group by 1, 2 order by 1, 2"""
+    ).fetchall()
