@@ -13,8 +13,7 @@ import io
 from collections import defaultdict
 from pathlib import Path
 
-import duckdb
-
+from ingestion.batch import BatchTables
 from ingestion.contract import FeedSpec, check_header
 from ingestion.encoding import check_line_length, check_utf8
 from ingestion.loader import LANDING_META
@@ -64,7 +63,7 @@ def _check_layout(path: Path, spec: FeedSpec) -> list[str]:
 
 
 def stage_csv(
-    con: duckdb.DuckDBPyConnection, files: dict[str, Path], spec: FeedSpec, work_dir: Path
+    tables: BatchTables, files: dict[str, Path], spec: FeedSpec, work_dir: Path
 ) -> dict[str, list[str] | ContractViolation]:
     """Check each file's encoding and header, and stage the records in `landing_rows` (see loader).
 
@@ -84,42 +83,42 @@ def stage_csv(
         verdicts[name] = header
         groups[tuple(header)][name] = path
     for header, members in groups.items():
-        _stage_group(con, spec, list(header), members)
+        _stage_group(tables, spec, list(header), members)
     return verdicts
 
 
-def _stage_group(
-    con: duckdb.DuckDBPyConnection, spec: FeedSpec, header: list[str], files: dict[str, Path]
-) -> None:
+def _stage_group(tables: BatchTables, spec: FeedSpec, header: list[str], files: dict[str, Path]) -> None:
     positions = {name: i + 1 for i, name in enumerate(header)}
     columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(1, len(header) + 1)) + "}"
     paths = [str(p) for p in files.values()]
-    con.execute(
-        "create or replace temp table batch_paths as "
-        "select unnest(?::varchar[]) as path, unnest(?::varchar[]) as _source_file",
+    con = tables.con
+    tables.create(
+        "batch_paths",
+        "as select unnest(?::varchar[]) as path, unnest(?::varchar[]) as _source_file",
         [paths, list(files)],
     )
     # Created straight from read_csv so that the table's rowid keeps each file's record order.
-    con.execute(
+    tables.adopt("csv_reject_errors")
+    tables.adopt("csv_reject_scans")
+    tables.create(
+        "csv_records",
         f"""
-        create or replace temp table csv_records as
-        select * from read_csv(?, columns = {columns}, header = false, skip = 1, delim = ',', quote = '"',
+        as select * from read_csv(?, columns = {columns}, header = false, skip = 1, delim = ',', quote = '"',
                                escape = '"', auto_detect = false, filename = true,
                                store_rejects = true, rejects_table = 'csv_reject_errors',
                                rejects_scan = 'csv_reject_scans')
         """,
         [paths],
     )
-    con.execute(
-        """create or replace temp table csv_rejected as
-           select b._source_file, e.line::integer as line, min(e.error_type::varchar) as error_type
+    tables.create(
+        "csv_rejected",
+        """as select b._source_file, e.line::integer as line, min(e.error_type::varchar) as error_type
            from csv_reject_errors e
            join csv_reject_scans s using (scan_id, file_id)
            join batch_paths b on b.path = s.file_path
-           group by 1, 2"""
+           group by 1, 2""",
     )
-    con.execute("drop table csv_reject_errors")
-    con.execute("drop table csv_reject_scans")
+    tables.drop("csv_reject_errors", "csv_reject_scans")
     cases = " ".join(f"when '{k}' then '{check}'" for k, (check, _) in REJECT_MESSAGES.items())
     messages = " ".join(f"when '{k}' then '{message}'" for k, (_, message) in REJECT_MESSAGES.items())
     present = [c.name for c in spec.columns if c.name in positions]
@@ -156,5 +155,4 @@ def _stage_group(
         from csv_rejected
         """
     )
-    for table in ("csv_records", "csv_rejected", "batch_paths"):
-        con.execute(f"drop table {table}")
+    tables.drop("csv_records", "csv_rejected", "batch_paths")

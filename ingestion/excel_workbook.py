@@ -13,10 +13,10 @@ import zipfile
 from decimal import Decimal
 from pathlib import Path
 
-import duckdb
 import pyarrow as pa
 from openpyxl import load_workbook
 
+from ingestion.batch import BatchTables
 from ingestion.contract import FeedSpec, check_header
 from ingestion.rejection import ContractViolation
 
@@ -50,7 +50,7 @@ def _is_total(cells: list[str | None]) -> bool:
 
 
 def stage_xlsx(
-    con: duckdb.DuckDBPyConnection, files: dict[str, Path], spec: FeedSpec, work_dir: Path
+    tables: BatchTables, files: dict[str, Path], spec: FeedSpec, work_dir: Path
 ) -> dict[str, list[str] | ContractViolation]:
     """Find each workbook's header, skip layout rows, and stage the records in `landing_rows`."""
     verdicts: dict[str, list[str] | ContractViolation] = {}
@@ -61,12 +61,12 @@ def stage_xlsx(
             verdicts[name] = violation
             continue
         verdicts[name] = header
-        con.register("xlsx_records", table)
+        tables.con.register("xlsx_records", table)
         try:
             columns = ", ".join(f'"{c}"' for c in table.column_names)
-            con.execute(f"insert into landing_rows ({columns}) select * from xlsx_records")
+            tables.con.execute(f"insert into landing_rows ({columns}) select * from xlsx_records")
         finally:
-            con.unregister("xlsx_records")
+            tables.con.unregister("xlsx_records")
     return verdicts
 
 

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
-
+from ingestion.batch import BatchTables
 from ingestion.contract import FeedSpec, check_header
 from ingestion.encoding import check_line_length, check_utf8
 from ingestion.loader import LANDING_META
@@ -22,7 +21,7 @@ from ingestion.text_lines import stage_lines
 
 
 def stage_jsonl(
-    con: duckdb.DuckDBPyConnection, files: dict[str, Path], spec: FeedSpec, work_dir: Path
+    tables: BatchTables, files: dict[str, Path], spec: FeedSpec, work_dir: Path
 ) -> dict[str, list[str] | ContractViolation]:
     """Check each file's encoding and keys, and stage the records in `landing_rows` (see loader).
 
@@ -39,16 +38,17 @@ def stage_jsonl(
             verdicts[name] = violation
     if not readable:
         return verdicts
-    stage_lines(con, readable)
-    con.execute(
+    stage_lines(tables, readable)
+    con = tables.con
+    tables.create(
+        "jsonl_lines",
         """
-        create or replace temp table jsonl_lines as
-        select _source_file, line_no, line,
+        as select _source_file, line_no, line,
                coalesce(json_valid(line) and starts_with(ltrim(line), '{'), false) as is_object
         from file_lines where trim(line) <> ''
-        """
+        """,
     )
-    con.execute("drop table file_lines")
+    tables.drop("file_lines")
     keys = con.execute(
         """select _source_file, list(key order by first_line, key) from (
                select _source_file, key, min(line_no) as first_line
@@ -90,5 +90,5 @@ def stage_jsonl(
         """,
         [accepted],
     )
-    con.execute("drop table jsonl_lines")
+    tables.drop("jsonl_lines")
     return verdicts

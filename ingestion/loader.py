@@ -20,6 +20,7 @@ from __future__ import annotations
 import duckdb
 
 from ingestion import register
+from ingestion.batch import BatchTables
 from ingestion.contract import Column, FeedSpec
 from ingestion.rejection import MASK, MAX_EXAMPLES, mask_examples
 
@@ -155,14 +156,14 @@ def _cast_and_errors(col: Column) -> tuple[str, list[tuple[str, str, str]]]:
     return cast, errors
 
 
-def create_landing_rows(con: duckdb.DuckDBPyConnection, spec: FeedSpec) -> None:
+def create_landing_rows(tables: BatchTables, spec: FeedSpec) -> None:
     """An empty `landing_rows` for this feed, for the readers to fill."""
     columns = ", ".join(f'"{c.name}" varchar' for c in spec.columns)
-    con.execute(f"create or replace temp table landing_rows ({LANDING_COLUMNS}, {columns})")
+    tables.create("landing_rows", f"({LANDING_COLUMNS}, {columns})")
 
 
-def check_rows(con: duckdb.DuckDBPyConnection, spec: FeedSpec) -> dict[str, tuple[int, int]]:
-    """Cast and test every staged row into temp table `checked_rows`.
+def check_rows(tables: BatchTables, spec: FeedSpec) -> dict[str, tuple[int, int]]:
+    """Cast and test every staged row into the batch's table `checked_rows`.
 
     Returns (rows read, rows refused) per file; a file with no records is absent.
     """
@@ -182,13 +183,13 @@ def check_rows(con: duckdb.DuckDBPyConnection, spec: FeedSpec) -> dict[str, tupl
         "case when _copy then {'check': 'duplicate_row', 'column': null, "
         "'message': 'an exact copy of an earlier line of the same file', 'value': null} end"
     )
-    _find_copies(con, spec)
+    _find_copies(tables, spec)
     # Error structs are built only for rows that fail something: most rows fail nothing. A record
     # that could not be split into fields reports only that: its "fields" are meaningless.
-    con.execute(
+    tables.create(
+        "checked_rows",
         f"""
-        create or replace temp table checked_rows as
-        select _source_file, _row_number, {", ".join(casts)},
+        as select _source_file, _row_number, {", ".join(casts)},
                case when _reject_check is not null
                     then [{{'check': _reject_check, 'column': null::varchar, 'message': _reject_message,
                             'value': null::varchar}}]
@@ -197,28 +198,27 @@ def check_rows(con: duckdb.DuckDBPyConnection, spec: FeedSpec) -> dict[str, tupl
                     else []::{ERROR_TYPE}[] end as _errors
         from (select l.*, c._row_number is not null as _copy
               from landing_rows l left join copies c using (_source_file, _row_number))
-        """
+        """,
     )
-    con.execute("drop table copies")
-    con.execute("drop table landing_rows")
-    rows = con.execute(
+    tables.drop("copies", "landing_rows")
+    rows = tables.con.execute(
         """select _source_file, count(*), count(*) filter (where len(_errors) > 0)
            from checked_rows group by 1"""
     ).fetchall()
     return {name: (read, bad) for name, read, bad in rows}
 
 
-def _find_copies(con: duckdb.DuckDBPyConnection, spec: FeedSpec) -> None:
-    """Temp table `copies`: records equal to an earlier record of their file in every contract column.
+def _find_copies(tables: BatchTables, spec: FeedSpec) -> None:
+    """The batch's table `copies`: records equal to an earlier record of their file in every contract column.
 
     Columns the contract does not name are ignored, so they cannot make two records differ. A hash
     of each record finds the few candidates cheaply; only those are compared value by value.
     """
     staged = ", ".join(f'"{c.name}"' for c in spec.columns)
-    con.execute(
+    tables.create(
+        "copies",
         f"""
-        create or replace temp table copies as
-        with hashed as (
+        as with hashed as (
             select *, hash(_source_file, {staged}) as _hash from landing_rows where _reject_check is null
         ),
         suspects as (select _hash from hashed group by _hash having count(*) > 1)
@@ -227,21 +227,23 @@ def _find_copies(con: duckdb.DuckDBPyConnection, spec: FeedSpec) -> None:
                    row_number() over (partition by _source_file, {staged} order by _row_number) as rank
             from hashed semi join suspects using (_hash))
         where rank > 1
-        """
+        """,
     )
 
 
-def write_rows(con: duckdb.DuckDBPyConnection, spec: FeedSpec, files: list[tuple[str, str, bool]]) -> None:
+def write_rows(tables: BatchTables, spec: FeedSpec, files: list[tuple[str, str, bool]]) -> None:
     """Write the checked rows of `files` (name, sha256, replace): good rows into the raw table,
     refused ones into `ops.quarantined_rows`. Rows of files not listed (refused files) are dropped.
 
     `replace` deletes the raw rows an earlier version of the same file name loaded (skipped for a
     new name, whose rows cannot be there because rows and register commit together).
     """
+    con = tables.con
     cols = ", ".join(f'"{c.name}"' for c in spec.columns)
-    con.execute(
-        "create or replace temp table batch_files as select unnest(?::varchar[]) as name, "
-        "unnest(?::varchar[]) as sha256, unnest(?::boolean[]) as replace",
+    tables.create(
+        "batch_files",
+        "as select unnest(?::varchar[]) as name, unnest(?::varchar[]) as sha256, "
+        "unnest(?::boolean[]) as replace",
         [[f[0] for f in files], [f[1] for f in files], [f[2] for f in files]],
     )
     con.execute(
@@ -268,12 +270,12 @@ def write_rows(con: duckdb.DuckDBPyConnection, spec: FeedSpec, files: list[tuple
            join batch_files b on b.name = c._source_file""",
         [spec.feed_path, spec.table],
     )
-    con.execute("drop table batch_files")
+    tables.drop("batch_files")
 
 
-def row_findings(con: duckdb.DuckDBPyConnection, spec: FeedSpec) -> dict[str, list[dict]]:
+def row_findings(tables: BatchTables, spec: FeedSpec) -> dict[str, list[dict]]:
     """Refused rows of `checked_rows` per file, grouped by check and message, with masked examples."""
-    rows = con.execute(
+    rows = tables.con.execute(
         f"""select _source_file, e.check, e.message, count(distinct _row_number),
                    list({{'line': _row_number, 'column': e.column, 'value': e.value}}
                         order by _row_number)[1:{MAX_EXAMPLES}]

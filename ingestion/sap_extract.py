@@ -15,6 +15,7 @@ from pathlib import Path
 
 import duckdb
 
+from ingestion.batch import BatchTables
 from ingestion.contract import FeedSpec, check_header
 from ingestion.encoding import check_line_length, decode_windows_1252, is_ascii
 from ingestion.loader import LANDING_META
@@ -25,7 +26,7 @@ TRAILER = re.compile(r"^TRL\|(\d+)\|(\d+(?:\.\d+)?)$")
 
 
 def stage_sap_extract(
-    con: duckdb.DuckDBPyConnection, files: dict[str, Path], spec: FeedSpec, work_dir: Path
+    tables: BatchTables, files: dict[str, Path], spec: FeedSpec, work_dir: Path
 ) -> dict[str, list[str] | ContractViolation]:
     """Check each file's encoding, trailer and header, and stage the data lines in `landing_rows`.
 
@@ -54,11 +55,12 @@ def stage_sap_extract(
                 verdicts[name] = violation
         if not readable:
             return verdicts
-        stage_lines(con, readable)
+        stage_lines(tables, readable)
     finally:
         for utf8 in decoded:
             utf8.unlink(missing_ok=True)
 
+    con = tables.con
     summary = con.execute(
         """select _source_file, count(*), max_by(line, line_no), min_by(line, line_no)
            from file_lines group by 1"""
@@ -75,7 +77,7 @@ def stage_sap_extract(
         groups[tuple(header)].append((name, n_lines))
     for header, members in groups.items():
         _stage_group(con, spec, list(header), members)
-    con.execute("drop table file_lines")
+    tables.drop("file_lines")
     if spec.amount_column is not None:
         for name, violation in _check_totals(con, spec, totals).items():
             verdicts[name] = violation

@@ -8,25 +8,25 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
+from ingestion.batch import BatchTables
 
 
-def stage_lines(con: duckdb.DuckDBPyConnection, files: dict[str, Path]) -> None:
-    """Temp table `file_lines(_source_file, line_no, line)`: line 1 is the file's first line.
+def stage_lines(tables: BatchTables, files: dict[str, Path]) -> None:
+    """The batch's table `file_lines(_source_file, line_no, line)`: line 1 is the file's first line.
 
     `files` maps a landing file name to the UTF-8 text to read for it. Line ends are LF or CRLF;
     the line breaks at the very end of a file do not make empty lines, a BOM is dropped.
     """
     paths = [str(p) for p in files.values()]
-    con.execute(
-        "create or replace temp table batch_paths as "
-        "select unnest(?::varchar[]) as path, unnest(?::varchar[]) as _source_file",
+    tables.create(
+        "batch_paths",
+        "as select unnest(?::varchar[]) as path, unnest(?::varchar[]) as _source_file",
         [paths, list(files)],
     )
-    con.execute(
+    tables.create(
+        "file_lines",
         """
-        create or replace temp table file_lines as
-        with content as (
+        as with content as (
             select b._source_file,
                    string_split(regexp_replace(ltrim(t.content, chr(65279)), '(\\r?\\n)+$', ''), chr(10))
                        as lines
@@ -38,4 +38,4 @@ def stage_lines(con: duckdb.DuckDBPyConnection, files: dict[str, Path]) -> None:
         """,
         [paths],
     )
-    con.execute("drop table batch_paths")
+    tables.drop("batch_paths")

@@ -12,7 +12,8 @@ import dagster as dg
 from expectations.runner import policy, run_suite
 from expectations.suites.raw_contract import raw_suite_columns
 from ingestion import FEEDS, FeedSpec, register
-from ingestion.landing import ALL_DAYS, ingest_feed
+from ingestion.landing import ingest_feed
+from ingestion.zone import ALL_DAYS
 from orchestration.dbt import DUCKDB_WRITERS, TRANSIENT_RETRY
 from orchestration.partitions import FEED_DAYS, day_window
 from orchestration.quality import gx_result, gx_run_dir

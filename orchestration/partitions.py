@@ -17,8 +17,8 @@ from pathlib import Path
 import dagster as dg
 
 from ingestion import FEEDS, FeedSpec
-from ingestion.landing import ALL_DAYS, DayWindow, pending_files
 from ingestion.layout import Layout
+from ingestion.zone import ALL_DAYS, DayWindow, pending_files
 
 # The council's warehouse history starts with the 2020/21 financial year.
 FEED_DAYS = dg.DailyPartitionsDefinition(start_date="2020-04-01", timezone="Europe/London", end_offset=1)

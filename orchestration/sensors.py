@@ -16,7 +16,7 @@ import time
 import dagster as dg
 
 from ingestion import FEEDS
-from ingestion.landing import landing_files
+from ingestion.zone import landing_files
 from orchestration.jobs import nightly_run_request
 from orchestration.resources import WarehouseResource
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from hr_delivery import before_the_delivery, ingest_folder, state, the_delivery
 
-from ingestion import landing
+from ingestion import landing, loader, zone
 from ingestion.rejection import RejectionReport
 
 
@@ -46,8 +46,9 @@ def crash_at(monkeypatch: pytest.MonkeyPatch, n: int) -> Callable[[], int]:
 
         monkeypatch.setattr(owner, attribute, crashing)
 
-    for attribute in ("_move", "write_rows", "_register"):
-        wrap(landing, attribute)
+    wrap(zone, "move")
+    wrap(loader, "write_rows")
+    wrap(landing, "_record")
     wrap(RejectionReport, "write")
     return lambda: seen
 

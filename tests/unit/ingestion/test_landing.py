@@ -5,8 +5,7 @@ import os
 import duckdb
 from ingestion_files import FI_HEADER, checks, landing, report, write_csv, write_sap
 
-from ingestion import FEEDS
-from ingestion import landing as landing_module
+from ingestion import FEEDS, staging
 from ingestion.care import CARE_PAYMENTS
 from ingestion.ibc_hr import PA0000, PA0001
 from ingestion.landing import ingest_feed
@@ -250,14 +249,14 @@ def test_a_file_is_late_even_when_the_later_files_were_refused(tmp_path, con):
 
 
 def test_a_file_duckdb_cannot_parse_is_refused_alone(tmp_path, con, monkeypatch):
-    stage_sap = landing_module.STAGERS["sap"]
+    stage_sap = staging.STAGERS["sap"]
 
-    def choking(con, files, spec, work_dir):
+    def choking(tables, files, spec, work_dir):
         if "PA0001_20250201.txt" in files:
             raise duckdb.InvalidInputException("Malformed input near 'Jane Example'")
-        return stage_sap(con, files, spec, work_dir)
+        return stage_sap(tables, files, spec, work_dir)
 
-    monkeypatch.setitem(landing_module.STAGERS, "sap", choking)
+    monkeypatch.setitem(staging.STAGERS, "sap", choking)
     write_sap(tmp_path, HR, "PA0001_20250101.txt", [PA0001_HEADER, *PA0001_ROWS])
     write_sap(tmp_path, HR, "PA0001_20250201.txt", [PA0001_HEADER, *PA0001_ROWS])
     result = ingest_feed(con, tmp_path, PA0001)
