@@ -26,6 +26,9 @@ import duckdb
 from recording import machine, record
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from ingestion.layout import Layout  # noqa: E402
+
 # bench/identity.py builds and caches the worlds; loaded by path (its name is the package's).
 _spec = importlib.util.spec_from_file_location("bench_identity", Path(__file__).with_name("identity.py"))
 bench_identity = importlib.util.module_from_spec(_spec)
@@ -67,7 +70,7 @@ def tune(scale: float, days: int) -> dict:
 
     home = world_cache(scale, days, TRAINING_SEED)
     rows = []
-    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
+    with duckdb.connect(str(Layout(home).warehouse), read_only=True) as con:
         records.build(con)
         table = con.sql("select * from identity_records").to_arrow_table()
         for threshold in SWEEP:
@@ -80,7 +83,7 @@ def tune(scale: float, days: int) -> dict:
                    from sweep_clusters as c join identity_records as r using (unique_id)"""
             )
             con.unregister("sweep_clusters")
-            m = evaluation.evaluate(con, home / "simulator_truth" / "persons.csv", "sweep_xref")
+            m = evaluation.evaluate(con, Layout(home).simulator_truth / "persons.csv", "sweep_xref")
             rows.append(
                 {"threshold": threshold, "seconds": round(time.monotonic() - started, 1), **_summary(m)}
             )
@@ -106,12 +109,12 @@ def test(scale: float, days: int, seeds: list[int]) -> dict:
     results = {}
     for seed in seeds:
         home = world_cache(scale, days, seed)
-        with duckdb.connect(str(home / "warehouse.duckdb")) as con:
+        with duckdb.connect(str(Layout(home).warehouse)) as con:
             con.execute("drop schema if exists restricted cascade")
             started = time.monotonic()
             summary = resolution.run(con, home, SALT)
             seconds = time.monotonic() - started
-            m = evaluation.evaluate(con, home / "simulator_truth" / "persons.csv")
+            m = evaluation.evaluate(con, Layout(home).simulator_truth / "persons.csv")
             con.execute("drop schema restricted cascade")
         results[str(seed)] = {"seconds": round(seconds, 1), "records": summary.records, **_summary(m)}
         print(f"seed {seed}:\n{evaluation.format_report(m)}", flush=True)

@@ -364,11 +364,11 @@ def _review_identity(args: argparse.Namespace, home: Path) -> int:
     from orchestration.run_lock import RunLockHeld, run_lock
 
     command = f"review-identity {args.action}"
-    if not warehouse_path(home).exists():
+    if not Layout(home).warehouse.exists():
         print(f"{command}: no warehouse in {home}: run `insight-hub refresh`", file=sys.stderr)
         return EXIT_USAGE
     try:
-        with run_lock(home), duckdb.connect(str(warehouse_path(home))) as con:
+        with run_lock(home), duckdb.connect(str(Layout(home).warehouse)) as con:
             if (
                 args.action in ("list", "export")
                 and not con.execute(
