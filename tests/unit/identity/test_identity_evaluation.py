@@ -7,8 +7,8 @@ import pytest
 
 from identity import evaluation
 from identity.evaluation import InsufficientOverlap, evaluate, format_report, wilson
+from ingestion.layout import Layout
 from orchestration import cli
-from orchestration.resources import warehouse_path
 
 XREF_SQL = "create table xref (source_system varchar, source_record_id varchar, customer_key varchar)"
 
@@ -154,7 +154,7 @@ def test_errors_broken_down_by_recorded_cause(tmp_path: Path, monkeypatch: pytes
 def test_cli_refuses_to_score_a_wrong_truth(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys):
     monkeypatch.setenv("INSIGHT_HUB_HOME", str(tmp_path / "home"))
     (tmp_path / "home").mkdir()
-    with duckdb.connect(str(warehouse_path(tmp_path / "home"))) as con:
+    with duckdb.connect(str(Layout(tmp_path / "home").warehouse)) as con:
         con.execute("create schema restricted")
         _xref(con, [("crm", f"C{i}", f"K{i}") for i in range(100)], "restricted.customer_xref")
     wrong = _truth(tmp_path / "other.csv", [("crm", f"Z{i}", f"P{i}") for i in range(100)])
