@@ -1,15 +1,15 @@
-"""`insight-hub ui` serves the Dagster UI on 127.0.0.1, and the nightly job launched through its
-GraphQL API (as the UI's Launchpad does, over the days waiting in landing) runs to success."""
+"""`insight-hub ui` serves the Dagster UI on 127.0.0.1 once its code location has loaded, and the
+nightly job launched through its GraphQL API (as the UI's Launchpad does, over the days waiting in
+landing) runs to success. First starts on fresh data roots reach a loaded location even while
+another process keeps every core busy; a location that fails to load makes the command fail
+with the load error; SIGTERM stops every process it started."""
 
-import json
 import os
-import socket
 import subprocess
-import sys
 import time
-import urllib.request
 
 import pytest
+from ui_starts import CLI, cpu_load, first_start, graphql, start_ui, stop_ui, wait_until_ready
 
 from orchestration.partitions import days_to_run, range_tags
 
@@ -33,42 +33,17 @@ STATUS = "query($id: ID!) { runOrError(runId: $id) { ... on Run { status } } }"
 LOCATIONS = "{ workspaceOrError { ... on Workspace { locationEntries { name loadStatus } } } }"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def graphql(port: int, query: str, variables: dict | None = None, timeout: float = 30) -> dict:
-    request = urllib.request.Request(
-        f"http://127.0.0.1:{port}/graphql",
-        data=json.dumps({"query": query, "variables": variables or {}}).encode(),
-        headers={"Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=timeout) as response:
-        return json.loads(response.read())["data"]
-
-
 def test_ui_answers_and_runs_the_nightly_job(tmp_path):
     home = tmp_path / "home"
     env = {**os.environ, "INSIGHT_HUB_HOME": str(home)}
-    cli = [sys.executable, "-m", "orchestration.cli"]
     subprocess.run(
-        [*cli, "simulate", "--scale", "0.01", "--days", "35", "--defects", "0"], env=env, check=True
+        [*CLI, "simulate", "--scale", "0.01", "--days", "35", "--defects", "0"], env=env, check=True
     )
-    port = free_port()
-    started = time.monotonic()
-    ui = subprocess.Popen([*cli, "ui", "--port", str(port)], env=env, start_new_session=True)
+    ui, port, log = start_ui(home)
     try:
-        location = None
-        while time.monotonic() - started < 120 and location is None:
-            try:
-                entries = graphql(port, LOCATIONS)["workspaceOrError"]["locationEntries"]
-                location = next((e["name"] for e in entries if e["loadStatus"] == "LOADED"), None)
-            except OSError:
-                pass
-            time.sleep(1)
-        assert location is not None, "the webserver did not answer within 120 s"
+        assert wait_until_ready(ui, log), log.read_text()[-3000:]
+        entries = graphql(port, LOCATIONS)["workspaceOrError"]["locationEntries"]
+        (location,) = [e["name"] for e in entries if e["loadStatus"] == "LOADED"]
 
         # The daily feeds' days, as the Launchpad sends them when a range of partitions is chosen.
         days = [{"key": k, "value": v} for k, v in range_tags(days_to_run(home)).items()]
@@ -84,5 +59,23 @@ def test_ui_answers_and_runs_the_nightly_job(tmp_path):
         assert status == "SUCCESS"
         assert (home / "published" / "current" / "manifest.json").exists()
     finally:
-        os.killpg(ui.pid, 15)
-        ui.wait(timeout=60)
+        stopped = stop_ui(ui)
+    assert stopped == (0, []), log.read_text()[-3000:]  # SIGTERM stopped everything it started
+
+
+def test_first_starts_on_fresh_homes_under_cpu_load_reach_the_nightly_job(tmp_path):
+    with cpu_load():
+        starts = [first_start(tmp_path / f"home{i}") for i in range(3)]
+    for seen in starts:
+        assert seen["ready_s"] is not None, seen["output"][-3000:]
+        assert set(seen["locations"].values()) == {"LOADED"} and seen["nightly_job"], seen
+        assert "has more than one head" not in seen["output"]
+        assert seen["exit_code"] == 0 and seen["left_running"] == [], seen["output"][-3000:]
+
+
+def test_a_code_location_that_fails_to_load_makes_ui_exit_non_zero_with_the_error(tmp_path):
+    seen = first_start(tmp_path / "home", env={"INSIGHT_HUB_SMTP_PORT": "not-a-port"})
+    assert seen["ready_s"] is None
+    assert seen["exit_code"] == 1
+    assert "ui: not ready: code location orchestration.definitions failed to load" in seen["output"]
+    assert "invalid literal for int() with base 10: 'not-a-port'" in seen["output"]
