@@ -107,14 +107,15 @@ def stage_seconds(home: Path, runs_back: int = 0) -> dict[str, float]:
     return stages
 
 
-def refresh(home: Path) -> dict:
-    """One `insight-hub refresh` in a child process: wall time, peak tree RSS, per-stage seconds."""
+def refresh(home: Path, code: Path = ROOT) -> dict:
+    """One `insight-hub refresh` in a child process: wall time, peak tree RSS, per-stage seconds.
+    `code`: the source tree whose code runs (its folder comes first on the child's sys.path)."""
     env = {**os.environ, "INSIGHT_HUB_HOME": str(home), "INSIGHT_HUB_SALT": "bench-salt"}
     began = time.perf_counter()
     child = subprocess.Popen(
         [sys.executable, "-m", "orchestration.cli", "refresh", "--quiet"],
         env=env,
-        cwd=ROOT,
+        cwd=code,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

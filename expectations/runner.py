@@ -11,11 +11,8 @@ should hold no personal data may be failing precisely because it holds some.
 from __future__ import annotations
 
 import functools
-import importlib
 import math
-import re
 import shutil
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,22 +25,6 @@ RESULT_FORMAT = {"result_format": "SUMMARY", "partial_unexpected_count": 0}
 # GX's page views with templates compiled once per process (docs_views.py).
 PAGE_VIEW = {"module_name": "expectations.docs_views", "class_name": "PageView"}
 INDEX_VIEW = {"module_name": "expectations.docs_views", "class_name": "IndexPageView"}
-
-# Direct identifiers (publication contract) by the shape of their values ...
-PERSONAL_VALUE_PATTERNS = {
-    "email address": r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}",
-    "UK phone number": r"(?:\+44\s?|\b0)[1237]\d{3}\s?\d{3}\s?\d{3}\b",
-    "NI number": r"\b[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D]\b",
-    "full postcode": r"\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[ABD-HJLNP-UW-Z]{2}\b",
-}
-# ... and by the name of their column (optionally prefixed, e.g. customer_email).
-PERSONAL_COLUMN_NAME = re.compile(
-    r"^(?:(?:customer|person|resident|caller|staff|employee)_(?:title|number)|"
-    r"(?:(?:customer|person|resident|staff|employee)_)?(?:first_name|middle_name|last_name|surname|"
-    r"forename|full_name|email|email_address|phone|phone_number|telephone|mobile|dob|date_of_birth|"
-    r"birth_date|nhs_number|ni_number|national_insurance_number|address|address_line\d|postcode|uprn|"
-    r"pernr|perid|gbdat|nachn|vorna))$"
-)
 
 
 @dataclass
@@ -72,6 +53,14 @@ def policy(suite: str) -> str:
     return rules.get("suites", {}).get(suite, rules.get("default", "blocking"))
 
 
+def published_table_policy(table: str) -> str:
+    """`blocking` or `warning` for the gate's suite on a published table (`published_tables`,
+    unless the table is listed under `suites`)."""
+    rules = _policy()
+    default = rules.get("published_tables", rules.get("default", "blocking"))
+    return rules.get("suites", {}).get(table, default)
+
+
 def max_row_drop() -> float:
     """The largest fraction of its rows a published table may lose against the previous release."""
     return float(_policy().get("row_count", {}).get("max_drop", 0.5))
@@ -84,31 +73,8 @@ def row_count_floor(previous_rows: int | None) -> int | None:
     return max(1, math.ceil(previous_rows * (1 - max_row_drop())))
 
 
-def published_table_expectations(columns: Sequence[tuple[str, str]], previous_rows: int | None) -> list:
-    """What every published table must meet whatever its suite says (`columns`: name, DuckDB type).
-
-    No sudden drop in rows against the previous release; no text value shaped like a direct
-    identifier; and a column whose name says it holds one must be empty.
-    """
-    import great_expectations as gx
-
-    e = gx.expectations
-    expectations = []
-    if (floor := row_count_floor(previous_rows)) is not None:
-        expectations.append(e.ExpectTableRowCountToBeBetween(min_value=floor))
-    patterns = list(PERSONAL_VALUE_PATTERNS.values())
-    for name, data_type in columns:
-        if data_type == "VARCHAR":
-            expectations.append(e.ExpectColumnValuesToNotMatchRegexList(column=name, regex_list=patterns))
-        if PERSONAL_COLUMN_NAME.match(name.lower()):
-            expectations.append(e.ExpectColumnValuesToBeNull(column=name))
-    return expectations
-
-
-def run_suite(
-    suite_name: str, df: pd.DataFrame, extra: Sequence[Any] = (), docs: Path | None = None
-) -> SuiteOutcome:
-    """Validate `df` against suite `suite_name` plus `extra` expectations.
+def run_suite(suite: Any, df: pd.DataFrame, blocking: bool, docs: Path | None = None) -> SuiteOutcome:
+    """Validate `df` against `suite` (a gx.ExpectationSuite); `blocking` as the gate policy says.
 
     With `docs` (the run's folder, e.g. $INSIGHT_HUB_HOME/gx/runs/<run id>), the validation result
     is stored under docs/validations and the run's Data Docs site is rebuilt in docs/data_docs,
@@ -117,8 +83,7 @@ def run_suite(
     import great_expectations as gx
 
     context = _context(docs)
-    suite = _build_suite(suite_name)
-    suite.expectations.extend(extra)
+    suite_name = suite.name
     batch_definition = (
         context.data_sources.add_pandas("warehouse")
         .add_dataframe_asset(suite_name)
@@ -154,7 +119,7 @@ def run_suite(
     return SuiteOutcome(
         suite=suite_name,
         success=result.success,
-        blocking=policy(suite_name) == "blocking",
+        blocking=blocking,
         evaluated=len(result.results),
         failed=failed,
         docs_page=docs_page,
@@ -164,19 +129,6 @@ def run_suite(
 def docs_index(docs: Path) -> Path:
     """The index page of a run's Data Docs site."""
     return docs / "data_docs" / "index.html"
-
-
-def _build_suite(suite_name: str):
-    """The suite's own expectations (expectations/suites/<name>.py), or an empty suite if it has none."""
-    import great_expectations as gx
-
-    try:
-        module = importlib.import_module(f"expectations.suites.{suite_name}")
-    except ModuleNotFoundError as missing:
-        if missing.name != f"expectations.suites.{suite_name}":
-            raise
-        return gx.ExpectationSuite(name=suite_name, expectations=[])
-    return module.build()
 
 
 def _context(docs: Path | None):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Literal
 
 # Column types of the contracts. Each maps to a DuckDB cast and a validity test (loader.py).
@@ -32,6 +32,17 @@ ColumnType = Literal[
 ]
 
 FileFormat = Literal["sap", "csv", "jsonl", "xlsx"]
+DATE_TYPES = ("sap_date", "uk_date", "iso_date")
+TIMESTAMP_TYPES = ("local_timestamp", "utc_timestamp")
+
+# Dates a business event can carry (a year typed wrong falls outside): the default bounds of every
+# date and timestamp column. HR and organisation validity may reach back further (long-serving
+# staff), and 9999-12-31 (open end) is allowed only where a column says so.
+EARLIEST = date(1990, 1, 1)
+HR_EARLIEST = date(1950, 1, 1)
+LATEST = date(2099, 12, 31)
+OPEN_END = date(9999, 12, 31)
+Bound = float | date | None
 
 
 @dataclass(frozen=True)
@@ -42,6 +53,29 @@ class Column:
     not_null: bool = False  # a row with no value is refused
     personal: bool = False  # masked in every report, restricted downstream
     accepted: tuple[str, ...] = ()  # accepted values, where the contract lists them
+    # Invariants a loaded value must still meet (the raw feed's check; the loader only casts):
+    bounds: tuple[Bound, Bound] | None = None  # [low, high]; dates default to [EARLIEST, LATEST]
+    pattern: str | None = None  # a regular expression the whole value matches
+    not_before: str | None = None  # a column of the same row this one never precedes
+    empty: bool = False  # the feed leaves the column empty (e.g. NHS numbers outside adult social care)
+
+    def value_bounds(self) -> tuple[Bound, Bound] | None:
+        """The column's bounds, dates and timestamps within [EARLIEST, LATEST] unless it says otherwise;
+        unsigned SAP amounts never negative."""
+        bounds = self.bounds
+        if bounds is None and self.type in (*DATE_TYPES, *TIMESTAMP_TYPES):
+            bounds = (EARLIEST, LATEST)
+        if bounds is None and self.type == "sap_amount":
+            bounds = (0, None)
+        if bounds and self.type in TIMESTAMP_TYPES:
+            low, high = bounds
+            bounds = (
+                datetime.combine(low, datetime.min.time()) if isinstance(low, date) else low,
+                datetime.combine(high, datetime.max.time().replace(microsecond=0))
+                if isinstance(high, date)
+                else high,
+            )
+        return bounds
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 from functools import partial
 
-from ingestion.contract import Column, sap_feed
+from ingestion.contract import HR_EARLIEST, LATEST, OPEN_END, Column, sap_feed
 
 FEED_PATH = "ibc/finance"
 
@@ -15,8 +15,8 @@ CSKS = _sap(
     "snapshot",
     [
         Column("KOSTL", "key", not_null=True),
-        Column("DATAB", "sap_date", not_null=True),
-        Column("DATBI", "sap_date", not_null=True),
+        Column("DATAB", "sap_date", not_null=True, bounds=(HR_EARLIEST, LATEST)),
+        Column("DATBI", "sap_date", not_null=True, bounds=(HR_EARLIEST, OPEN_END), not_before="DATAB"),
         Column("KTEXT"),
         Column("ZDIRECT", "key", not_null=True),
         Column("ZSERVICE"),
@@ -55,13 +55,13 @@ FI_ITEMS = _sap(
     [
         Column("BUKRS", "key", not_null=True),
         Column("BELNR", "key", not_null=True),
-        Column("GJAHR", "key", not_null=True),
+        Column("GJAHR", "key", not_null=True, pattern=r"\d{4}"),
         Column("BUZEI", "key", not_null=True),
         Column("BLART", "key", not_null=True, accepted=("KR", "KG", "SA")),
         Column("BLDAT", "sap_date", not_null=True),
         Column("BUDAT", "sap_date", not_null=True),
         Column("CPUDT", "sap_date", not_null=True),
-        Column("HKONT", "key", not_null=True),
+        Column("HKONT", "key", not_null=True, pattern=r"\d{6}"),
         Column("KOSTL", "key"),
         Column("LIFNR", "key"),
         Column("DMBTR", "sap_amount", not_null=True),
@@ -89,7 +89,7 @@ PAYMENTS = _sap(
         Column("LIFNR", "key"),
         Column("BELNR", "key", not_null=True),
         Column("GJAHR", "key", not_null=True),
-        Column("ZALDT", "sap_date", not_null=True),
+        Column("ZALDT", "sap_date", not_null=True, not_before="LAUFD"),
         Column("RWBTR", "sap_amount", not_null=True),
         Column("RZAWE", "key", accepted=("B", "C", "H")),
     ],
@@ -105,10 +105,10 @@ BUDGET = _sap(
     "snapshot",
     [
         Column("GJAHR", "key", not_null=True),
-        Column("VERSN", "key", not_null=True),
+        Column("VERSN", "key", not_null=True, pattern=r"ORIG|REV\d+"),
         Column("KOSTL", "key", not_null=True),
         Column("HKONT", "key", not_null=True),
-        Column("PERIO", "integer", not_null=True),
+        Column("PERIO", "integer", not_null=True, bounds=(1, 12)),
         Column("WTGBTR", "sap_signed_amount", not_null=True),
     ],
     keys=("GJAHR", "VERSN", "KOSTL", "HKONT", "PERIO"),

@@ -2,7 +2,7 @@
 
 from functools import partial
 
-from ingestion.contract import Column, sap_feed
+from ingestion.contract import HR_EARLIEST, LATEST, OPEN_END, Column, sap_feed
 
 FEED_PATH = "ibc/hr"
 
@@ -10,7 +10,7 @@ FEED_PATH = "ibc/hr"
 _sap = partial(sap_feed, FEED_PATH)
 
 PERNR = Column("PERNR", "key", not_null=True)
-AEDTM = Column("AEDTM", "sap_date")
+AEDTM = Column("AEDTM", "sap_date", bounds=(HR_EARLIEST, LATEST))
 
 PA0001 = _sap(
     "ibc_pa0001",
@@ -19,8 +19,8 @@ PA0001 = _sap(
     "snapshot",
     [
         PERNR,
-        Column("BEGDA", "sap_date", not_null=True),
-        Column("ENDDA", "sap_date", not_null=True),
+        Column("BEGDA", "sap_date", not_null=True, bounds=(HR_EARLIEST, LATEST)),
+        Column("ENDDA", "sap_date", not_null=True, bounds=(HR_EARLIEST, OPEN_END)),
         Column("PERSG", "key", accepted=("1", "2", "3", "4")),
         Column("KOSTL", "key"),
         Column("ORGEH", "key"),
@@ -56,9 +56,10 @@ PA0007 = _sap(
     "snapshot",
     [
         PERNR,
-        Column("BEGDA", "sap_date", not_null=True),
-        Column("ENDDA", "sap_date", not_null=True),
-        Column("WOSTD", "decimal", not_null=True),
+        Column("BEGDA", "sap_date", not_null=True, bounds=(HR_EARLIEST, LATEST)),
+        Column("ENDDA", "sap_date", not_null=True, bounds=(HR_EARLIEST, OPEN_END)),
+        # Contracted weekly hours: at most 48 (the Working Time Regulations' average).
+        Column("WOSTD", "decimal", not_null=True, bounds=(0, 48)),
         AEDTM,
     ],
     keys=("PERNR", "BEGDA"),
@@ -90,9 +91,9 @@ PA2001 = _sap(
         PERNR,
         Column("SUBTY", "key", not_null=True, accepted=("0100", "0200", "0300", "0400")),
         Column("BEGDA", "sap_date", not_null=True),
-        Column("ENDDA", "sap_date", not_null=True),
-        Column("ABWTG", "decimal"),
-        Column("STDAZ", "decimal"),
+        Column("ENDDA", "sap_date", not_null=True, not_before="BEGDA"),
+        Column("ABWTG", "decimal", bounds=(0, None)),
+        Column("STDAZ", "decimal", bounds=(0, None)),
         Column("AEDTM", "sap_date", not_null=True),
         Column("LOEKZ", "flag"),
     ],
@@ -108,9 +109,9 @@ POSITIONS = _sap(
     [
         Column("PLANS", "key", not_null=True),
         Column("KOSTL", "key"),
-        Column("BEGDA", "sap_date", not_null=True),
-        Column("ENDDA", "sap_date", not_null=True),
-        Column("FTE", "decimal", not_null=True),
+        Column("BEGDA", "sap_date", not_null=True, bounds=(HR_EARLIEST, LATEST)),
+        Column("ENDDA", "sap_date", not_null=True, bounds=(HR_EARLIEST, OPEN_END)),
+        Column("FTE", "decimal", not_null=True, bounds=(0, 1)),
         Column("VACANT", "flag"),
     ],
     keys=("PLANS", "BEGDA"),

@@ -21,8 +21,9 @@ def person_index(system: str) -> FeedSpec:
         Column("phone", personal=True),
     ]
     # The contract lists nhs_number among the columns, "adult_social_care only": the other systems
-    # may send it (blank) or leave it out, so it is optional there (its GX suite expects it empty).
-    columns.insert(9, Column("nhs_number", "key", required=system == "adult_social_care", personal=True))
+    # may send it (blank) or leave it out, so it is optional there and must be empty.
+    asc = system == "adult_social_care"
+    columns.insert(9, Column("nhs_number", "key", required=asc, personal=True, empty=not asc))
     return FeedSpec(
         table=f"person_index_{system}",
         feed_path="services/person_index",

@@ -12,8 +12,8 @@ BENEFITS_TRACKER = FeedSpec(
     load="snapshot",
     columns=(
         Column("workstream", not_null=True),
-        Column("financial_year", not_null=True),
-        Column("planned_gbp", "decimal"),
+        Column("financial_year", not_null=True, pattern=r"\d{4}/\d{2}"),
+        Column("planned_gbp", "decimal", bounds=(0, None)),
         Column("forecast_gbp", "decimal"),
         Column("delivered_gbp", "decimal"),
         Column("rag_reported", accepted=("G", "A", "R")),

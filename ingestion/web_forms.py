@@ -14,7 +14,7 @@ EFORMS = FeedSpec(
         Column("submission_id", "key", not_null=True),
         Column("form", not_null=True),
         Column("started_at", "utc_timestamp", not_null=True),
-        Column("submitted_at", "utc_timestamp"),
+        Column("submitted_at", "utc_timestamp", not_before="started_at"),
         Column("account_id", "key"),
         Column("email", personal=True),
         Column("first_name", personal=True),

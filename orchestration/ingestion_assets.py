@@ -9,8 +9,8 @@ counts are all that reach Dagster: never a value from a file.
 
 import dagster as dg
 
+from expectations.raw_feeds import feed_suite, suite_columns, suite_name
 from expectations.runner import policy, run_suite
-from expectations.suites.raw_contract import raw_suite_columns
 from ingestion import FEEDS, FeedSpec, register
 from ingestion.landing import ingest_feed
 from ingestion.zone import ALL_DAYS
@@ -87,23 +87,27 @@ def feed_asset(spec: FeedSpec) -> dg.AssetsDefinition:
 
 
 def raw_gx_check(spec: FeedSpec) -> dg.AssetChecksDefinition:
-    """The feed's suite `raw_<table>` on the columns it reads (DuckDB -> Arrow -> pandas)."""
-    suite = f"raw_{spec.table}"
+    """The feed's suite `raw_<table>`, generated from its FeedSpec, on the columns it reads
+    (DuckDB -> Arrow -> pandas)."""
+    suite = suite_name(spec)
 
     @dg.asset_check(
         asset=dg.AssetKey(["raw", spec.table]),
         name=f"gx_{suite}",
         blocking=policy(suite) == "blocking",
         pool=DUCKDB_WRITERS,
-        description=f"Great Expectations suite `{suite}` (expectations/suites/{suite}.py): the feed's "
-        f"contract invariants (required values, listed values, unique keys, sane ranges); {policy(suite)}.",
+        description=f"Great Expectations suite `{suite}`, generated from the feed's contract (FeedSpec "
+        f"`{spec.table}`): required values, listed values, bounds, patterns, order of columns, unique "
+        f"keys; {policy(suite)}.",
     )
     def _check(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
-        columns = ", ".join(f'"{c}"' for c in raw_suite_columns(spec.table))
+        expectations = feed_suite(spec)
+        columns = ", ".join(f'"{c}"' for c in suite_columns(expectations))
         with warehouse.connect(read_only=True) as con:
             df = con.sql(f"select {columns} from raw.{spec.table}").to_arrow_table().to_pandas()
         docs = gx_run_dir(warehouse.home_path, context.op_execution_context.run_id)
-        return gx_result(run_suite(suite, df, docs=docs), docs, rows=len(df))
+        outcome = run_suite(expectations, df, blocking=policy(suite) == "blocking", docs=docs)
+        return gx_result(outcome, docs, rows=len(df))
 
     return _check
 

@@ -1,33 +1,44 @@
-"""Great Expectations suites as Dagster asset checks: the gate directly upstream of the publish asset.
+"""The gate's generic Great Expectations checks, directly upstream of the publish asset.
 
-Every published (`bi`) table gets `gx_<table>`: its suite (expectations/suites/<table>.py) plus what
-every published table must meet (no sudden drop in rows against the current release, no direct
-identifiers). `bi/data_quality_summary` also carries `feed_completeness`: every daily feed
-delivered up to the reporting date. Blocking or warning by expectations/gate_policy.yml; a
-blocking check that fails stops the publish asset. Each run's validation results and Data Docs go
-to $INSIGHT_HUB_HOME/gx/runs/<run id>/, linked from every check's metadata.
+Every published (`bi`) table gets `gx_<table>`: the rules every published table meets
+(expectations/gate.py: no sudden drop in rows against the current release, no personal data by
+shape, by the values the restricted data holds, or by column name). One op evaluates them all, so
+the known personal values are loaded once per run; it evaluates the checks the run selected.
+`bi/data_quality_summary` also carries `feed_completeness`: every daily feed delivered up to the
+reporting date. Blocking or warning by expectations/gate_policy.yml; a blocking check that fails
+stops the publish asset. Each run's validation results and Data Docs go to
+$INSIGHT_HUB_HOME/gx/runs/<run id>/, linked from every check's metadata. The declarative rules of
+each table are dbt tests (the dbt YAML beside its model), which dagster-dbt turns into checks.
 """
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 import pandas as pd
 
-from expectations.runner import SuiteOutcome, docs_index, policy, published_table_expectations, run_suite
+from expectations.gate import (
+    closed_month_shifts,
+    closed_month_suite,
+    feed_completeness_suite,
+    published_table_suite,
+    table_profile,
+)
+from expectations.personal_data import load_known_values, personal_relations, scan_key
+from expectations.runner import SuiteOutcome, docs_index, policy, published_table_policy, run_suite
 from ingestion import FEEDS
 from ingestion.ibc_finance import FI_ITEMS
 from ingestion.layout import Layout
 from orchestration.dbt import dbt_models
-from orchestration.resources import WarehouseResource
+from orchestration.resources import WarehouseResource, salt
 from publication.completeness import daily_feed_days, missing_days, reporting_date
 from publication.release import current_manifest
 
 PUBLISHED_TABLES = sorted(key.path[1] for key in dbt_models.keys if key.path[0] == "bi")
+KPI_TABLES = [table for table in PUBLISHED_TABLES if table.startswith("kpi_")]
+PREVIOUS = "previous_release"
 DAILY_FEED_TABLES = sorted(spec.table for spec in FEEDS if spec.cadence == "daily")
-COLUMNS_SQL = """
-select column_name, data_type from duckdb_columns()
-where schema_name = 'bi' and table_name = ? order by column_index
-"""
 
 
 def gx_run_dir(home: Path, run_id: str) -> Path:
@@ -35,9 +46,18 @@ def gx_run_dir(home: Path, run_id: str) -> Path:
     return Layout(home).gx_run(run_id)
 
 
-def gx_result(outcome: SuiteOutcome, docs: Path, **metadata) -> dg.AssetCheckResult:
-    """A suite's outcome as a check result (also used by the raw feeds' checks in ingestion_assets)."""
+def gx_result(
+    outcome: SuiteOutcome,
+    docs: Path,
+    asset_key: dg.AssetKey | None = None,
+    check_name: str | None = None,
+    **metadata,
+) -> dg.AssetCheckResult:
+    """A suite's outcome as a check result: the one place every GX check result is built (the raw
+    feeds' checks in ingestion_assets too)."""
     return dg.AssetCheckResult(
+        asset_key=asset_key,
+        check_name=check_name,
         passed=outcome.success,
         severity=dg.AssetCheckSeverity.ERROR if outcome.blocking else dg.AssetCheckSeverity.WARN,
         metadata={
@@ -50,26 +70,102 @@ def gx_result(outcome: SuiteOutcome, docs: Path, **metadata) -> dg.AssetCheckRes
     )
 
 
-def gx_check(table: str) -> dg.AssetChecksDefinition:
-    @dg.asset_check(
+def _published_table_spec(table: str) -> dg.AssetCheckSpec:
+    return dg.AssetCheckSpec(
+        f"gx_{table}",
         asset=dg.AssetKey(["bi", table]),
-        name=f"gx_{table}",
-        blocking=policy(table) == "blocking",
-        description=f"Great Expectations suite `{table}` (expectations/suites/{table}.py) and the rules of "
-        f"every published table (row count against the current release, no direct identifiers); "
-        f"{policy(table)}.",
+        blocking=published_table_policy(table) == "blocking",
+        description="The rules of every published table (expectations/gate.py): rows against the current "
+        "release, no direct identifiers by shape, by the personal values the restricted data holds, or by "
+        f"column name; {published_table_policy(table)}.",
     )
-    def _check(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
-        with warehouse.connect(read_only=True) as con:
-            columns = con.execute(COLUMNS_SQL, [table]).fetchall()
-            df = con.sql(f"select * from bi.{table}").to_arrow_table().to_pandas()
-        previous = current_manifest(Layout(warehouse.home_path).published.root)
-        previous_rows = previous["tables"].get(table, {}).get("rows") if previous else None
-        docs = gx_run_dir(warehouse.home_path, context.op_execution_context.run_id)
-        outcome = run_suite(table, df, extra=published_table_expectations(columns, previous_rows), docs=docs)
-        return gx_result(outcome, docs, rows=len(df), rows_in_current_release=previous_rows)
 
-    return _check
+
+def _closed_months_spec(table: str) -> dg.AssetCheckSpec:
+    return dg.AssetCheckSpec(
+        f"closed_months_{table}",
+        asset=dg.AssetKey(["bi", table]),
+        blocking=policy("closed_month_shifts") == "blocking",
+        description="KPI values of months closed at the previous release (ending before its reporting "
+        "date) are as that release published them: changed cells and rows appeared or gone are "
+        f"counted (expectations/gate.py); {policy('closed_month_shifts')}.",
+    )
+
+
+@dg.multi_asset_check(
+    specs=[
+        *(_published_table_spec(table) for table in PUBLISHED_TABLES),
+        *(_closed_months_spec(table) for table in KPI_TABLES),
+    ],
+    name="published_tables_gate",
+    can_subset=True,
+    description="The gate's generic rules on every published table, the known personal values loaded once.",
+)
+def published_tables_gate(
+    context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
+) -> Iterator[dg.AssetCheckResult]:
+    published = Layout(warehouse.home_path).published.root
+    previous = current_manifest(published)
+    docs = gx_run_dir(warehouse.home_path, context.op_execution_context.run_id)
+    key = scan_key(salt()[0])
+    with warehouse.connect(read_only=True) as con:
+        known = load_known_values(con, key, personal_relations(con, FEEDS))
+        if previous:
+            # The release `current` points at, read-only: reading never changes a published file.
+            release_db = (published / "current" / "insight_hub.duckdb").resolve()
+            con.execute(f"attach '{release_db}' as {PREVIOUS} (read_only)")
+        for check in sorted(context.selected_asset_check_keys, key=lambda k: k.name):
+            table = check.asset_key.path[1]
+            if check.name.startswith("closed_months_"):
+                yield _closed_months_result(con, check, table, previous, docs)
+                continue
+            previous_rows = previous["tables"].get(table, {}).get("rows") if previous else None
+            profile, findings = table_profile(con, "bi", table, key)
+            outcome = run_suite(
+                published_table_suite(table, previous_rows),
+                profile,
+                blocking=published_table_policy(table) == "blocking",
+                docs=docs,
+            )
+            yield gx_result(
+                outcome,
+                docs,
+                asset_key=check.asset_key,
+                check_name=check.name,
+                rows=int(profile["table_rows"].iloc[0]),
+                rows_in_current_release=previous_rows,
+                known_personal_values=known,
+                personal_data_findings=dg.MetadataValue.json(findings),
+            )
+
+
+def _closed_months_result(
+    con: duckdb.DuckDBPyConnection, check: dg.AssetCheckKey, table: str, previous: dict, docs: Path
+) -> dg.AssetCheckResult:
+    """The closed-month shifts of a KPI table against the release `current` points at."""
+    blocking = policy("closed_month_shifts") == "blocking"
+    if not previous or table not in previous["tables"]:
+        return dg.AssetCheckResult(
+            asset_key=check.asset_key,
+            check_name=check.name,
+            passed=True,
+            metadata={"reason": "no previous release of the table to compare with"},
+        )
+    shifts = closed_month_shifts(con, table, PREVIOUS, previous["reporting_date"])
+    outcome = run_suite(closed_month_suite(table), shifts, blocking=blocking, docs=docs)
+    changed = shifts[shifts["changed_cells"] > 0]
+    return gx_result(
+        outcome,
+        docs,
+        asset_key=check.asset_key,
+        check_name=check.name,
+        previous_release=previous["release_id"],
+        closed_before=previous["reporting_date"],
+        rows_appeared_or_gone=int(shifts["rows_appeared_or_gone"].max()) if len(shifts) else 0,
+        changed_cells=dg.MetadataValue.json(
+            dict(zip(changed["column_name"], map(int, changed["changed_cells"]), strict=True))
+        ),
+    )
 
 
 @dg.asset_check(
@@ -95,7 +191,10 @@ def feed_completeness(
         )
     docs = gx_run_dir(warehouse.home_path, context.op_execution_context.run_id)
     outcome = run_suite(
-        "feed_completeness", pd.DataFrame(days, columns=["table_name", "day", "status"]), docs=docs
+        feed_completeness_suite(),
+        pd.DataFrame(days, columns=["table_name", "day", "status"]),
+        blocking=policy("feed_completeness") == "blocking",
+        docs=docs,
     )
     missing = missing_days(days)
     return gx_result(
@@ -107,4 +206,4 @@ def feed_completeness(
     )
 
 
-GX_CHECKS = [*(gx_check(table) for table in PUBLISHED_TABLES), feed_completeness]
+GX_CHECKS = [published_tables_gate, feed_completeness]

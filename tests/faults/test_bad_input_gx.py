@@ -1,7 +1,8 @@
 """Bad values the loader rightly lets through (they are valid dates and numbers) and the raw Great
 Expectations suites judge: dates out of range and negative quantities, on every feed.
 
-Such a value loads; the feed's suite `raw_<table>` then fails on its column, and the gate policy
+Such a value loads; the feed's suite `raw_<table>` (generated from its FeedSpec) then fails on its
+column, and the gate policy
 decides: a blocking suite fails the nightly run (nothing is published, the run names the check), a
 warning suite reports it and the release goes ahead. Personal columns are never examined by a suite
 (a date of birth out of range becomes age band `Unknown` or `85+` in dim_customer).
@@ -16,8 +17,8 @@ import duckdb
 import pytest
 from feed_files import OUT_OF_RANGE, FeedFile, file_name
 
+from expectations.raw_feeds import feed_suite, suite_columns
 from expectations.runner import run_suite
-from expectations.suites.raw_contract import raw_suite_columns
 from ingestion import FEEDS
 from ingestion.contract import FeedSpec
 from ingestion.landing import ingest_feed
@@ -36,11 +37,12 @@ def load_and_validate(home: Path, spec: FeedSpec, f: FeedFile) -> tuple[list[tup
     try:
         ingest_feed(con, home, spec)
         refused = con.execute("select column_name, check_name from ops.quarantined_rows").fetchall()
-        columns = ", ".join(f'"{c}"' for c in raw_suite_columns(spec.table))
+        suite = feed_suite(spec)
+        columns = ", ".join(f'"{c}"' for c in suite_columns(suite))
         df = con.sql(f"select {columns} from raw.{spec.table}").to_arrow_table().to_pandas()
     finally:
         con.close()
-    outcome = run_suite(f"raw_{spec.table}", df)
+    outcome = run_suite(suite, df, blocking=True)
     failing = [x["kwargs"].get("column") or x["kwargs"].get("column_A") for x in outcome.failed]
     return refused, failing, outcome.success
 

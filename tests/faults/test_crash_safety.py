@@ -37,7 +37,7 @@ from cli_runs import (
 from home_scan import personal_data_found, secrets_found, without_dates
 from personal_data import collect
 
-from expectations.suites.raw_contract import EARLIEST, HR_EARLIEST, LATEST
+from ingestion.contract import EARLIEST, HR_EARLIEST, LATEST
 from orchestration.resources import WarehouseResource
 from orchestration.run_lock import release_dead_runs_sensor
 from orchestration.sensors import landing_sensor

@@ -45,3 +45,11 @@ def test_publish_depends_on_every_bi_table_and_bi_tables_have_blocking_checks():
     assert (
         dg.AssetCheckKey(dg.AssetKey(["bi", "kpi_workforce_monthly"]), "gx_kpi_workforce_monthly") in checks
     )
+    # The gate's generic rules on every bi table (blocking), closed-month shifts on KPI tables (warning).
+    blocking = {c for c in checks if graph.get_check_spec(c).blocking}
+    assert {dg.AssetCheckKey(k, f"gx_{k.path[1]}") for k in bi_tables} <= blocking
+    shifts = {c for c in checks if c.name.startswith("closed_months_")}
+    assert {c.asset_key.path[1] for c in shifts} == {
+        k.path[1] for k in bi_tables if k.path[1].startswith("kpi_")
+    }
+    assert not shifts & blocking

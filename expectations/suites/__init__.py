@@ -1,1 +1,0 @@
-"""One module per gated table; each exposes `build() -> gx.ExpectationSuite`."""
