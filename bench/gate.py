@@ -1,13 +1,15 @@
-"""The gate's cost before and after a change: full refreshes of the same simulated world, one per
-source tree, alternating, with their stage times (bench/run.py's stages).
+"""The gate's cost before and after a change, on the same world, one source tree after the other.
 
-Usage: .venv/bin/python bench/gate.py --baseline DIR [--scale 0.1] [--days 365] [--seed 1] [--rounds 1]
+Usage: .venv/bin/python bench/gate.py --baseline DIR [--change DIR] [--home HOME | --scale 0.1]
+       [--days 365] [--seed 1] [--rounds 1] [--label L]
 
-DIR is another source tree to compare with (e.g. `git archive main | tar -x -C DIR`); both run in
-this virtual environment, each with its own code first on sys.path. Stage `gate` is every check
-step outside ingestion, dbt, identity and publish (the raw and published-table GX checks, freshness
-checks); dbt tests run inside the dbt step, so a rule moved from GX to dbt moves its cost to stage
-`dbt`: compare `gate + dbt` too. Results: bench/results/gate_<label>_<date>.json.
+DIR is a source tree (e.g. `git archive main | tar -x -C DIR`); both run in this virtual
+environment, each with its own code first on sys.path (--change defaults to this tree). With
+--home (a home a refresh has built), each round copies it and runs `insight-hub publish` - the
+gate alone (dbt tests and GX checks of the bi tables) and the publish step - on the same tables;
+without it, a full refresh of the cached simulated world. Stage `gate` is every check step outside
+ingestion, dbt, identity and publish; dbt tests run inside the dbt step, so a rule moved from GX to
+dbt moves its cost to stage `dbt`: compare `gate + dbt` too. Results: bench/results/gate_<label>_<date>.json.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from run import BENCH, ROOT, refresh, simulated
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--baseline", type=Path, required=True)
+    ap.add_argument("--change", type=Path, default=ROOT)
+    ap.add_argument("--home", type=Path, help="a built home: time `publish` on copies of it")
     ap.add_argument("--scale", type=float, default=0.1)
     ap.add_argument("--days", type=int, default=365)
     ap.add_argument("--start", type=dt.date.fromisoformat, default=dt.date(2024, 4, 1))
@@ -33,14 +37,14 @@ def main() -> int:
     ap.add_argument("--label", default="")
     args = ap.parse_args()
 
-    cache = simulated(args.scale, args.start, args.days, args.seed)
+    source = args.home if args.home else simulated(args.scale, args.start, args.days, args.seed) / "landing"
     runs: dict[str, list[dict]] = {"baseline": [], "change": []}
     for _ in range(args.rounds):
-        for name, code in (("baseline", args.baseline.resolve()), ("change", ROOT)):
-            home = BENCH / "cache" / f"gate_home_{name}_s{args.scale}"
+        for name, code in (("baseline", args.baseline.resolve()), ("change", args.change.resolve())):
+            home = BENCH / "cache" / f"gate_home_{name}"
             shutil.rmtree(home, ignore_errors=True)
-            shutil.copytree(cache / "landing", home / "landing")
-            result = refresh(home, code=code)
+            shutil.copytree(source, home if args.home else home / "landing", symlinks=True)
+            result = refresh(home, code=code, command="publish" if args.home else "refresh")
             stages = result["stages_s"]
             result["gate_plus_dbt_s"] = round(stages.get("gate", 0) + stages.get("dbt", 0), 1)
             runs[name].append(result)
@@ -48,10 +52,10 @@ def main() -> int:
     report = {
         "benchmark": "gate",
         "date": dt.date.today().isoformat(),
-        "scale": args.scale,
-        "days": args.days,
-        "seed": args.seed,
+        "world": str(args.home) if args.home else {"scale": args.scale, "days": args.days, "seed": args.seed},
+        "command": "publish" if args.home else "refresh",
         "baseline": str(args.baseline),
+        "change": str(args.change),
         "runs": runs,
         "machine": machine(),
     }

@@ -107,13 +107,13 @@ def stage_seconds(home: Path, runs_back: int = 0) -> dict[str, float]:
     return stages
 
 
-def refresh(home: Path, code: Path = ROOT) -> dict:
-    """One `insight-hub refresh` in a child process: wall time, peak tree RSS, per-stage seconds.
-    `code`: the source tree whose code runs (its folder comes first on the child's sys.path)."""
+def refresh(home: Path, code: Path = ROOT, command: str = "refresh") -> dict:
+    """One `insight-hub refresh` (or `command`, e.g. publish) in a child process: wall time, peak tree
+    RSS, per-stage seconds. `code`: the source tree whose code runs (first on the child's sys.path)."""
     env = {**os.environ, "INSIGHT_HUB_HOME": str(home), "INSIGHT_HUB_SALT": "bench-salt"}
     began = time.perf_counter()
     child = subprocess.Popen(
-        [sys.executable, "-m", "orchestration.cli", "refresh", "--quiet"],
+        [sys.executable, "-m", "orchestration.cli", command, "--quiet"],
         env=env,
         cwd=code,
         stdout=subprocess.PIPE,
@@ -127,7 +127,7 @@ def refresh(home: Path, code: Path = ROOT) -> dict:
     memory.stopped.set()
     memory.join()
     if child.returncode != 0:
-        raise RuntimeError(f"refresh failed ({child.returncode}):\n{output[-3000:]}")
+        raise RuntimeError(f"{command} failed ({child.returncode}):\n{output[-3000:]}")
 
     stages = stage_seconds(home)
     release = Layout(home).published.current
