@@ -40,7 +40,7 @@ TEST_SEEDS = (101, 102, 103)
 SWEEP = (0.5, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995, 0.999)
 # The rule that picks the threshold from the sweep: the highest threshold whose training F1 is
 # within F1_TOLERANCE of the best (in a plateau, link only what the model is surest of).
-F1_TOLERANCE = 0.0005
+F1_TOLERANCE = 0.0002
 TARGETS = {"pairwise_precision": 0.99, "pairwise_recall": 0.97}
 SALT = "bench-salt"
 

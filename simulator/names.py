@@ -431,13 +431,12 @@ def draw_surnames(r: np.random.Generator, n: int) -> np.ndarray:
 
 
 def nickname_of(r: np.random.Generator, names: np.ndarray) -> np.ndarray:
-    """A nickname for each name ("" when the name has none)."""
+    """A nickname for each name ("" when the name has none); a name with several picks one."""
     table = name_tables().nicknames
     pick = r.random(len(names))
-    return np.array(
-        [
-            (lambda ns, u: ns[int(u * len(ns))] if ns else "")(table.get(n, []), u)
-            for n, u in zip(names, pick, strict=True)
-        ],
-        dtype=object,
-    )
+    out = np.full(len(names), "", dtype=object)
+    for i, (name, u) in enumerate(zip(names, pick, strict=True)):
+        options = table.get(name)
+        if options:
+            out[i] = options[int(u * len(options))]
+    return out

@@ -144,16 +144,21 @@ def build_residents(seed: int, scale: float, rates: PeopleRates | None = None) -
     # twins: a later-born child shares the birth date of the child before, with another name
     twin = (~adult) & (rank >= 3) & (r.random(n) < rates.twins)
     twin_idx = np.flatnonzero(twin)
-    dob[twin_idx] = dob[twin_idx - 1]
+    for k in twin_idx:  # in birth order, so that triplets share one date
+        dob[k] = dob[k - 1]
     twin_of = np.full(n, -1)
-    twin_of[twin_idx], twin_of[twin_idx - 1] = twin_idx - 1, twin_idx
+    twin_of[twin_idx - 1] = twin_idx  # the first-born of twins points to the next
+    twin_of[twin_idx] = twin_idx - 1  # a later-born to the one before (a middle triplet too)
     birth_year = ymd_parts(dob)[0]
     fn = draw_first_names(r, birth_year, gender == 1)
-    for _ in range(5):  # parents do not give twins one name
-        same = np.flatnonzero((twin_of >= 0) & (twin_of < np.arange(n)) & (fn == fn[np.maximum(twin_of, 0)]))
-        if not len(same):
+    triplet = np.isin(twin_idx - 1, twin_idx)  # the child before is itself a twin of the one before it
+    for _ in range(10):  # parents do not give twins or triplets one name
+        same = (fn[twin_idx] == fn[twin_idx - 1]) | (
+            triplet & (fn[twin_idx] == fn[np.maximum(twin_idx - 2, 0)])
+        )
+        if not same.any():
             break
-        fn[same] = draw_first_names(r, birth_year[same], gender[same] == 1)
+        fn[twin_idx[same]] = draw_first_names(r, birth_year[twin_idx[same]], gender[twin_idx[same]] == 1)
     middle_pick = draw_first_names(r, birth_year, gender == 1)
     middle = np.where(r.random(n) < 0.3, middle_pick, "").astype(object)
     married_on = _event(r, n, rates.marriage_per_year)

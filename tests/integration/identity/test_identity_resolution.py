@@ -7,7 +7,7 @@ import duckdb
 import pytest
 from identity_world import SALT
 
-from identity import evaluation, resolution
+from identity import evaluation, linkage, resolution
 
 pytestmark = pytest.mark.slow  # each test resolves a simulated world (about 10 s)
 
@@ -50,7 +50,7 @@ def test_resolution_meets_the_accuracy_targets_and_writes_the_restricted_tables(
     (model_row,) = _query(
         world, "select threshold, records, model_json::varchar from restricted.identity_model"
     )
-    assert model_row[:2] == (0.95, summary.records)
+    assert model_row[:2] == (linkage.THRESHOLD, summary.records)
     assert (world / "identity" / "model.json").read_text().strip().startswith("{")
     assert '"m_probability"' in model_row[2]
 
