@@ -195,7 +195,7 @@ def _run_job(args: argparse.Namespace, home: Path, job_name: str, command: str) 
         return EXIT_BUSY
     after = current_release(published.root)
 
-    failed_steps = [e.step_key for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE]
+    failed_steps = [e for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE]
     failed_checks = [
         f"{e.event_specific_data.asset_key.to_user_string()}:{e.event_specific_data.check_name}"
         for e in result.all_events
@@ -206,12 +206,19 @@ def _run_job(args: argparse.Namespace, home: Path, job_name: str, command: str) 
     elapsed = time.monotonic() - started
     if job_name == NIGHTLY_JOB:
         _print_ingestion_summary(home)
-    if failed_steps or failed_checks:
-        for step in failed_steps:
-            print(f"{command}: FAILED step {step}")
+    # Exit codes tell the truth: any run that did not succeed exits non-zero, whatever the cause.
+    if not result.success or failed_steps or failed_checks:
+        for event in failed_steps:
+            print(f"{command}: FAILED step {event.step_key}: {_failure_reason(event)}")
         for check in failed_checks:
             print(f"{command}: FAILED blocking check {check}")
-        print(f"{command}: nothing published; current release stays {before or 'none'} (run {result.run_id})")
+        if not failed_steps and not failed_checks:
+            print(f"{command}: the run did not succeed (status {_run_status(result)})")
+        if after != before:
+            print(f"{command}: the run failed after switching `current` to {after} (run {result.run_id})")
+        else:
+            stays = before or "none"
+            print(f"{command}: nothing published; current release stays {stays} (run {result.run_id})")
         return EXIT_FAILED
     if after and after != before:
         print(f"{command}: published release {after} in {elapsed:.1f} s (run {result.run_id})")
@@ -219,6 +226,23 @@ def _run_job(args: argparse.Namespace, home: Path, job_name: str, command: str) 
     else:
         print(f"{command}: nothing new to publish; current release is {after or 'none'}")
     return EXIT_OK
+
+
+def _failure_reason(event) -> str:
+    """What a failed step said: a refusal in full (which checks, what to do), else the error's first line."""
+    data = event.step_failure_data
+    if data.user_failure_data is not None and data.user_failure_data.description:
+        return data.user_failure_data.description
+    error = data.error
+    while error is not None and error.cause is not None:  # the root cause says what went wrong
+        error = error.cause
+    message = error.message.strip() if error else ""
+    return message.splitlines()[0] if message else "no message"
+
+
+def _run_status(result) -> str:
+    run = result.dagster_run
+    return run.status.value if run else "unknown"
 
 
 def _print_ingestion_summary(home: Path) -> None:

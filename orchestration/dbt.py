@@ -2,12 +2,15 @@
 
 Asset keys are `[schema, model]` (e.g. `bi/kpi_workforce_monthly`); groups follow the dbt
 folder (staging, intermediate, marts; marts/quality is the group quality). dbt tests of
-severity error become blocking checks.
+severity error become blocking checks; each test's result carries the fingerprint of the `bi`
+table it judged (publication/fingerprint.py), so the publish step can tell whether it judged the
+content being published.
 """
 
+import contextlib
 import importlib.metadata
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -23,7 +26,8 @@ from dagster_dbt import (
 from packaging import version
 
 from ingestion.layout import Layout
-from orchestration.resources import DBT_PROJECT_DIR, configure_environment
+from orchestration.resources import DBT_PROJECT_DIR, WarehouseResource, configure_environment
+from publication.fingerprint import FINGERPRINT_METADATA_KEY, table_fingerprint
 
 DUCKDB_WRITERS = "duckdb_writers"
 # Steps that touch files and the DuckDB lock retry a transient failure (a file briefly locked by
@@ -107,10 +111,47 @@ PROJECT = dbt_project()
     dagster_dbt_translator=TRANSLATOR,
     pool=DUCKDB_WRITERS,
 )
-def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
     """Seeds, staging, intermediate and marts with their data tests, in dependency order.
 
     dbt's unit tests check the SQL logic on fixed inputs, not the night's data: as dbt advises,
     they run in CI (tests/integration/dbt builds with them), not in the nightly build.
     """
-    yield from dbt.cli(["build", "--exclude-resource-type", "unit_test"], context=context).stream()
+    invocation = dbt.cli(
+        ["build", "--exclude-resource-type", "unit_test"], context=context, raise_on_error=False
+    )
+    yield from with_fingerprints(invocation.stream(), warehouse)
+    if (error := invocation.get_error()) is not None:
+        raise error
+
+
+def with_fingerprints(events: Iterable[Any], warehouse: WarehouseResource) -> Iterator[Any]:
+    """dbt's events, with the fingerprint of its `bi` table added to every test result.
+
+    dbt holds the warehouse until it exits (DuckDB has one writer process), so the test results
+    wait for the end of the stream; every model is built once and never changed by a later node of
+    the same build, so its fingerprint then is the fingerprint its tests judged.
+    """
+    results: list[dg.AssetCheckResult] = []
+    for event in events:
+        if isinstance(event, dg.AssetCheckResult) and event.asset_key and event.asset_key.path[0] == "bi":
+            results.append(event)
+        else:
+            yield event
+    if not results:
+        return
+    fingerprints: dict[dg.AssetKey, str] = {}
+    with warehouse.connect(read_only=True) as con:
+        for key in {r.asset_key for r in results}:
+            with contextlib.suppress(LookupError):  # never built: the gate finds no fingerprint
+                fingerprints[key] = table_fingerprint(con, ".".join(key.path))
+    for result in results:
+        if result.asset_key not in fingerprints:
+            yield result
+            continue
+        yield result._replace(
+            metadata={
+                **result.metadata,
+                FINGERPRINT_METADATA_KEY: dg.MetadataValue.text(fingerprints[result.asset_key]),
+            }
+        )

@@ -1,13 +1,21 @@
 """The publish asset: write-audit-publish of the `bi` tables into a release (publication/).
 
-Its upstream `bi` assets carry the gate (dbt tests of severity error, GX suites: quality.py); when a
-blocking check fails, Dagster does not run this asset and `current` stays as it was.
+Its upstream `bi` assets carry the gate (dbt tests of severity error, GX suites: quality.py). The
+asset does not rely on the run's step order: whatever started it (the nightly job, `insight-hub
+publish`, a Materialize of the release alone, a re-execution, a Python call), it looks up in the
+Dagster instance the latest evaluation of every check declared on every `bi` asset and publishes
+only if every blocking one passed on exactly the content being published (publication/gate.py).
 """
 
 import os
+from datetime import UTC, datetime
 from importlib.metadata import version
 
 import dagster as dg
+from dagster._core.storage.asset_check_execution_record import (
+    COMPLETED_ASSET_CHECK_EXECUTION_RECORD_STATUSES,
+    AssetCheckExecutionRecord,
+)
 
 from expectations.runner import docs_index, prune_docs
 from identity.resolution import model_path
@@ -15,29 +23,81 @@ from ingestion import register
 from ingestion.ibc_finance import FI_ITEMS
 from orchestration.dbt import DUCKDB_WRITERS, TRANSIENT_RETRY, dbt_models
 from orchestration.freshness import RELEASE_FRESHNESS
-from orchestration.quality import DAILY_FEED_TABLES, gx_run_dir
+from orchestration.quality import DAILY_FEED_TABLES, GX_CHECKS, gx_run_dir
 from orchestration.resources import WarehouseResource
 from publication.completeness import daily_feed_days, missing_days, reporting_date
-from publication.release import ReleaseInputs, build_release, prune_releases, switch_current
+from publication.fingerprint import FINGERPRINT_METADATA_KEY
+from publication.gate import ReleaseRefused
+from publication.release import (
+    ReleaseInputs,
+    build_release,
+    discard_release,
+    prune_releases,
+    switch_current,
+)
 from publication.transparency import publish_transparency_files
 
 BI_ASSETS = sorted((k for k in dbt_models.keys if k.path[0] == "bi"), key=lambda k: k.to_user_string())
 KEEP_GX_RUNS = 30
 
 
-def _checks_of_run(context: dg.AssetExecutionContext) -> list[dict]:
-    """Every asset check evaluated so far in this run, with its outcome."""
-    records = context.instance.all_logs(context.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION)
+def declared_checks(context: dg.AssetExecutionContext) -> dict[dg.AssetCheckKey, bool]:
+    """Every check declared on a `bi` asset, blocking or not.
+
+    The checks this module knows (dbt tests, GX suites) and any other the run's asset graph
+    declares: a Python call of the release asset alone still knows every dbt test and GX suite.
+    """
+    bi = set(BI_ASSETS)
+    declared = {
+        spec.key: spec.blocking
+        for spec in [*dbt_models.check_specs, *(s for c in GX_CHECKS for s in c.check_specs)]
+        if spec.asset_key in bi
+    }
+    graph = context.job_def.asset_layer.asset_graph
+    for key in graph.get_check_keys_for_assets(bi):
+        declared[key] = graph.get(key).blocking
+    return declared
+
+
+def latest_evaluations(
+    instance: dg.DagsterInstance, keys: list[dg.AssetCheckKey]
+) -> dict[dg.AssetCheckKey, AssetCheckExecutionRecord]:
+    """The latest completed evaluation of each check in any run (a check only planned is skipped)."""
+    storage = instance.event_log_storage
+    latest = dict(storage.get_latest_asset_check_execution_by_key(keys))
+    for key in keys:
+        if key in latest and latest[key].status in COMPLETED_ASSET_CHECK_EXECUTION_RECORD_STATUSES:
+            continue
+        history = storage.get_asset_check_execution_history(
+            key, limit=1, status=COMPLETED_ASSET_CHECK_EXECUTION_RECORD_STATUSES
+        )
+        latest[key] = history[0] if history else None
+    return {key: record for key, record in latest.items() if record is not None}
+
+
+def gate_checks(context: dg.AssetExecutionContext) -> list[dict]:
+    """Each declared check of the `bi` assets with its latest evaluation, as the gate and manifest read it."""
+    declared = declared_checks(context)
+    records = latest_evaluations(context.instance, sorted(declared, key=lambda k: k.to_user_string()))
     checks = []
-    for record in records:
-        evaluation = record.dagster_event.event_specific_data
+    for key, blocking in sorted(declared.items(), key=lambda item: item[0].to_user_string()):
+        record = records.get(key)
+        evaluation = record.evaluation if record else None
+        fingerprint = evaluation.metadata.get(FINGERPRINT_METADATA_KEY) if evaluation else None
         checks.append(
             {
-                "asset": evaluation.asset_key.to_user_string(),
-                "check": evaluation.check_name,
-                "passed": evaluation.passed,
-                "severity": evaluation.severity.value,
-                "blocking": bool(evaluation.blocking),
+                "asset": key.asset_key.to_user_string(),
+                "check": key.name,
+                "blocking": blocking,
+                "passed": evaluation.passed if evaluation else None,
+                "severity": evaluation.severity.value if evaluation else None,
+                "fingerprint": fingerprint.value if fingerprint else None,
+                "run_id": record.run_id if record else None,
+                "evaluated_at": datetime.fromtimestamp(record.event.timestamp, UTC).isoformat(
+                    timespec="seconds"
+                )
+                if record and record.event
+                else None,
             }
         )
     return checks
@@ -54,7 +114,8 @@ def _checks_of_run(context: dg.AssetExecutionContext) -> list[dict]:
     freshness_policy=RELEASE_FRESHNESS,
     description="A new immutable release of every `bi` table under published/releases/ (DuckDB, Parquet, "
     "Tableau Hyper, manifest, transparency files), verified, then `current` switched to it atomically. "
-    "Runs only when every blocking check upstream passed.",
+    "Publishes only if every blocking check of every `bi` table passed on exactly the content published "
+    "(each check's latest evaluation in any run, bound to the table's fingerprint).",
 )
 def release(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     home = warehouse.home_path
@@ -62,7 +123,7 @@ def release(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> 
         sources = register.latest_loaded_files(con)
         as_of = reporting_date(con, FI_ITEMS.table)
         missing = missing_days(daily_feed_days(con, DAILY_FEED_TABLES, as_of)) if as_of else []
-    checks = _checks_of_run(context)
+    checks = gate_checks(context)
     docs = gx_run_dir(home, context.run_id)
     inputs = ReleaseInputs(
         run_id=context.run_id,
@@ -79,8 +140,20 @@ def release(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> 
         attachments=tuple(p for p in (model_path(home),) if p.is_file()),
     )
     published = warehouse.layout.published
-    folder = build_release(warehouse.layout.warehouse, published.root, inputs)
-    switch_current(published.root, folder.name)
+    try:
+        folder = build_release(warehouse.layout.warehouse, published.root, inputs)
+    except ReleaseRefused as refused:
+        # Not transient: a retry would refuse the same content again.
+        raise dg.Failure(
+            description=str(refused),
+            metadata={"unmet_checks": dg.MetadataValue.json(refused.problems)},
+            allow_retries=False,
+        ) from None
+    try:
+        switch_current(published.root, folder.name)
+    except BaseException:
+        discard_release(published.root, folder.name)  # a failed publish leaves no release behind
+        raise
     transparency = publish_transparency_files(folder, published.transparency)
     pruned = prune_releases(published.root, keep=int(os.environ.get("INSIGHT_HUB_KEEP_RELEASES", "7")))
     prune_docs(docs.parent, keep=KEEP_GX_RUNS)
@@ -91,6 +164,7 @@ def release(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> 
             "reporting_date": as_of.isoformat() if as_of else "",
             "source_files": len(sources),
             "checks_recorded": len(checks),
+            "blocking_checks_passed": sum(bool(c["blocking"]) for c in checks),
             "missing_daily_files": len(missing),
             "transparency_files_written": transparency,
             "data_docs": dg.MetadataValue.path(str(docs_index(docs))),

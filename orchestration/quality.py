@@ -33,6 +33,7 @@ from ingestion.layout import Layout
 from orchestration.dbt import dbt_models
 from orchestration.resources import WarehouseResource, salt
 from publication.completeness import daily_feed_days, missing_days, reporting_date
+from publication.fingerprint import FINGERPRINT_METADATA_KEY, table_fingerprint
 from publication.release import current_manifest
 
 PUBLISHED_TABLES = sorted(key.path[1] for key in dbt_models.keys if key.path[0] == "bi")
@@ -116,8 +117,10 @@ def published_tables_gate(
             con.execute(f"attach '{release_db}' as {PREVIOUS} (read_only)")
         for check in sorted(context.selected_asset_check_keys, key=lambda k: k.name):
             table = check.asset_key.path[1]
+            # The content judged: the publish step publishes only what its blocking checks passed on.
+            fingerprint = {FINGERPRINT_METADATA_KEY: table_fingerprint(con, f"bi.{table}")}
             if check.name.startswith("closed_months_"):
-                yield _closed_months_result(con, check, table, previous, docs)
+                yield _closed_months_result(con, check, table, previous, docs, fingerprint)
                 continue
             previous_rows = previous["tables"].get(table, {}).get("rows") if previous else None
             profile, findings = table_profile(con, "bi", table, key)
@@ -136,11 +139,17 @@ def published_tables_gate(
                 rows_in_current_release=previous_rows,
                 known_personal_values=known,
                 personal_data_findings=dg.MetadataValue.json(findings),
+                **fingerprint,
             )
 
 
 def _closed_months_result(
-    con: duckdb.DuckDBPyConnection, check: dg.AssetCheckKey, table: str, previous: dict, docs: Path
+    con: duckdb.DuckDBPyConnection,
+    check: dg.AssetCheckKey,
+    table: str,
+    previous: dict,
+    docs: Path,
+    fingerprint: dict[str, str],
 ) -> dg.AssetCheckResult:
     """The closed-month shifts of a KPI table against the release `current` points at."""
     blocking = policy("closed_month_shifts") == "blocking"
@@ -149,7 +158,7 @@ def _closed_months_result(
             asset_key=check.asset_key,
             check_name=check.name,
             passed=True,
-            metadata={"reason": "no previous release of the table to compare with"},
+            metadata={"reason": "no previous release of the table to compare with", **fingerprint},
         )
     shifts = closed_month_shifts(con, table, PREVIOUS, previous["reporting_date"])
     outcome = run_suite(closed_month_suite(table), shifts, blocking=blocking, docs=docs)
@@ -165,6 +174,7 @@ def _closed_months_result(
         changed_cells=dg.MetadataValue.json(
             dict(zip(changed["column_name"], map(int, changed["changed_cells"]), strict=True))
         ),
+        **fingerprint,
     )
 
 
@@ -181,13 +191,17 @@ def feed_completeness(
     with warehouse.connect(read_only=True) as con:
         as_of = reporting_date(con, FI_ITEMS.table)
         days = daily_feed_days(con, DAILY_FEED_TABLES, as_of) if as_of else []
+        fingerprint = table_fingerprint(con, "bi.data_quality_summary")
     if as_of is None:
         return dg.AssetCheckResult(
             passed=False,
             severity=dg.AssetCheckSeverity.ERROR
             if policy("feed_completeness") == "blocking"
             else dg.AssetCheckSeverity.WARN,
-            metadata={"reason": "no FI_ITEMS file loaded yet: the release has no reporting date"},
+            metadata={
+                "reason": "no FI_ITEMS file loaded yet: the release has no reporting date",
+                FINGERPRINT_METADATA_KEY: fingerprint,
+            },
         )
     docs = gx_run_dir(warehouse.home_path, context.op_execution_context.run_id)
     outcome = run_suite(
@@ -203,6 +217,7 @@ def feed_completeness(
         reporting_date=as_of.isoformat(),
         missing_files=len(missing),
         missing=dg.MetadataValue.json(missing[:100]),
+        **{FINGERPRINT_METADATA_KEY: fingerprint},
     )
 
 

@@ -6,9 +6,11 @@ Layout (contracts/publication.md):
         insight_hub.duckdb, parquet/<table>.parquet, hyper/<table>.hyper, manifest.json
         transparency/spend_over_500_YYYY-MM.csv (complete months), identity/<model file> (if any)
 
-A release is built in a hidden temp folder and renamed into place only once complete and
-verified, so `current` can never point at a partial release and readers of an older release
-are never disturbed (they hold a different file, and nothing in a release changes once built).
+A release is built in a hidden temp folder and renamed into place only once complete, audited
+and verified, so `current` can never point at a partial or unaudited release and readers of an
+older release are never disturbed (they hold a different file, and nothing in a release changes
+once built: its files are read-only, and verification reads Hyper extracts from copies because
+the Hyper engine may rewrite a file it opens).
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ import hashlib
 import json
 import os
 import shutil
+import stat
+import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -25,6 +29,8 @@ from typing import Any
 import duckdb
 
 from ingestion.layout import Layout, Published, Release
+from publication.fingerprint import table_fingerprint
+from publication.gate import audit
 from publication.hyper import count_rows, hyper_process, hyper_select, write_extract
 from publication.transparency import TRANSPARENCY_TABLE, write_transparency_files
 
@@ -52,7 +58,9 @@ class ReleaseError(RuntimeError):
 class ReleaseInputs:
     run_id: str
     source_files: list[dict[str, Any]]  # name, feed, sha256, rows
-    checks: list[dict[str, Any]]  # asset, check, passed, severity, blocking
+    # Every check declared on the published assets with its latest evaluation (any run): asset,
+    # check, blocking, passed (None: never evaluated), severity, fingerprint, run_id.
+    checks: list[dict[str, Any]]
     versions: dict[str, str]
     reporting_date: date | None  # date of the newest FI_ITEMS file loaded
     completeness: dict[str, Any] = field(default_factory=dict)  # what the gate found missing
@@ -97,7 +105,12 @@ def new_release_id(published: Path) -> str:
 
 
 def build_release(warehouse: Path, published: Path, inputs: ReleaseInputs, schema: str = "bi") -> Path:
-    """Copy every table of `schema` into a new, verified release folder; `current` is untouched."""
+    """Copy every table of `schema` into a new, audited and verified release folder; `current` is untouched.
+
+    The release's own copy of each table is fingerprinted and audited (publication/gate.py) before
+    anything else is written: ReleaseRefused when a blocking check did not pass on exactly it. On
+    any failure the folder being built is removed.
+    """
     release_id = new_release_id(published)
     final = releases_dir(published) / release_id
     staging = releases_dir(published) / f".{release_id}.building"
@@ -106,7 +119,7 @@ def build_release(warehouse: Path, published: Path, inputs: ReleaseInputs, schem
         folder.mkdir(parents=True)
     hyper_feed = staging / ".hyper_feed"
     try:
-        described, feeds = _write_duckdb_and_parquet(warehouse, staging, schema, hyper_feed)
+        described, feeds = _write_duckdb_and_parquet(warehouse, staging, schema, hyper_feed, inputs.checks)
         with hyper_process(hyper_log_dir(published)) as process:
             for table, info in described.items():
                 columns = [(c["name"], c["type"]) for c in info["columns"]]
@@ -125,7 +138,7 @@ def build_release(warehouse: Path, published: Path, inputs: ReleaseInputs, schem
             "storage_version": STORAGE_VERSION,
             "source_files": inputs.source_files,
             "tables": described,
-            "checks": inputs.checks,
+            "checks": _with_content_flag(inputs.checks, described, schema),
             "completeness": inputs.completeness,
             "transparency_files": transparency,
             "data_docs": inputs.data_docs,
@@ -134,6 +147,7 @@ def build_release(warehouse: Path, published: Path, inputs: ReleaseInputs, schem
         }
         Release(staging).manifest.write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
         verify_release(staging, hyper_log_dir(published))
+        _make_read_only(staging)
         staging.rename(final)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -142,9 +156,13 @@ def build_release(warehouse: Path, published: Path, inputs: ReleaseInputs, schem
 
 
 def _write_duckdb_and_parquet(
-    warehouse: Path, staging: Path, schema: str, hyper_feed: Path
+    warehouse: Path, staging: Path, schema: str, hyper_feed: Path, checks: list[dict[str, Any]]
 ) -> tuple[dict[str, Any], dict[str, Path]]:
-    """Copy the tables into the release DuckDB file and Parquet; say which Parquet feeds Hyper."""
+    """Copy the tables into the release DuckDB file, audit that copy, then write Parquet.
+
+    Returns each table's description (rows, columns, fingerprint, the blocking checks that passed
+    on it) and the Parquet file that feeds its Hyper extract.
+    """
     con = _connect(":memory:")
     try:
         con.execute(f"attach '{_sql_path(warehouse)}' as wh (read_only)")
@@ -162,10 +180,15 @@ def _write_duckdb_and_parquet(
         ]
         if not tables:
             raise ReleaseError(f"the warehouse has no tables in schema `{schema}` to publish")
+        fingerprints = {}
+        for table in tables:
+            con.execute(f"create table rel.{schema}.{table} as select * from wh.{schema}.{table}")
+            fingerprints[table] = table_fingerprint(con, f"rel.{schema}.{table}")
+        con.execute("detach wh")
+        passed = audit(fingerprints, checks, schema)
         described: dict[str, Any] = {}
         feeds: dict[str, Path] = {}
         for table in tables:
-            con.execute(f"create table rel.{schema}.{table} as select * from wh.{schema}.{table}")
             parquet = Release(staging).parquet / f"{table}.parquet"
             con.execute(
                 f"copy rel.{schema}.{table} to '{_sql_path(parquet)}' (format parquet, compression zstd)"
@@ -176,7 +199,12 @@ def _write_duckdb_and_parquet(
                 [schema, table],
             ).fetchall()
             rows = con.execute(f"select count(*) from rel.{schema}.{table}").fetchone()[0]
-            described[table] = {"rows": rows, "columns": [{"name": n, "type": t} for n, t in columns]}
+            described[table] = {
+                "rows": rows,
+                "columns": [{"name": n, "type": t} for n, t in columns],
+                "fingerprint": fingerprints[table],
+                "checks_passed": passed[table],
+            }
             feeds[table] = parquet
             if select := hyper_select(columns):
                 hyper_feed.mkdir(exist_ok=True)
@@ -188,6 +216,21 @@ def _write_duckdb_and_parquet(
     finally:
         con.close()
     return described, feeds
+
+
+def _with_content_flag(
+    checks: list[dict[str, Any]], described: dict[str, Any], schema: str
+) -> list[dict[str, Any]]:
+    """Each check, saying whether its latest evaluation judged the content published."""
+    fingerprints = {f"{schema}/{table}": info["fingerprint"] for table, info in described.items()}
+    return [
+        {
+            **c,
+            "on_published_content": c.get("fingerprint") is not None
+            and c.get("fingerprint") == fingerprints.get(c["asset"]),
+        }
+        for c in checks
+    ]
 
 
 def _write_transparency(
@@ -250,12 +293,20 @@ def verify_release(folder: Path, log_dir: Path) -> dict[str, Any]:
             ]
     finally:
         con.close()
-    with hyper_process(log_dir) as process:
+    # The Hyper engine may rewrite a file it opens (it did, on one extract of the seed-72 world):
+    # count each extract's rows in a private copy, so that verifying never changes a release.
+    with (
+        hyper_process(log_dir) as process,
+        tempfile.TemporaryDirectory(dir=log_dir, prefix=".verify-") as tmp,
+    ):
         for table in manifest["tables"]:
             extract = Release(folder).hyper / f"{table}.hyper"
             if not extract.is_file():
                 raise ReleaseError(f"release {folder.name}: {table} has no Hyper extract")
-            counts[table].append(count_rows(process, extract))
+            copy = Path(tmp) / extract.name
+            shutil.copyfile(extract, copy)
+            counts[table].append(count_rows(process, copy))
+            copy.unlink()
     for table, (in_duckdb, in_parquet, in_hyper) in counts.items():
         expected = manifest["tables"][table]["rows"]
         if not in_duckdb == in_parquet == in_hyper == expected:
@@ -264,6 +315,21 @@ def verify_release(folder: Path, log_dir: Path) -> dict[str, Any]:
                 f"Parquet, {in_hyper} in Hyper and {expected} in the manifest"
             )
     return manifest
+
+
+def _make_read_only(folder: Path) -> None:
+    """Every file of a release read-only on disk (folders stay writable, so retention can prune)."""
+    read_only = ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)
+    for path in folder.rglob("*"):
+        if path.is_file() and not path.is_symlink():
+            path.chmod(path.stat().st_mode & read_only)
+
+
+def discard_release(published: Path, release_id: str) -> None:
+    """Remove a built release that was never made current (its switch failed); never the current one."""
+    if current_release(published) == release_id:
+        raise ReleaseError(f"release {release_id} is current: it cannot be discarded")
+    shutil.rmtree(releases_dir(published) / release_id, ignore_errors=True)
 
 
 def switch_current(published: Path, release_id: str) -> None:

@@ -15,8 +15,9 @@ from simulator import simulate
 RELEASE_KEY = dg.AssetKey(["publication", "release"])
 # Three partial months: March and April 2025 are complete by the reporting date (~9 May).
 WORLD = {"scale": 0.01, "start": date(2025, 3, 1), "days": 70, "seed": 11, "defects": 0.0}
-# The gate without the dbt tests (the nightly run ran them on the same tables): every GX check
-# of the `bi` tables, then the publish asset.
+# The gate without the dbt tests (the nightly run ran them on the same tables, and the publish
+# step finds their evaluations in the world's instance): every GX check of the `bi` tables, then
+# the publish asset.
 GATE_AND_PUBLISH = dg.define_asset_job(
     "gate_and_publish", selection=dg.AssetSelection.assets(release) | dg.AssetSelection.checks(*GX_CHECKS)
 )
@@ -39,17 +40,25 @@ def released(result: dg.ExecuteInProcessResult) -> bool:
 
 
 @pytest.fixture(scope="session")
-def published(tmp_path_factory) -> tuple[Path, dg.ExecuteInProcessResult]:
+def world_instance() -> dg.DagsterInstance:
+    """The world's Dagster instance: the check evaluations the publish step looks up live here."""
+    return dg.DagsterInstance.ephemeral()
+
+
+@pytest.fixture(scope="session")
+def published(tmp_path_factory, world_instance) -> tuple[Path, dg.ExecuteInProcessResult]:
     """The world's home after one nightly run, which published its first release."""
     home = tmp_path_factory.mktemp("publication") / "home"
     simulate(home, **WORLD)
     with pytest.MonkeyPatch.context() as monkeypatch:
-        result = run_job(home, "nightly_refresh", monkeypatch)
+        result = run_job(home, "nightly_refresh", monkeypatch, instance=world_instance)
     failed = [e.step_key for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE]
     assert result.success and released(result), f"failed steps: {failed}"
     return home, result
 
 
 @pytest.fixture
-def gate_and_publish(monkeypatch):
-    return lambda home: run_job(home, "gate_and_publish", monkeypatch, extra_jobs=(GATE_AND_PUBLISH,))
+def gate_and_publish(monkeypatch, world_instance):
+    return lambda home: run_job(
+        home, "gate_and_publish", monkeypatch, extra_jobs=(GATE_AND_PUBLISH,), instance=world_instance
+    )

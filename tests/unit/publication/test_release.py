@@ -1,4 +1,4 @@
-"""Releases: built complete or not at all, verified, switched atomically, pruned, rolled back."""
+"""Releases: built complete or not at all, audited, verified, switched atomically, pruned, rolled back."""
 
 import json
 import os
@@ -9,6 +9,8 @@ import duckdb
 import pytest
 from tableauhyperapi import Connection, HyperProcess, TableName, Telemetry
 
+from publication.fingerprint import table_fingerprint
+from publication.gate import ReleaseRefused
 from publication.release import (
     ReleaseError,
     ReleaseInputs,
@@ -22,13 +24,35 @@ from publication.release import (
 )
 
 EXTRACT = TableName("Extract", "Extract")
-INPUTS = ReleaseInputs(
+BASE = ReleaseInputs(
     run_id="run-1",
     source_files=[{"name": "PA0001_20250401.txt", "feed": "ibc/hr", "sha256": "ab", "rows": 2}],
-    checks=[{"asset": "bi/t", "check": "c", "passed": True, "blocking": True}],
+    checks=[],
     versions={"insight-hub": "0.1.0"},
     reporting_date=date(2025, 4, 30),
 )
+
+
+def audited(warehouse, **changes) -> ReleaseInputs:
+    """Inputs whose one blocking check per `bi` table passed on the table as it is now."""
+    con = duckdb.connect(str(warehouse), read_only=True)
+    tables = [
+        r[0]
+        for r in con.execute("select table_name from duckdb_tables() where schema_name = 'bi'").fetchall()
+    ]
+    checks = [
+        {
+            "asset": f"bi/{t}",
+            "check": "c",
+            "blocking": True,
+            "passed": True,
+            "fingerprint": table_fingerprint(con, f"bi.{t}"),
+            "run_id": "run-0",
+        }
+        for t in tables
+    ]
+    con.close()
+    return ReleaseInputs(**{**BASE.__dict__, "checks": checks, **changes})
 
 
 @pytest.fixture
@@ -43,10 +67,14 @@ def warehouse(tmp_path):
 
 def test_build_release_copies_bi_only_in_both_formats_with_a_manifest(tmp_path, warehouse):
     published = tmp_path / "published"
-    folder = build_release(warehouse, published, INPUTS)
+    folder = build_release(warehouse, published, audited(warehouse))
     manifest = json.loads((folder / "manifest.json").read_text())
-    assert manifest["tables"] == {"kpi": {"rows": 5, "columns": [{"name": "n", "type": "BIGINT"}]}}
-    assert manifest["source_files"] == INPUTS.source_files and manifest["run_id"] == "run-1"
+    kpi = manifest["tables"]["kpi"]
+    assert list(manifest["tables"]) == ["kpi"] and kpi["rows"] == 5
+    assert kpi["columns"] == [{"name": "n", "type": "BIGINT"}] and kpi["checks_passed"] == ["c"]
+    assert kpi["fingerprint"] == audited(warehouse).checks[0]["fingerprint"]
+    assert manifest["checks"][0]["on_published_content"] is True
+    assert manifest["source_files"] == BASE.source_files and manifest["run_id"] == "run-1"
     con = duckdb.connect(str(folder / "insight_hub.duckdb"), read_only=True)
     schemas = {r[0] for r in con.execute("select schema_name from duckdb_tables()").fetchall()}
     con.close()
@@ -57,9 +85,9 @@ def test_build_release_copies_bi_only_in_both_formats_with_a_manifest(tmp_path, 
 
 def test_switch_is_atomic_and_rollback_returns_to_an_earlier_release(tmp_path, warehouse):
     published = tmp_path / "published"
-    first = build_release(warehouse, published, INPUTS).name
+    first = build_release(warehouse, published, audited(warehouse)).name
     switch_current(published, first)
-    second = build_release(warehouse, published, INPUTS).name
+    second = build_release(warehouse, published, audited(warehouse)).name
     assert second > first
     switch_current(published, second)
     assert current_release(published) == second
@@ -70,9 +98,10 @@ def test_switch_is_atomic_and_rollback_returns_to_an_earlier_release(tmp_path, w
 
 
 def test_verify_refuses_a_release_whose_formats_disagree(tmp_path, warehouse):
-    folder = build_release(warehouse, tmp_path / "published", INPUTS)
+    folder = build_release(warehouse, tmp_path / "published", audited(warehouse))
     manifest = json.loads((folder / "manifest.json").read_text())
     manifest["tables"]["kpi"]["rows"] = 4
+    (folder / "manifest.json").chmod(0o644)  # release files are read-only: tampering needs this
     (folder / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(ReleaseError, match="kpi has 5 rows"):
         verify_release(folder, tmp_path / "logs")
@@ -80,7 +109,7 @@ def test_verify_refuses_a_release_whose_formats_disagree(tmp_path, warehouse):
 
 def test_prune_keeps_the_newest_and_never_the_current(tmp_path, warehouse):
     published = tmp_path / "published"
-    ids = [build_release(warehouse, published, INPUTS).name for _ in range(4)]
+    ids = [build_release(warehouse, published, audited(warehouse)).name for _ in range(4)]
     switch_current(published, ids[0])
     removed = prune_releases(published, keep=2)
     assert removed == [ids[1]]
@@ -88,7 +117,7 @@ def test_prune_keeps_the_newest_and_never_the_current(tmp_path, warehouse):
 
 
 def test_published_file_opens_with_the_older_storage_format(tmp_path, warehouse):
-    folder = build_release(warehouse, tmp_path / "published", INPUTS)
+    folder = build_release(warehouse, tmp_path / "published", audited(warehouse))
     con = duckdb.connect()
     con.execute(f"attach '{folder / 'insight_hub.duckdb'}' as rel (read_only)")
     version = con.execute(
@@ -113,7 +142,7 @@ def test_hyper_extracts_map_every_duckdb_type_and_hold_the_same_rows(tmp_path):
            from range(3)"""
     )
     con.close()
-    folder = build_release(path, tmp_path / "published", INPUTS)
+    folder = build_release(path, tmp_path / "published", audited(path))
     with (
         HyperProcess(
             Telemetry.DO_NOT_SEND_USAGE_DATA_TO_TABLEAU, parameters={"log_dir": str(tmp_path / "logs")}
@@ -140,7 +169,7 @@ def test_the_identity_model_is_attached_and_every_file_is_in_the_manifest(tmp_pa
     model = tmp_path / "identity" / "model.json"
     model.parent.mkdir()
     model.write_text('{"comparisons": []}')
-    inputs = ReleaseInputs(**{**INPUTS.__dict__, "attachments": (model,)})
+    inputs = audited(warehouse, attachments=(model,))
     folder = build_release(warehouse, tmp_path / "published", inputs)
     manifest = json.loads((folder / "manifest.json").read_text())
     assert (folder / "identity" / "model.json").read_text() == '{"comparisons": []}'
@@ -154,8 +183,9 @@ def test_the_identity_model_is_attached_and_every_file_is_in_the_manifest(tmp_pa
 
 def test_verify_refuses_a_release_whose_files_changed(tmp_path, warehouse):
     published = tmp_path / "published"
-    folder = build_release(warehouse, published, INPUTS)
+    folder = build_release(warehouse, published, audited(warehouse))
     (folder / "identity").mkdir()
+    (folder / "parquet" / "kpi.parquet").chmod(0o644)
     with (folder / "parquet" / "kpi.parquet").open("ab") as f:
         f.write(b"tampered")
     with pytest.raises(ReleaseError, match="parquet/kpi.parquet is missing or differs"):
@@ -168,5 +198,51 @@ def test_a_failed_build_leaves_no_partial_release(tmp_path):
     duckdb.connect(str(path)).close()  # no `bi` schema at all
     published = tmp_path / "published"
     with pytest.raises(ReleaseError, match="no tables in schema `bi`"):
-        build_release(path, published, INPUTS)
+        build_release(path, published, BASE)
+    assert list(releases_dir(published).iterdir()) == []
+
+
+def test_every_file_of_a_release_is_read_only_on_disk(tmp_path, warehouse):
+    folder = build_release(warehouse, tmp_path / "published", audited(warehouse))
+    files = [p for p in folder.rglob("*") if p.is_file()]
+    assert files and all(p.stat().st_mode & 0o222 == 0 for p in files)
+
+
+def test_verifying_a_release_never_changes_its_files(tmp_path, warehouse):
+    published = tmp_path / "published"
+    folder = build_release(warehouse, published, audited(warehouse))
+    before = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in folder.rglob("*") if p.is_file()}
+    verify_release(folder, tmp_path / "logs")
+    switch_current(published, folder.name)
+    assert {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in folder.rglob("*") if p.is_file()} == before
+
+
+def test_a_release_is_refused_when_a_blocking_check_judged_other_content(tmp_path, warehouse):
+    inputs = audited(warehouse)
+    con = duckdb.connect(str(warehouse))
+    con.execute("update bi.kpi set n = n + 1 where n = 4")  # changed after it was judged
+    con.close()
+    published = tmp_path / "published"
+    with pytest.raises(ReleaseRefused, match=r"bi/kpi:c: STALE: passed on content v1-5-") as refused:
+        build_release(warehouse, published, inputs)
+    assert "insight-hub publish" in str(refused.value)
+    assert list(releases_dir(published).iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("change", "said"),
+    [
+        ({"passed": False}, "bi/kpi:c: FAILED (run run-0)"),
+        ({"passed": None, "fingerprint": None, "run_id": None}, "bi/kpi:c: never evaluated"),
+        ({"fingerprint": None}, "bi/kpi:c: passed without recording the content it judged"),
+        ({"blocking": False}, "bi/kpi: no blocking check judges this table"),
+    ],
+)
+def test_a_release_is_refused_unless_every_blocking_check_passed_on_it(tmp_path, warehouse, change, said):
+    inputs = audited(warehouse)
+    inputs = ReleaseInputs(**{**inputs.__dict__, "checks": [{**inputs.checks[0], **change}]})
+    published = tmp_path / "published"
+    with pytest.raises(ReleaseRefused) as refused:
+        build_release(warehouse, published, inputs)
+    assert said in str(refused.value)
     assert list(releases_dir(published).iterdir()) == []

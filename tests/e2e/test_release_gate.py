@@ -1,0 +1,164 @@
+"""The release gate as a data engineer meets it, through the commands they run: after a good
+refresh, a damaged `bi` table is published by no path - `dagster asset materialize` of the release
+alone (what the UI's Materialize does), a re-execution of that run from failure, a Python call of
+the asset, `insight-hub publish` - each exits non-zero and names the checks; restored, it
+republishes. And the seed-72 world, whose Hyper extract was rewritten by verification, publishes."""
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.resources import REPO_ROOT
+
+pytestmark = pytest.mark.slow
+
+CLI = [sys.executable, "-m", "orchestration.cli"]
+DAGSTER = [str(Path(sys.executable).parent / "dagster")]
+# A Python call of the release asset, and a re-execution from failure of the latest failed run,
+# both against the home's Dagster instance (DAGSTER_HOME under INSIGHT_HUB_HOME).
+PYTHON_CALL = """
+import dagster as dg
+from orchestration.definitions import defs
+from orchestration.publication_assets import release
+with dg.DagsterInstance.get() as instance:
+    result = dg.materialize([release], instance=instance, resources=defs.resources, raise_on_error=False)
+raise SystemExit(0 if result.success else 1)
+"""
+REEXECUTE_FROM_FAILURE = """
+import dagster as dg
+from dagster._core.definitions.reconstruct import ReconstructableRepository
+from orchestration.resources import REPO_ROOT
+with dg.DagsterInstance.get() as instance:
+    failed = instance.get_runs(filters=dg.RunsFilter(statuses=[dg.DagsterRunStatus.FAILURE]), limit=1)[0]
+    job = ReconstructableRepository.for_module(
+        "orchestration.definitions", str(REPO_ROOT)
+    ).get_reconstructable_job(failed.job_name)
+    options = dg.ReexecutionOptions.from_failure(failed.run_id, instance)
+    with dg.execute_job(job, instance, reexecution_options=options, raise_on_error=False) as result:
+        print("re-executed", failed.run_id, "as", result.run_id)
+        raise SystemExit(0 if result.success else 1)
+"""
+
+
+def run(home: Path, *command: str) -> subprocess.CompletedProcess:
+    # The `dagster` command reads its instance before it loads the definitions: name it.
+    env = {**os.environ, "INSIGHT_HUB_HOME": str(home), "DAGSTER_HOME": str(home / "dagster")}
+    return subprocess.run(list(command), env=env, cwd=REPO_ROOT, capture_output=True, text=True, timeout=900)
+
+
+def published_state(home: Path) -> dict[str, str]:
+    published = home / "published"
+    return {
+        p.relative_to(published).as_posix(): (
+            "-> " + os.readlink(p) if p.is_symlink() else hashlib.sha256(p.read_bytes()).hexdigest()
+        )
+        for p in sorted(published.rglob("*"))
+        if p.is_symlink() or p.is_file()
+    }
+
+
+def current(home: Path) -> str:
+    return os.readlink(home / "published" / "current").split("/")[-1]
+
+
+def test_a_damaged_bi_table_is_published_by_no_path_and_republishes_once_restored(tmp_path):
+    home = tmp_path / "home"
+    assert (
+        run(home, *CLI, "simulate", "--scale", "0.01", "--start", "2025-04-01", "--days", "35").returncode
+        == 0
+    )
+    refreshed = run(home, *CLI, "refresh", "--quiet")
+    assert refreshed.returncode == 0, refreshed.stdout[-3000:] + refreshed.stderr[-3000:]
+    first = current(home)
+
+    # Nothing changed: the release alone is published on the refresh's checks.
+    alone = run(
+        home,
+        *DAGSTER,
+        "asset",
+        "materialize",
+        "--select",
+        "publication/release",
+        "-m",
+        "orchestration.definitions",
+    )
+    assert alone.returncode == 0, alone.stdout[-3000:] + alone.stderr[-3000:]
+    assert current(home) != first
+
+    con = duckdb.connect(str(home / "warehouse.duckdb"))
+    con.execute("create table bi.kpi_csc_monthly__kept as select * from bi.kpi_csc_monthly")
+    con.execute(
+        "update bi.kpi_csc_monthly set abandonment_rate = 7.5 where (month, service) = "
+        "(select (month, service) from bi.kpi_csc_monthly order by month, service limit 1)"
+    )
+    con.execute("insert into bi.kpi_csc_monthly select * from bi.kpi_csc_monthly order by month desc limit 1")
+    con.close()
+    before = published_state(home)
+
+    paths = {
+        "materialize the release alone": run(
+            home,
+            *DAGSTER,
+            "asset",
+            "materialize",
+            "--select",
+            "publication/release",
+            "-m",
+            "orchestration.definitions",
+        ),
+        "re-execute from failure": run(home, sys.executable, "-c", REEXECUTE_FROM_FAILURE),
+        "a Python call of the asset": run(home, sys.executable, "-c", PYTHON_CALL),
+    }
+    for path, result in paths.items():
+        said = result.stdout + result.stderr
+        assert result.returncode != 0, path
+        assert "release refused" in said and "bi/kpi_csc_monthly:gx_kpi_csc_monthly: STALE" in said, path
+        assert "insight-hub publish" in said, path
+    assert "re-executed" in paths["re-execute from failure"].stdout
+
+    published = run(home, *CLI, "publish", "--quiet")
+    assert published.returncode == 1, published.stdout[-3000:]
+    assert (
+        "FAILED blocking check bi/kpi_csc_monthly:between_kpi_csc_monthly_abandonment_rate"
+        in published.stdout
+    )
+    assert "FAILED blocking check bi/kpi_csc_monthly:unique_combination" in published.stdout
+    assert "nothing published" in published.stdout
+    assert published_state(home) == before
+    assert not list((home / "published" / "releases").glob(".*"))  # no folder left behind
+
+    con = duckdb.connect(str(home / "warehouse.duckdb"))
+    con.execute("delete from bi.kpi_csc_monthly")
+    con.execute("insert into bi.kpi_csc_monthly select * from bi.kpi_csc_monthly__kept")
+    con.execute("drop table bi.kpi_csc_monthly__kept")
+    con.close()
+    restored = run(home, *CLI, "publish", "--quiet")
+    assert restored.returncode == 0, restored.stdout[-3000:]
+    assert "published release" in restored.stdout
+    assert run(home, *CLI, "rollback", "--to", first).returncode == 0
+    assert current(home) == first
+
+
+def test_the_seed_72_world_publishes_and_its_release_verifies_again(tmp_path):
+    """Verification once rewrote this world's hyper/dim_organisation.hyper (Hyper opened it
+    read-write) and every refresh failed; extracts are now verified on copies and read-only."""
+    home = tmp_path / "home"
+    simulated = run(
+        home, *CLI, "simulate", "--scale", "0.01", "--start", "2025-04-01", "--days", "30", "--seed", "72"
+    )
+    assert simulated.returncode == 0
+    refreshed = run(home, *CLI, "refresh", "--quiet")
+    assert refreshed.returncode == 0, refreshed.stdout[-3000:] + refreshed.stderr[-3000:]
+    release_id = current(home)
+    folder = home / "published" / "releases" / release_id
+    assert all(p.stat().st_mode & 0o222 == 0 for p in folder.rglob("*") if p.is_file())
+    state = published_state(home)
+    # Rolling back to it verifies it again (Hyper included) and changes none of its files.
+    rolled = run(home, *CLI, "rollback", "--to", release_id)
+    assert rolled.returncode == 0, rolled.stderr
+    assert published_state(home) == state

@@ -1,0 +1,67 @@
+"""`refresh` and `publish` exit non-zero whenever the run did not succeed, whatever the cause, and
+print a refusal in full (which checks, what to do)."""
+
+from argparse import Namespace
+from types import SimpleNamespace
+
+import dagster as dg
+import pytest
+
+from orchestration import cli
+from orchestration.definitions import defs
+
+
+def fake_job(result) -> SimpleNamespace:
+    return SimpleNamespace(partitions_def=None, execute_in_process=lambda **kwargs: result)
+
+
+def step_failure(step_key: str, description: str) -> SimpleNamespace:
+    data = SimpleNamespace(user_failure_data=SimpleNamespace(description=description), error=None)
+    return SimpleNamespace(
+        event_type=dg.DagsterEventType.STEP_FAILURE, step_key=step_key, step_failure_data=data
+    )
+
+
+@pytest.fixture
+def run_with(tmp_path, monkeypatch):
+    def run(result, command: str = "publish") -> int:
+        monkeypatch.setattr(defs, "resolve_job_def", lambda name: fake_job(result))
+        job = "publish_release" if command == "publish" else "nightly_refresh"
+        monkeypatch.setattr(cli, "_print_ingestion_summary", lambda home: None)
+        return cli._run_job(Namespace(quiet=True), tmp_path, job, command)
+
+    return run
+
+
+@pytest.mark.parametrize("command", ["publish", "refresh"])
+def test_a_run_that_did_not_succeed_exits_non_zero_even_without_a_failed_step(run_with, capsys, command):
+    failed_run = SimpleNamespace(
+        success=False,
+        all_events=[],
+        run_id="r1",
+        dagster_run=SimpleNamespace(status=dg.DagsterRunStatus.FAILURE),
+    )
+    assert run_with(failed_run, command) == cli.EXIT_FAILED
+    out = capsys.readouterr().out
+    assert "the run did not succeed (status FAILURE)" in out and "nothing published" in out
+
+
+def test_a_refused_release_exits_non_zero_and_says_which_checks_and_what_to_do(run_with, capsys):
+    refusal = "release refused: 1 check ...\n  - bi/t:c: STALE ...\nWhat to do: `insight-hub publish`"
+    result = SimpleNamespace(
+        success=False,
+        all_events=[step_failure("publication__release", refusal)],
+        run_id="r2",
+        dagster_run=None,
+    )
+    assert run_with(result) == cli.EXIT_FAILED
+    out = capsys.readouterr().out
+    assert "FAILED step publication__release: release refused" in out
+    assert "bi/t:c: STALE" in out and "What to do" in out
+
+
+def test_a_successful_run_exits_zero(run_with, capsys):
+    assert (
+        run_with(SimpleNamespace(success=True, all_events=[], run_id="r3", dagster_run=None)) == cli.EXIT_OK
+    )
+    assert "nothing new to publish" in capsys.readouterr().out
