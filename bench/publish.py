@@ -7,7 +7,9 @@ The world is simulated (no defects) and taken through the nightly job once into 
 the publish step as the nightly job runs it after the gate - the publish asset alone, in-process:
 the DuckDB file (storage v1.1.0), Parquet and a Tableau Hyper extract per table, the transparency
 files, the manifest with every file's sha256, verification (row counts equal across the three
-formats), the atomic switch of `current` and retention. Writes bench/results/publish_<date>.json.
+formats), the atomic switch of `current` and retention. The release is audited (every blocking check's latest
+evaluation in the world's Dagster instance, bound to the fingerprint of the release's copy of each
+table), so the world keeps its instance under its home. Writes bench/results/publish_<date>.json.
 """
 
 from __future__ import annotations
@@ -47,9 +49,11 @@ def build_world(home: Path, scale: float, start: dt.date, days: int, seed: int) 
         return marker.read_text().strip()
     started = time.monotonic()
     simulate(home, scale=scale, start=start, days=days, seed=seed, defects=0.0)
-    result = defs.resolve_job_def("nightly_refresh").execute_in_process(
-        instance=dg.DagsterInstance.ephemeral(), raise_on_error=False, tags=range_tags(days_to_run(home))
-    )
+    # The world's own instance: the publish step looks up the checks' evaluations there.
+    with dg.DagsterInstance.get() as instance:
+        result = defs.resolve_job_def("nightly_refresh").execute_in_process(
+            instance=instance, raise_on_error=False, tags=range_tags(days_to_run(home))
+        )
     if not result.success:
         failed = [e.step_key for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE]
         raise SystemExit(f"the nightly job failed: {failed}")
@@ -67,9 +71,11 @@ def timed_publish() -> dict:
 
     load_before = os.getloadavg()[0]
     started = time.monotonic()
-    result = defs.resolve_implicit_global_asset_job_def().execute_in_process(
-        asset_selection=[dg.AssetKey(["publication", "release"])], instance=dg.DagsterInstance.ephemeral()
-    )
+    # The world's instance holds the nightly run's check evaluations, which vouch for the tables.
+    with dg.DagsterInstance.get() as instance:
+        result = defs.resolve_implicit_global_asset_job_def().execute_in_process(
+            asset_selection=[dg.AssetKey(["publication", "release"])], instance=instance
+        )
     seconds = time.monotonic() - started
     step = next(
         e

@@ -76,31 +76,47 @@ def latest_evaluations(
 
 
 def gate_checks(context: dg.AssetExecutionContext) -> list[dict]:
-    """Each declared check of the `bi` assets with its latest evaluation, as the gate and manifest read it."""
+    """Each declared check of the `bi` assets with its latest evaluation (what the gate judges by),
+    then the checks this run evaluated on other assets (raw suites, row conservation: the record)."""
     declared = declared_checks(context)
     records = latest_evaluations(context.instance, sorted(declared, key=lambda k: k.to_user_string()))
-    checks = []
-    for key, blocking in sorted(declared.items(), key=lambda item: item[0].to_user_string()):
-        record = records.get(key)
-        evaluation = record.evaluation if record else None
-        fingerprint = evaluation.metadata.get(FINGERPRINT_METADATA_KEY) if evaluation else None
-        checks.append(
-            {
-                "asset": key.asset_key.to_user_string(),
-                "check": key.name,
-                "blocking": blocking,
-                "passed": evaluation.passed if evaluation else None,
-                "severity": evaluation.severity.value if evaluation else None,
-                "fingerprint": fingerprint.value if fingerprint else None,
-                "run_id": record.run_id if record else None,
-                "evaluated_at": datetime.fromtimestamp(record.event.timestamp, UTC).isoformat(
-                    timespec="seconds"
-                )
-                if record and record.event
-                else None,
-            }
-        )
+    checks = [
+        _check_entry(key, blocking, records.get(key))
+        for key, blocking in sorted(declared.items(), key=lambda item: item[0].to_user_string())
+    ]
+    for entry in context.instance.all_logs(
+        context.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
+    ):
+        evaluation = entry.dagster_event.event_specific_data
+        key = dg.AssetCheckKey(evaluation.asset_key, evaluation.check_name)
+        if key not in declared:
+            checks.append(_check_entry(key, bool(evaluation.blocking), None, evaluation, entry))
     return checks
+
+
+def _check_entry(
+    key: dg.AssetCheckKey,
+    blocking: bool,
+    record: AssetCheckExecutionRecord | None,
+    evaluation: dg.AssetCheckEvaluation | None = None,
+    entry: dg.EventLogEntry | None = None,
+) -> dict:
+    """One check as the gate and the manifest read it: its outcome and the content it judged."""
+    entry = entry or (record.event if record else None)
+    evaluation = evaluation or (record.evaluation if record else None)
+    fingerprint = evaluation.metadata.get(FINGERPRINT_METADATA_KEY) if evaluation else None
+    return {
+        "asset": key.asset_key.to_user_string(),
+        "check": key.name,
+        "blocking": blocking,
+        "passed": evaluation.passed if evaluation else None,
+        "severity": evaluation.severity.value if evaluation else None,
+        "fingerprint": fingerprint.value if fingerprint else None,
+        "run_id": entry.run_id if entry else None,
+        "evaluated_at": datetime.fromtimestamp(entry.timestamp, UTC).isoformat(timespec="seconds")
+        if entry
+        else None,
+    }
 
 
 @dg.asset(

@@ -221,15 +221,17 @@ def _write_duckdb_and_parquet(
 def _with_content_flag(
     checks: list[dict[str, Any]], described: dict[str, Any], schema: str
 ) -> list[dict[str, Any]]:
-    """Each check, saying whether its latest evaluation judged the content published."""
+    """Each check saying whether its latest evaluation judged the content published (None for a
+    check of an asset that is not published, e.g. a raw feed's)."""
     fingerprints = {f"{schema}/{table}": info["fingerprint"] for table, info in described.items()}
     return [
         {
-            **c,
-            "on_published_content": c.get("fingerprint") is not None
-            and c.get("fingerprint") == fingerprints.get(c["asset"]),
+            **check,
+            "on_published_content": check.get("fingerprint") == fingerprints[check["asset"]]
+            if check["asset"] in fingerprints
+            else None,
         }
-        for c in checks
+        for check in checks
     ]
 
 

@@ -35,13 +35,12 @@ from dagster._core.definitions.reconstruct import ReconstructableRepository
 from orchestration.resources import REPO_ROOT
 with dg.DagsterInstance.get() as instance:
     failed = instance.get_runs(filters=dg.RunsFilter(statuses=[dg.DagsterRunStatus.FAILURE]), limit=1)[0]
-    job = ReconstructableRepository.for_module(
-        "orchestration.definitions", str(REPO_ROOT)
-    ).get_reconstructable_job(failed.job_name)
+    repository = ReconstructableRepository.for_module("orchestration.definitions", "defs", str(REPO_ROOT))
+    job = repository.get_reconstructable_job(failed.job_name)
     options = dg.ReexecutionOptions.from_failure(failed.run_id, instance)
-    with dg.execute_job(job, instance, reexecution_options=options, raise_on_error=False) as result:
-        print("re-executed", failed.run_id, "as", result.run_id)
-        raise SystemExit(0 if result.success else 1)
+    result = dg.execute_job(job, instance, reexecution_options=options, raise_on_error=False)
+    print("re-executed", failed.run_id, "as", result.run_id)
+    raise SystemExit(0 if result.success else 1)
 """
 
 
