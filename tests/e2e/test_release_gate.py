@@ -18,7 +18,11 @@ from orchestration.resources import REPO_ROOT
 pytestmark = pytest.mark.slow
 
 CLI = [sys.executable, "-m", "orchestration.cli"]
-DAGSTER = [str(Path(sys.executable).parent / "dagster")]
+# What the UI's Materialize of the release alone runs.
+MATERIALIZE_RELEASE = [
+    str(Path(sys.executable).parent / "dagster"),
+    *("asset", "materialize", "--select", "publication/release", "-m", "orchestration.definitions"),
+]
 # A Python call of the release asset, and a re-execution from failure of the latest failed run,
 # both against the home's Dagster instance (DAGSTER_HOME under INSIGHT_HUB_HOME).
 PYTHON_CALL = """
@@ -76,16 +80,7 @@ def test_a_damaged_bi_table_is_published_by_no_path_and_republishes_once_restore
     first = current(home)
 
     # Nothing changed: the release alone is published on the refresh's checks.
-    alone = run(
-        home,
-        *DAGSTER,
-        "asset",
-        "materialize",
-        "--select",
-        "publication/release",
-        "-m",
-        "orchestration.definitions",
-    )
+    alone = run(home, *MATERIALIZE_RELEASE)
     assert alone.returncode == 0, alone.stdout[-3000:] + alone.stderr[-3000:]
     assert current(home) != first
 
@@ -100,16 +95,7 @@ def test_a_damaged_bi_table_is_published_by_no_path_and_republishes_once_restore
     before = published_state(home)
 
     paths = {
-        "materialize the release alone": run(
-            home,
-            *DAGSTER,
-            "asset",
-            "materialize",
-            "--select",
-            "publication/release",
-            "-m",
-            "orchestration.definitions",
-        ),
+        "materialize the release alone": run(home, *MATERIALIZE_RELEASE),
         "re-execute from failure": run(home, sys.executable, "-c", REEXECUTE_FROM_FAILURE),
         "a Python call of the asset": run(home, sys.executable, "-c", PYTHON_CALL),
     }
