@@ -23,6 +23,8 @@ from pathlib import Path
 from recording import machine, record
 from run import BENCH, ROOT, refresh, simulated
 
+from ingestion.layout import Layout
+
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -37,13 +39,14 @@ def main() -> int:
     ap.add_argument("--label", default="")
     args = ap.parse_args()
 
-    source = args.home if args.home else simulated(args.scale, args.start, args.days, args.seed) / "landing"
+    world = None if args.home else simulated(args.scale, args.start, args.days, args.seed)
+    source = args.home if args.home else Layout(world).landing
     runs: dict[str, list[dict]] = {"baseline": [], "change": []}
     for _ in range(args.rounds):
         for name, code in (("baseline", args.baseline.resolve()), ("change", args.change.resolve())):
             home = BENCH / "cache" / f"gate_home_{name}"
             shutil.rmtree(home, ignore_errors=True)
-            shutil.copytree(source, home if args.home else home / "landing", symlinks=True)
+            shutil.copytree(source, home if args.home else Layout(home).landing, symlinks=True)
             result = refresh(home, code=code, command="publish" if args.home else "refresh")
             stages = result["stages_s"]
             result["gate_plus_dbt_s"] = round(stages.get("gate", 0) + stages.get("dbt", 0), 1)

@@ -29,7 +29,7 @@ from expectations.personal_data import load_known_values, personal_relations, sc
 from expectations.runner import SuiteOutcome, docs_index, policy, published_table_policy, run_suite
 from ingestion import FEEDS
 from ingestion.ibc_finance import FI_ITEMS
-from ingestion.layout import Layout
+from ingestion.layout import Layout, Release
 from orchestration.dbt import dbt_models
 from orchestration.resources import WarehouseResource, salt
 from publication.completeness import daily_feed_days, missing_days, reporting_date
@@ -105,7 +105,8 @@ def _closed_months_spec(table: str) -> dg.AssetCheckSpec:
 def published_tables_gate(
     context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
 ) -> Iterator[dg.AssetCheckResult]:
-    published = Layout(warehouse.home_path).published.root
+    layout = Layout(warehouse.home_path)
+    published = layout.published.root
     previous = current_manifest(published)
     docs = gx_run_dir(warehouse.home_path, context.op_execution_context.run_id)
     key = scan_key(salt()[0])
@@ -113,7 +114,7 @@ def published_tables_gate(
         known = load_known_values(con, key, personal_relations(con, FEEDS))
         if previous:
             # The release `current` points at, read-only: reading never changes a published file.
-            release_db = (published / "current" / "insight_hub.duckdb").resolve()
+            release_db = Release(layout.published.current).database.resolve()
             con.execute(f"attach '{release_db}' as {PREVIOUS} (read_only)")
         for check in sorted(context.selected_asset_check_keys, key=lambda k: k.name):
             table = check.asset_key.path[1]
