@@ -10,6 +10,7 @@ from orchestration.freshness import (
     feed_freshness_checks,
     published_overnight,
 )
+from orchestration.governance_assets import governance_log
 from orchestration.identity_assets import customer_resolution
 from orchestration.ingestion_assets import FEED_ASSETS, OPS_TABLES, RAW_GX_CHECKS
 from orchestration.jobs import nightly_refresh, nightly_schedule
@@ -23,7 +24,7 @@ from orchestration.sensors import landing_sensor
 HOME = configure_environment()
 
 defs = dg.Definitions(
-    assets=[*FEED_ASSETS, *OPS_TABLES, customer_resolution, dbt_models, release],
+    assets=[*FEED_ASSETS, *OPS_TABLES, customer_resolution, dbt_models, release, governance_log],
     asset_checks=[*GX_CHECKS, *RAW_GX_CHECKS, feed_freshness_checks, published_overnight],
     jobs=[nightly_refresh, publish_release],
     schedules=[nightly_schedule],

@@ -23,6 +23,7 @@ def test_assets_are_grouped_by_layer():
     assert groups["bi/data_quality_summary"] == "quality"
     assert groups["restricted/customer_xref"] == "identity"
     assert groups["ops/file_register"] == "ingestion"
+    assert groups["ops/governance_log"] == "governance"
     assert set(groups.values()) == {
         "ingestion",
         "staging",
@@ -31,6 +32,7 @@ def test_assets_are_grouped_by_layer():
         "identity",
         "quality",
         "publication",
+        "governance",
     }
 
 
