@@ -105,6 +105,11 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--reviewer", required=True)
     p.set_defaults(handler=_review_identity)
 
+    p = sub.add_parser("subject-access", help="write all held on one person into a folder (audited)")
+    _add_subject_options(p)
+    p.add_argument("--out", type=Path, required=True, metavar="DIR", help="folder for the JSON and CSV files")
+    p.set_defaults(handler=_subject_access)
+
     p = sub.add_parser("ui", help="Dagster webserver and daemon on 127.0.0.1")
     p.add_argument("--port", type=int, default=3000)
     p.add_argument("--host", default="127.0.0.1")
@@ -437,6 +442,57 @@ def _review_identity(args: argparse.Namespace, home: Path) -> int:
     except (review.ReviewError, OSError) as error:
         print(f"{command}: {error}", file=sys.stderr)
         return EXIT_FAILED
+    return EXIT_OK
+
+
+def _add_subject_options(p: argparse.ArgumentParser) -> None:
+    """--system and --record (one of the person's source records), or --customer-key."""
+    p.add_argument("--system", help="source system of the record: crm, eforms or a person index system")
+    p.add_argument("--record", metavar="RECORD_ID", help="the record's id in that system")
+    p.add_argument("--customer-key", metavar="KEY", help="the person's pseudonymous customer key")
+
+
+def _subject_args(args: argparse.Namespace) -> dict[str, str | None]:
+    if (args.customer_key is None) == (args.record is None) or (args.record is not None) != (
+        args.system is not None
+    ):
+        raise SystemExit(f"{args.command}: give --system and --record, or --customer-key")
+    return {"system": args.system, "record_id": args.record, "customer_key": args.customer_key}
+
+
+def _subject_access(args: argparse.Namespace, home: Path) -> int:
+    """A subject access request, answered from the working warehouse and recorded in the governance log."""
+    import duckdb
+
+    from identity.governance import GovernanceError
+    from identity.subjects import subject_access
+    from orchestration.run_lock import RunLockHeld, run_lock
+
+    subject = _subject_args(args)
+    layout = Layout(home)
+    out = args.out.resolve()
+    if out.is_relative_to(home):
+        print(f"subject-access: --out must be outside {home}: the files hold personal data", file=sys.stderr)
+        return EXIT_USAGE
+    if not layout.warehouse.exists():
+        print(f"subject-access: no warehouse in {home}: run `insight-hub refresh`", file=sys.stderr)
+        return EXIT_USAGE
+    started = time.monotonic()
+    try:
+        with run_lock(home), duckdb.connect(str(layout.warehouse)) as con:
+            found, counts = subject_access(con, salt()[0], out, **subject)
+    except RunLockHeld as held:
+        print(f"subject-access: not done: {held}", file=sys.stderr)
+        return EXIT_BUSY
+    except GovernanceError as error:
+        print(f"subject-access: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    print(
+        f"subject-access: {found.records} source records ({', '.join(found.systems)}), "
+        f"{found.calls} calls, {found.customer_keys} customer; {sum(counts.values())} rows from "
+        f"{len(counts)} tables written to {out} in {time.monotonic() - started:.1f} s "
+        "(logged in ops.governance_log)"
+    )
     return EXIT_OK
 
 

@@ -1,0 +1,301 @@
+"""A data subject: the resolved customer behind a source record, and every row the warehouse holds on them.
+
+Subject access (`write_subject_access`) and erasure (identity/erasure.py) share this one answer to
+"what is held about this person", so that what a resident is shown is exactly what erasure removes.
+
+The person is found from one of their source records (`crm` contact_id, `eforms` submission_id,
+`<system>` source_person_id of a service person index) or from their customer key, through
+`restricted.customer_xref` (identity resolution): every record resolved to the same customer is
+theirs. Their telephony calls are the calls their CRM phone contacts name (`call_id`); the
+telephony feed carries no other link to a person.
+
+Rows are then found in every table of the working warehouse by the columns that name a person
+(`HOLDING_COLUMNS`): customer keys, (source_system, source_record_id), identity unique ids and the
+sources' own record ids. Tables come from DuckDB's catalogue, so a new dbt model or restricted
+table is covered without a change here; views are left out (they hold nothing: their rows are the
+tables' rows). The work is DuckDB's: one scan per table against three small temporary tables.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from identity import governance
+from identity.governance import GovernanceError
+from identity.records import PERSON_INDEX_SYSTEMS
+
+# Source systems of the person records (as in restricted.customer_xref and the simulator's truth).
+SYSTEMS = ("crm", "eforms", *PERSON_INDEX_SYSTEMS)
+TELEPHONY = "telephony"
+# Where each source system's records live (table, record id column) in schema raw.
+RAW_RECORDS = {
+    "crm": ("csc_crm_contacts", "contact_id"),
+    "eforms": ("web_eforms", "submission_id"),
+    **{system: (f"person_index_{system}", "source_person_id") for system in PERSON_INDEX_SYSTEMS},
+}
+# Tables that record governance itself: hashes and counts, never a person's values.
+GOVERNANCE_TABLES = {("ops", "governance_log"), ("ops", "erasure_register")}
+
+# The temporary tables naming the subject (made by `resolve`).
+SUBJECT_TABLES = ("subject_keys", "subject_records", "subject_calls")
+
+
+@dataclass(frozen=True)
+class Holding:
+    """One table's rows about the subject: the condition that finds them, and what names each row."""
+
+    schema: str
+    table: str
+    condition: str  # SQL predicate over the table's columns
+    source_system: str  # SQL expression: the source system the row belongs to
+    record_id: str  # SQL expression: the row's source record id (or customer key)
+
+    @property
+    def name(self) -> str:
+        return f"{self.schema}.{self.table}"
+
+    @property
+    def relation(self) -> str:
+        return f'"{self.schema}"."{self.table}"'
+
+
+@dataclass(frozen=True)
+class Subject:
+    """Counts of what identifies the subject (the identifiers stay in temp tables, never in Python logs)."""
+
+    customer_keys: int
+    records: int
+    calls: int
+    systems: tuple[str, ...]
+
+
+def resolve(
+    con: duckdb.DuckDBPyConnection,
+    system: str | None = None,
+    record_id: str | None = None,
+    customer_key: str | None = None,
+) -> Subject:
+    """Resolve the subject into temp tables subject_keys, subject_records and subject_calls.
+
+    Give a source record (`system`, `record_id`) or a `customer_key`. Raises GovernanceError when
+    nothing is held under it (the message never repeats the identifier).
+    """
+    if (customer_key is None) == (record_id is None):
+        raise GovernanceError("give either a source record (--system and --record) or --customer-key")
+    has_xref = _exists(con, "restricted", "customer_xref")
+    xref = "restricted.customer_xref" if has_xref else _EMPTY_XREF
+    if record_id is not None:
+        if system not in SYSTEMS:
+            raise GovernanceError(f"unknown source system {system!r}: one of {', '.join(SYSTEMS)}")
+        con.execute(
+            f"""create or replace temp table subject_keys as
+                select distinct customer_key from {xref}
+                where source_system = ? and source_record_id = ?""",
+            [system, record_id],
+        )
+        seed = [(system, record_id)]
+    else:
+        con.execute(
+            f"create or replace temp table subject_keys as "
+            f"select distinct customer_key from {xref} where customer_key = ?",
+            [customer_key],
+        )
+        seed = []
+    con.execute(
+        f"""create or replace temp table subject_records as
+            select source_system, source_record_id, source_system || ':' || source_record_id as unique_id
+            from (select source_system, source_record_id from {xref}
+                  where customer_key in (select customer_key from subject_keys)
+                  union
+                  select unnest(?::varchar[]), unnest(?::varchar[]))""",
+        [[s for s, _ in seed], [r for _, r in seed]],
+    )
+    # A record not (yet) resolved still counts if a raw table holds it.
+    held = sum(
+        con.execute(
+            f"select count(*) from raw.{table} where {column} in "
+            "(select source_record_id from subject_records where source_system = ?)",
+            [source],
+        ).fetchone()[0]
+        for source, (table, column) in RAW_RECORDS.items()
+        if _exists(con, "raw", table)
+    )
+    keys = con.execute("select count(*) from subject_keys").fetchone()[0]
+    if not keys and not held:
+        what = "that customer key" if customer_key is not None else f"that {system} record id"
+        raise GovernanceError(f"nothing is held under {what}")
+    calls = (
+        "select distinct call_id from raw.csc_crm_contacts where call_id is not null and contact_id in "
+        "(select source_record_id from subject_records where source_system = 'crm')"
+        if _exists(con, "raw", "csc_crm_contacts")
+        else "select null::varchar as call_id where false"
+    )
+    con.execute(f"create or replace temp table subject_calls as {calls}")
+    records, calls_n = (
+        con.execute("select count(*) from subject_records").fetchone()[0],
+        con.execute("select count(*) from subject_calls").fetchone()[0],
+    )
+    systems = tuple(
+        r[0] for r in con.execute("select distinct source_system from subject_records order by 1").fetchall()
+    )
+    return Subject(keys, records, calls_n, systems + ((TELEPHONY,) if calls_n else ()))
+
+
+_EMPTY_XREF = (
+    "(select null::varchar as source_system, null::varchar as source_record_id, "
+    "null::varchar as customer_key where false)"
+)
+
+
+def _exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    return bool(
+        con.execute(
+            "select count(*) from duckdb_tables() where database_name = current_database() "
+            "and schema_name = ? and table_name = ?",
+            [schema, table],
+        ).fetchone()[0]
+    )
+
+
+_KEY_COLUMNS = ("customer_key", "previous_customer_key", "customer_key_l", "customer_key_r")
+_UNIQUE_ID_COLUMNS = ("unique_id", "unique_id_l", "unique_id_r")
+_IN_KEYS = "in (select customer_key from subject_keys)"
+_IN_UNIQUE_IDS = "in (select unique_id from subject_records)"
+
+
+def _records_of(system: str) -> str:
+    return f"in (select source_record_id from subject_records where source_system = '{system}')"
+
+
+def holding(schema: str, table: str, columns: list[str]) -> Holding | None:
+    """How a table holds people's rows, from its column names (None if it holds none).
+
+    The columns that name a person (HOLDING_COLUMNS, in order of preference for naming a row):
+    a (source_system, source_record_id) pair; identity unique ids; the sources' record ids
+    (contact_id -> crm, submission_id -> eforms, call_id -> the subject's telephony calls,
+    source_person_id -> the person index system of the table, or of its source_system column);
+    customer keys.
+    """
+    if (schema, table) in GOVERNANCE_TABLES:
+        return None
+    cols = set(columns)
+    conditions: list[str] = []
+    named: list[tuple[str, str]] = []
+    if {"source_system", "source_record_id"} <= cols:
+        conditions.append(f"(source_system || ':' || source_record_id) {_IN_UNIQUE_IDS}")
+        named.append(("source_system", "source_record_id"))
+    for column in _UNIQUE_ID_COLUMNS:
+        if column in cols:
+            conditions.append(f'"{column}" {_IN_UNIQUE_IDS}')
+            named.append((f"split_part(\"{column}\", ':', 1)", f"split_part(\"{column}\", ':', 2)"))
+    if "contact_id" in cols:
+        conditions.append(f"contact_id {_records_of('crm')}")
+        named.append(("'crm'", "contact_id"))
+    if "submission_id" in cols:
+        conditions.append(f"submission_id {_records_of('eforms')}")
+        named.append(("'eforms'", "submission_id"))
+    if "source_person_id" in cols:
+        system = table.removeprefix("person_index_") if table.startswith("person_index_") else None
+        if system in PERSON_INDEX_SYSTEMS:
+            conditions.append(f"source_person_id {_records_of(system)}")
+            named.append((f"'{system}'", "source_person_id"))
+        elif "source_system" in cols:
+            conditions.append(f"(source_system || ':' || source_person_id) {_IN_UNIQUE_IDS}")
+            named.append(("source_system", "source_person_id"))
+    if "call_id" in cols:
+        conditions.append("call_id in (select call_id from subject_calls)")
+        named.append((f"'{TELEPHONY}'", "call_id"))
+    for column in _KEY_COLUMNS:
+        if column in cols:
+            conditions.append(f'"{column}" {_IN_KEYS}')
+            named.append(("'insight_hub'", f'"{column}"'))
+    if not conditions:
+        return None
+    source_system, record_id = named[0]
+    return Holding(schema, table, " or ".join(f"({c})" for c in conditions), source_system, record_id)
+
+
+def holdings(con: duckdb.DuckDBPyConnection) -> list[Holding]:
+    """Every base table of the working warehouse that holds people's rows (temp tables aside)."""
+    columns: dict[tuple[str, str], list[str]] = {}
+    for schema, table, column in con.execute(
+        """select c.schema_name, c.table_name, c.column_name
+           from duckdb_columns() c join duckdb_tables() t
+             on t.database_name = c.database_name and t.schema_name = c.schema_name
+            and t.table_name = c.table_name
+           where c.database_name = current_database() and not t.temporary
+           order by c.schema_name, c.table_name, c.column_index"""
+    ).fetchall():
+        columns.setdefault((schema, table), []).append(column)
+    found = (holding(schema, table, cols) for (schema, table), cols in columns.items())
+    return [h for h in found if h is not None]
+
+
+def write_subject_access(con: duckdb.DuckDBPyConnection, out_dir: Path) -> dict[str, int]:
+    """Write every row held about the resolved subject: `<schema>.<table>.json` and `.csv` per table.
+
+    Each row leads with `_source_system` and `_record_id`: the source system and record id it
+    belongs to (`insight_hub` and the customer key for rows the warehouse derived per customer).
+    The folder and its files are readable by the owner only. Returns rows written per table.
+    """
+    out_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.chmod(out_dir, 0o700)
+    counts: dict[str, int] = {}
+    for h in holdings(con):
+        query = (
+            f"select {h.source_system} as _source_system, {h.record_id} as _record_id, * "
+            f"from {h.relation} where {h.condition}"
+        )
+        con.execute(f"create or replace temp table subject_rows as {query}")
+        n = con.execute("select count(*) from subject_rows").fetchone()[0]
+        if not n:
+            continue
+        counts[h.name] = n
+        for fmt, options in (("json", "format json, array true"), ("csv", "format csv, header true")):
+            path = out_dir / f"{h.name}.{fmt}"
+            con.execute(f"copy (from subject_rows order by all) to '{_quoted(path)}' ({options})")
+            os.chmod(path, 0o600)
+    con.execute("drop table if exists subject_rows")
+    return counts
+
+
+def _quoted(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+def request_subject(system: str | None, record_id: str | None, customer_key: str | None) -> str:
+    """What a request names, as the text its keyed hash is made of (governance.subject_hash)."""
+    return customer_key if customer_key is not None else f"{system}:{record_id}"
+
+
+def subject_access(
+    con: duckdb.DuckDBPyConnection,
+    salt: str,
+    out_dir: Path,
+    system: str | None = None,
+    record_id: str | None = None,
+    customer_key: str | None = None,
+) -> tuple[Subject, dict[str, int]]:
+    """Serve a subject access request: resolve, write everything held into `out_dir`, log it."""
+    subject = resolve(con, system, record_id, customer_key)
+    counts = write_subject_access(con, out_dir)
+    governance.record(
+        con,
+        "subject_access",
+        governance.subject_hash(salt, request_subject(system, record_id, customer_key)),
+        counts,
+        {
+            "asked_by": "customer_key" if customer_key is not None else "source_record",
+            "source_system": system,
+            "records": subject.records,
+            "calls": subject.calls,
+            "customers": subject.customer_keys,
+            "systems": list(subject.systems),
+            "tables": len(counts),
+        },
+    )
+    return subject, counts
