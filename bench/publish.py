@@ -40,7 +40,7 @@ def build_world(home: Path, scale: float, start: dt.date, days: int, seed: int) 
     """Simulate and run the nightly job once (first use only); say how long it took."""
     import dagster as dg
 
-    from orchestration.definitions import defs
+    from orchestration.definitions import load_definitions
     from orchestration.partitions import days_to_run, range_tags
     from simulator import simulate
 
@@ -51,8 +51,10 @@ def build_world(home: Path, scale: float, start: dt.date, days: int, seed: int) 
     simulate(home, scale=scale, start=start, days=days, seed=seed, defects=0.0)
     # The world's own instance: the publish step looks up the checks' evaluations there.
     with dg.DagsterInstance.get() as instance:
-        result = defs.resolve_job_def("nightly_refresh").execute_in_process(
-            instance=instance, raise_on_error=False, tags=range_tags(days_to_run(home))
+        result = (
+            load_definitions()
+            .resolve_job_def("nightly_refresh")
+            .execute_in_process(instance=instance, raise_on_error=False, tags=range_tags(days_to_run(home)))
         )
     if not result.success:
         failed = [e.step_key for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE]
@@ -66,15 +68,17 @@ def timed_publish() -> dict:
     """Run the publish asset alone; its step time and what the release holds."""
     import dagster as dg
 
-    from orchestration.definitions import defs
+    from orchestration.definitions import load_definitions
     from publication.release import current_manifest
 
     load_before = os.getloadavg()[0]
     started = time.monotonic()
     # The world's instance holds the nightly run's check evaluations, which vouch for the tables.
     with dg.DagsterInstance.get() as instance:
-        result = defs.resolve_implicit_global_asset_job_def().execute_in_process(
-            asset_selection=[dg.AssetKey(["publication", "release"])], instance=instance
+        result = (
+            load_definitions()
+            .resolve_implicit_global_asset_job_def()
+            .execute_in_process(asset_selection=[dg.AssetKey(["publication", "release"])], instance=instance)
         )
     seconds = time.monotonic() - started
     step = next(
@@ -104,10 +108,16 @@ def main() -> int:
     args = parser.parse_args()
 
     home = prepared_home(args.scale, args.start, args.days, args.seed)
-    os.environ["INSIGHT_HUB_HOME"] = str(home)  # before the definitions bind to it
+    os.environ["INSIGHT_HUB_HOME"] = str(home)
     sys.path.insert(0, str(REPO))
 
+    from orchestration.dbt import prepare_manifest
+    from orchestration.resources import configure_environment
     from publication.release import current_manifest
+
+    # An entry point: the tools' environment, then dbt's manifest, before the definitions load.
+    configure_environment()
+    prepare_manifest(Layout(home))
 
     world = build_world(home, args.scale, args.start, args.days, args.seed)
     runs = []

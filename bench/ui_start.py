@@ -3,8 +3,8 @@ webserver answers within 30 s of `insight-hub ui`).
 
 Usage: .venv/bin/python bench/ui_start.py [--runs 3]
 
-Each run, in a fresh process: import `orchestration.definitions` (what the webserver's code server,
-the daemon and every CLI run do first; the dbt manifest is already built), then start
+Each run, in a fresh process: load the definitions (`load_definitions()`: what the webserver's code
+server, the daemon and every CLI run do first; the dbt manifest is already built), then start
 `insight-hub ui` on a free port and poll its GraphQL endpoint until it answers and until the code
 location has loaded. The home is a throw-away folder under bench/cache/. Writes
 bench/results/ui_start_<date>.json.
@@ -29,12 +29,18 @@ from recording import machine, record
 REPO = Path(__file__).resolve().parents[1]
 BENCH = REPO / "bench"
 TARGETS = {"definitions_load_s": 10, "webserver_answer_s": 30}
+LOAD = "from orchestration.definitions import load_definitions; load_definitions()"
 LOCATIONS = "{ workspaceOrError { ... on Workspace { locationEntries { name loadStatus } } } }"
 
 
 def load_seconds(env: dict[str, str]) -> float:
     started = time.monotonic()
-    subprocess.run([sys.executable, "-c", "import orchestration.definitions"], env=env, cwd=REPO, check=True)
+    subprocess.run(
+        [sys.executable, "-c", LOAD],
+        env=env,
+        cwd=REPO,
+        check=True,
+    )
     return time.monotonic() - started
 
 
@@ -85,7 +91,8 @@ def main() -> int:
     home = BENCH / "cache" / "ui_start"
     home.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "INSIGHT_HUB_HOME": str(home)}
-    load_seconds(env)  # the first import builds the dbt manifest if it is stale: not what is timed
+    # The entry point prepares the home (dbt's manifest, the Dagster storage): not what is timed.
+    subprocess.run([sys.executable, "-m", "orchestration.cli", "prepare"], env=env, cwd=REPO, check=True)
     runs = []
     for i in range(args.runs):
         load = load_seconds(env)

@@ -23,11 +23,14 @@ from ingestion.layout import Layout
 from orchestration.resources import REPO_ROOT, configure_environment, salt
 
 if TYPE_CHECKING:
+    import dagster as dg
     import duckdb
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BUSY = 0, 1, 2, 3
 # The commands that open the Dagster instance: its storage is prepared before they start.
-USES_INSTANCE = {"refresh", "status", "publish", "ui"}
+USES_INSTANCE = {"refresh", "status", "publish", "ui", "prepare"}
+# The commands that load the Dagster definitions: dbt's manifest is prepared before they start.
+USES_DEFINITIONS = {"refresh", "publish", "ui", "prepare"}
 NIGHTLY_JOB = "nightly_refresh"
 
 
@@ -44,6 +47,12 @@ def main(argv: list[str] | None = None) -> int:
         except InstanceStorageError as error:
             print(f"{args.command}: {error}", file=sys.stderr)
             return EXIT_FAILED
+    if args.command in USES_DEFINITIONS:
+        from orchestration.dbt import prepare_manifest
+
+        # Once here, before any code server starts: each would otherwise parse dbt at once into the
+        # same target folder on a fresh home.
+        prepare_manifest(Layout(home))
     return args.handler(args, home)
 
 
@@ -110,6 +119,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, required=True, metavar="DIR", help="folder for the JSON and CSV files")
     p.set_defaults(handler=_subject_access)
 
+    p = sub.add_parser(
+        "prepare",
+        help="ready the data root for Dagster's own tools: folders, storage, dbt's manifest",
+    )
+    p.set_defaults(handler=_prepare)
+
     p = sub.add_parser("ui", help="Dagster webserver and daemon on 127.0.0.1")
     p.add_argument("--port", type=int, default=3000)
     p.add_argument("--host", default="127.0.0.1")
@@ -151,7 +166,6 @@ def _run_job(args: argparse.Namespace, home: Path, job_name: str, command: str) 
     """Run a job in-process; say what it published, or which step or blocking check failed."""
     import dagster as dg
 
-    from orchestration.definitions import defs
     from orchestration.partitions import days_to_run, range_tags
     from orchestration.progress import run_config
     from orchestration.run_lock import (
@@ -170,7 +184,7 @@ def _run_job(args: argparse.Namespace, home: Path, job_name: str, command: str) 
     published = layout.published
     before = current_release(published.root)
     started = time.monotonic()
-    job = defs.resolve_job_def(job_name)
+    job = _job(job_name)
     try:
         with run_lock(home), dg.DagsterInstance.get() as instance:
             for run_id in release_dead_runs(instance, lock_held=True):
@@ -231,6 +245,13 @@ def _run_job(args: argparse.Namespace, home: Path, job_name: str, command: str) 
     else:
         print(f"{command}: nothing new to publish; current release is {after or 'none'}")
     return EXIT_OK
+
+
+def _job(name: str) -> dg.JobDefinition:
+    """A job of the definitions, loaded once dbt's manifest is prepared (main does it)."""
+    from orchestration.definitions import load_definitions
+
+    return load_definitions().resolve_job_def(name)
 
 
 def _failure_reason(event) -> str:
@@ -493,17 +514,17 @@ def _subject_access(args: argparse.Namespace, home: Path) -> int:
         f"{len(counts)} tables written to {out} in {time.monotonic() - started:.1f} s "
         "(logged in ops.governance_log)"
     )
+
+
+def _prepare(args: argparse.Namespace, home: Path) -> int:
+    """What `dagster` commands on workspace.yaml need first (main has done it): a deployment step."""
+    print(f"prepare: {home} is ready: INSIGHT_HUB_HOME={home} DAGSTER_HOME={os.environ['DAGSTER_HOME']}")
     return EXIT_OK
 
 
 def _ui(args: argparse.Namespace, home: Path) -> int:
     """Start the daemon and the webserver, wait until the code location has loaded with the
     nightly job (or fail with the load error), then serve until Ctrl-C or SIGTERM stops both."""
-    from orchestration.dbt import dbt_project, prepare_manifest
-
-    # Each code server (the webserver's and the daemon's) would otherwise parse dbt at once into
-    # the same target folder on a fresh home.
-    prepare_manifest(dbt_project())
     bin_dir = Path(sys.executable).parent
     workspace = str(REPO_ROOT / "workspace.yaml")
     url = f"http://{_client_host(args.host)}:{args.port}"

@@ -9,7 +9,9 @@ content being published.
 
 import contextlib
 import importlib.metadata
+import os
 import sys
+import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import cached_property
 from pathlib import Path
@@ -19,14 +21,15 @@ import dagster as dg
 from dagster_dbt import (
     DagsterDbtTranslator,
     DagsterDbtTranslatorSettings,
+    DbtCliInvocation,
     DbtCliResource,
     DbtProject,
     dbt_assets,
 )
 from packaging import version
 
-from ingestion.layout import Layout
-from orchestration.resources import DBT_PROJECT_DIR, WarehouseResource, configure_environment
+from ingestion.layout import HOME_VARIABLE, Layout
+from orchestration.resources import DBT_PROJECT_DIR, WarehouseResource
 from publication.fingerprint import FINGERPRINT_METADATA_KEY, table_fingerprint
 
 DUCKDB_WRITERS = "duckdb_writers"
@@ -37,25 +40,30 @@ TRANSIENT_RETRY = dg.RetryPolicy(max_retries=2, delay=3, backoff=dg.Backoff.EXPO
 DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
 
 
-def dbt_project() -> DbtProject:
-    home = configure_environment()
-    return DbtProject(project_dir=DBT_PROJECT_DIR, target_path=Layout(home).dbt_target)
+class ManifestMissing(RuntimeError):
+    """The definitions were loaded before an entry point prepared dbt's manifest."""
 
 
-def prepare_manifest(project: DbtProject) -> Path:
+def dbt_project(layout: Layout) -> DbtProject:
+    """The dbt project, its target folder (and so its manifest) under the data root `layout` names."""
+    return DbtProject(project_dir=DBT_PROJECT_DIR, target_path=layout.dbt_target)
+
+
+def prepare_manifest(layout: Layout) -> Path:
     """Build manifest.json with `dbt parse` when it is missing or older than the project's files.
 
-    dagster-dbt only does this under `dagster dev`; the CLI, tests and CI load definitions
-    without it, so the code path that needs the manifest builds it.
+    Entry points call this before loading the definitions, which only read the manifest (the CLI,
+    the tests' conftest; under `dagster dev`, the code location's load, as dagster-dbt's
+    `prepare_if_dev` does): importing `orchestration.definitions` runs nothing.
     """
-    manifest = project.manifest_path
+    manifest = dbt_project(layout).manifest_path
     newest_source = max(
         p.stat().st_mtime
         for p in DBT_PROJECT_DIR.rglob("*")
         if p.is_file() and p.suffix in {".sql", ".yml", ".yaml", ".csv", ".md"}
     )
     if not manifest.exists() or manifest.stat().st_mtime < newest_source:
-        dbt_resource(project).cli(["parse", "--quiet"], target_path=project.target_path).wait()
+        dbt_resource(str(layout.home)).cli(["parse", "--quiet"], target_path=layout.dbt_target).wait()
     return manifest
 
 
@@ -67,7 +75,12 @@ class InsightHubDbtCliResource(DbtCliResource):
       is the installed dbt-core package's.
     - The in-process dbt adapter (about 1.5 CPU-s: profile, project and macros loaded): dagster-dbt
       needs it only to fetch row counts or column metadata, which these assets do not ask for.
+
+    It also takes the data root at launch (`home`, from INSIGHT_HUB_HOME when a run starts): dbt's
+    artifacts and logs of each invocation go under that root, never under a root seen earlier.
     """
+
+    home: str
 
     @cached_property
     def _cli_version(self) -> version.Version:
@@ -76,10 +89,41 @@ class InsightHubDbtCliResource(DbtCliResource):
     def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> None:
         return None
 
+    def cli(
+        self,
+        args: Sequence[str],
+        *,
+        context: dg.AssetExecutionContext | dg.OpExecutionContext | None = None,
+        target_path: Path | None = None,
+        **kwargs: Any,
+    ) -> DbtCliInvocation:
+        """dbt in a subprocess, its target and log folder under this resource's data root.
 
-def dbt_resource(project: DbtProject) -> DbtCliResource:
+        dbt's profile reads the warehouse path from INSIGHT_HUB_HOME in the environment dbt
+        inherits: a different root there would build another warehouse than the run's, so refuse.
+        """
+        home = Path(self.home).resolve()
+        inherited = os.environ.get(HOME_VARIABLE)
+        if inherited is None or Path(inherited).resolve() != home:
+            raise RuntimeError(
+                f"dbt would build the warehouse of {HOME_VARIABLE}={inherited} while this run's data "
+                f"root is {home}: launch the run with {HOME_VARIABLE} set to its data root"
+            )
+        if target_path is None:
+            invocation = (
+                f"{context.op_execution_context.op.name}-{context.run.run_id[:8]}-" if context else ""
+            )
+            target_path = Layout(home).dbt_target / f"{invocation}{uuid.uuid4().hex[:7]}"
+        return super().cli(args, context=context, target_path=target_path, **kwargs)
+
+
+def dbt_resource(home: str) -> DbtCliResource:
+    """dbt's CLI on the data root `home` (a path, or dg.EnvVar(HOME_VARIABLE) read at launch)."""
     return InsightHubDbtCliResource(
-        project_dir=project, profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=DBT_EXECUTABLE
+        project_dir=str(DBT_PROJECT_DIR),
+        profiles_dir=str(DBT_PROJECT_DIR),
+        dbt_executable=DBT_EXECUTABLE,
+        home=home,
     )
 
 
@@ -102,27 +146,41 @@ class InsightHubDbtTranslator(DagsterDbtTranslator):
 
 
 TRANSLATOR = InsightHubDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
-PROJECT = dbt_project()
 
 
-@dbt_assets(
-    manifest=prepare_manifest(PROJECT),
-    project=PROJECT,
-    dagster_dbt_translator=TRANSLATOR,
-    pool=DUCKDB_WRITERS,
-)
-def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
-    """Seeds, staging, intermediate and marts with their data tests, in dependency order.
+def dbt_models_asset(project: DbtProject) -> dg.AssetsDefinition:
+    """The dbt build as one asset, from the manifest an entry point prepared (`prepare_manifest`)."""
+    if not project.manifest_path.exists():
+        raise ManifestMissing(
+            f"no dbt manifest at {project.manifest_path}: the entry point prepares it before loading "
+            "the definitions (`insight-hub prepare`, any insight-hub command that runs a job, `dagster dev`)"
+        )
 
-    dbt's unit tests check the SQL logic on fixed inputs, not the night's data: as dbt advises,
-    they run in CI (tests/integration/dbt builds with them), not in the nightly build.
-    """
-    invocation = dbt.cli(
-        ["build", "--exclude-resource-type", "unit_test"], context=context, raise_on_error=False
+    @dbt_assets(
+        manifest=project.manifest_path,
+        project=project,
+        dagster_dbt_translator=TRANSLATOR,
+        pool=DUCKDB_WRITERS,
     )
-    yield from with_fingerprints(invocation.stream(), warehouse)
-    if (error := invocation.get_error()) is not None:
-        raise error
+    def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+        """Seeds, staging, intermediate and marts with their data tests, in dependency order.
+
+        dbt's unit tests check the SQL logic on fixed inputs, not the night's data: as dbt advises,
+        they run in CI (tests/integration/dbt builds with them), not in the nightly build.
+        """
+        invocation = dbt.cli(
+            ["build", "--exclude-resource-type", "unit_test"], context=context, raise_on_error=False
+        )
+        yield from with_fingerprints(invocation.stream(), warehouse)
+        if (error := invocation.get_error()) is not None:
+            raise error
+
+    return dbt_models
+
+
+def bi_keys(dbt_models: dg.AssetsDefinition) -> list[dg.AssetKey]:
+    """The published (`bi`) tables among the dbt assets, in a stable order."""
+    return sorted((k for k in dbt_models.keys if k.path[0] == "bi"), key=lambda k: k.to_user_string())
 
 
 def with_fingerprints(events: Iterable[Any], warehouse: WarehouseResource) -> Iterator[Any]:

@@ -1,9 +1,20 @@
-"""All of Insight Hub's Dagster definitions, assembled in one place."""
+"""All of Insight Hub's Dagster definitions, assembled in one place, when a tool loads them.
+
+Importing this module writes and runs nothing: Dagster's loaders (`dagster dev`, the webserver's
+and daemon's code servers, `dagster asset materialize -m`) call `defs`, the CLI and the tests call
+`load_definitions`. Loading reads dbt's manifest, which the entry point prepared
+(`orchestration.dbt.prepare_manifest`); the data root is read by each resource when a run starts
+(dg.EnvVar("INSIGHT_HUB_HOME")), so one loaded set of definitions serves runs on any root.
+"""
+
+import functools
+import os
 
 import dagster as dg
 
+from ingestion.layout import HOME_VARIABLE, Layout
 from orchestration.alerts import ALERT_SENSORS, notifier_from_env
-from orchestration.dbt import PROJECT, dbt_models, dbt_resource
+from orchestration.dbt import bi_keys, dbt_models_asset, dbt_project, dbt_resource, prepare_manifest
 from orchestration.freshness import (
     alert_on_late_feeds,
     alert_on_stale_release,
@@ -15,33 +26,51 @@ from orchestration.identity_assets import customer_resolution
 from orchestration.ingestion_assets import FEED_ASSETS, OPS_TABLES, RAW_GX_CHECKS
 from orchestration.jobs import nightly_refresh, nightly_schedule
 from orchestration.progress import progress_logger
-from orchestration.publication_assets import publish_release, release
-from orchestration.quality import GX_CHECKS
-from orchestration.resources import WarehouseResource, configure_environment
+from orchestration.publication_assets import publish_release, release_asset
+from orchestration.quality import gate_checks
+from orchestration.resources import WarehouseResource
 from orchestration.run_lock import release_dead_runs_sensor
 from orchestration.sensors import landing_sensor
 
-HOME = configure_environment()
 
-defs = dg.Definitions(
-    assets=[*FEED_ASSETS, *OPS_TABLES, customer_resolution, dbt_models, release, governance_log],
-    asset_checks=[*GX_CHECKS, *RAW_GX_CHECKS, feed_freshness_checks, published_overnight],
-    jobs=[nightly_refresh, publish_release],
-    schedules=[nightly_schedule],
-    sensors=[
-        *ALERT_SENSORS,
-        alert_on_late_feeds,
-        alert_on_stale_release,
-        landing_sensor,
-        release_dead_runs_sensor,
-    ],
-    # One process runs every step of a run in turn: DuckDB has one writer at a time. A server
-    # warehouse (scale-out path) would switch this to the multiprocess or Kubernetes executor.
-    executor=dg.in_process_executor,
-    loggers={"console": dg.colored_console_logger, "progress": progress_logger},
-    resources={
-        "warehouse": WarehouseResource(home=str(HOME)),
-        "dbt": dbt_resource(PROJECT),
-        "notifier": notifier_from_env(),
-    },
-)
+@functools.cache
+def load_definitions() -> dg.Definitions:
+    """The definitions, built once per process from the dbt manifest of the data root named now."""
+    layout = Layout.from_env()
+    project = dbt_project(layout)
+    if project.preparer.using_dagster_dev():  # `dagster dev` is its own entry point (dagster-dbt's way)
+        os.environ.setdefault(HOME_VARIABLE, str(layout.home))
+        prepare_manifest(layout)
+    dbt_models = dbt_models_asset(project)
+    bi = bi_keys(dbt_models)
+    gx_checks = gate_checks(bi)
+    release = release_asset(bi, [*dbt_models.check_specs, *(s for c in gx_checks for s in c.check_specs)])
+    home = dg.EnvVar(HOME_VARIABLE)
+    return dg.Definitions(
+        assets=[*FEED_ASSETS, *OPS_TABLES, customer_resolution, dbt_models, release, governance_log],
+        asset_checks=[*gx_checks, *RAW_GX_CHECKS, feed_freshness_checks, published_overnight],
+        jobs=[nightly_refresh, publish_release],
+        schedules=[nightly_schedule],
+        sensors=[
+            *ALERT_SENSORS,
+            alert_on_late_feeds,
+            alert_on_stale_release,
+            landing_sensor,
+            release_dead_runs_sensor,
+        ],
+        # One process runs every step of a run in turn: DuckDB has one writer at a time. A server
+        # warehouse (scale-out path) would switch this to the multiprocess or Kubernetes executor.
+        executor=dg.in_process_executor,
+        loggers={"console": dg.colored_console_logger, "progress": progress_logger},
+        resources={
+            "warehouse": WarehouseResource(home=home),
+            "dbt": dbt_resource(home),
+            "notifier": notifier_from_env(),
+        },
+    )
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    """What Dagster's tools load (workspace.yaml's code location)."""
+    return load_definitions()

@@ -21,9 +21,9 @@ from expectations.runner import docs_index, prune_docs
 from identity.resolution import model_path
 from ingestion import register
 from ingestion.ibc_finance import FI_ITEMS
-from orchestration.dbt import DUCKDB_WRITERS, TRANSIENT_RETRY, dbt_models
+from orchestration.dbt import DUCKDB_WRITERS, TRANSIENT_RETRY
 from orchestration.freshness import RELEASE_FRESHNESS
-from orchestration.quality import DAILY_FEED_TABLES, GX_CHECKS, gx_run_dir
+from orchestration.quality import DAILY_FEED_TABLES, gx_run_dir
 from orchestration.resources import WarehouseResource
 from publication.completeness import daily_feed_days, missing_days, reporting_date
 from publication.fingerprint import FINGERPRINT_METADATA_KEY
@@ -37,22 +37,20 @@ from publication.release import (
 )
 from publication.transparency import publish_transparency_files
 
-BI_ASSETS = sorted((k for k in dbt_models.keys if k.path[0] == "bi"), key=lambda k: k.to_user_string())
 KEEP_GX_RUNS = 30
+RELEASE_KEY = dg.AssetKey(["publication", "release"])
 
 
-def declared_checks(context: dg.AssetExecutionContext) -> dict[dg.AssetCheckKey, bool]:
+def declared_checks(
+    context: dg.AssetExecutionContext, bi_assets: list[dg.AssetKey], known: list[dg.AssetCheckSpec]
+) -> dict[dg.AssetCheckKey, bool]:
     """Every check declared on a `bi` asset, blocking or not.
 
-    The checks this module knows (dbt tests, GX suites) and any other the run's asset graph
-    declares: a Python call of the release asset alone still knows every dbt test and GX suite.
+    The checks the definitions know (`known`: dbt tests, GX suites) and any other the run's asset
+    graph declares: a Python call of the release asset alone still knows every dbt test and GX suite.
     """
-    bi = set(BI_ASSETS)
-    declared = {
-        spec.key: spec.blocking
-        for spec in [*dbt_models.check_specs, *(s for c in GX_CHECKS for s in c.check_specs)]
-        if spec.asset_key in bi
-    }
+    bi = set(bi_assets)
+    declared = {spec.key: spec.blocking for spec in known if spec.asset_key in bi}
     graph = context.job_def.asset_layer.asset_graph
     for key in graph.get_check_keys_for_assets(bi):
         declared[key] = graph.get(key).blocking
@@ -75,10 +73,12 @@ def latest_evaluations(
     return {key: record for key, record in latest.items() if record is not None}
 
 
-def gate_checks(context: dg.AssetExecutionContext) -> list[dict]:
+def gate_checks(
+    context: dg.AssetExecutionContext, bi_assets: list[dg.AssetKey], known: list[dg.AssetCheckSpec]
+) -> list[dict]:
     """Each declared check of the `bi` assets with its latest evaluation (what the gate judges by),
     then the checks this run evaluated on other assets (raw suites, row conservation: the record)."""
-    declared = declared_checks(context)
+    declared = declared_checks(context, bi_assets, known)
     records = latest_evaluations(context.instance, sorted(declared, key=lambda k: k.to_user_string()))
     checks = [
         _check_entry(key, blocking, records.get(key))
@@ -119,80 +119,94 @@ def _check_entry(
     }
 
 
-@dg.asset(
-    key=dg.AssetKey(["publication", "release"]),
-    group_name="publication",
-    kinds={"duckdb", "parquet", "tableau"},
-    owners=["team:data-engineering"],
-    deps=BI_ASSETS,
-    pool=DUCKDB_WRITERS,
-    retry_policy=TRANSIENT_RETRY,
-    freshness_policy=RELEASE_FRESHNESS,
-    description="A new immutable release of every `bi` table under published/releases/ (DuckDB, Parquet, "
-    "Tableau Hyper, manifest, transparency files), verified, then `current` switched to it atomically. "
-    "Publishes only if every blocking check of every `bi` table passed on exactly the content published "
-    "(each check's latest evaluation in any run, bound to the table's fingerprint).",
-)
-def release(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    home = warehouse.home_path
-    with warehouse.connect(read_only=True) as con:
-        sources = register.latest_loaded_files(con)
-        as_of = reporting_date(con, FI_ITEMS.table)
-        missing = missing_days(daily_feed_days(con, DAILY_FEED_TABLES, as_of)) if as_of else []
-    checks = gate_checks(context)
-    docs = gx_run_dir(home, context.run_id)
-    inputs = ReleaseInputs(
-        run_id=context.run_id,
-        source_files=sources,
-        checks=checks,
-        versions={
-            name: version(name)
-            for name in ("insight-hub", "dbt-core", "dbt-duckdb", "dagster", "duckdb", "great-expectations")
-        },
-        reporting_date=as_of,
-        completeness={"daily_feeds": DAILY_FEED_TABLES, "missing": missing},
-        data_docs=str(docs_index(docs)) if docs.exists() else None,
-        # The trained Splink model (settings, m and u probabilities; no records), once identity ran.
-        attachments=tuple(p for p in (model_path(home),) if p.is_file()),
+def release_asset(bi_assets: list[dg.AssetKey], known_checks: list[dg.AssetCheckSpec]) -> dg.AssetsDefinition:
+    """The publish step over the published tables `bi_assets`, gated by every check on them
+    (`known_checks`: the dbt tests and GX suites the definitions declare, and any in the run's graph)."""
+
+    @dg.asset(
+        key=RELEASE_KEY,
+        group_name="publication",
+        kinds={"duckdb", "parquet", "tableau"},
+        owners=["team:data-engineering"],
+        deps=bi_assets,
+        pool=DUCKDB_WRITERS,
+        retry_policy=TRANSIENT_RETRY,
+        freshness_policy=RELEASE_FRESHNESS,
+        description="A new immutable release of every `bi` table under published/releases/ (DuckDB, Parquet, "
+        "Tableau Hyper, manifest, transparency files), verified, then `current` switched to it atomically. "
+        "Publishes only if every blocking check of every `bi` table passed on exactly the content published "
+        "(each check's latest evaluation in any run, bound to the table's fingerprint).",
     )
-    published = warehouse.layout.published
-    try:
-        folder = build_release(warehouse.layout.warehouse, published.root, inputs)
-    except ReleaseRefused as refused:
-        # Not transient: a retry would refuse the same content again.
-        raise dg.Failure(
-            description=str(refused),
-            metadata={"unmet_checks": dg.MetadataValue.json(refused.problems)},
-            allow_retries=False,
-        ) from None
-    try:
-        switch_current(published.root, folder.name)
-    except BaseException:
-        discard_release(published.root, folder.name)  # a failed publish leaves no release behind
-        raise
-    transparency = publish_transparency_files(folder, published.transparency)
-    pruned = prune_releases(published.root, keep=int(os.environ.get("INSIGHT_HUB_KEEP_RELEASES", "7")))
-    prune_docs(docs.parent, keep=KEEP_GX_RUNS)
-    return dg.MaterializeResult(
-        metadata={
-            "release_id": folder.name,
-            "path": dg.MetadataValue.path(str(folder)),
-            "reporting_date": as_of.isoformat() if as_of else "",
-            "source_files": len(sources),
-            "checks_recorded": len(checks),
-            "blocking_checks_passed": sum(bool(c["blocking"]) for c in checks),
-            "missing_daily_files": len(missing),
-            "transparency_files_written": transparency,
-            "data_docs": dg.MetadataValue.path(str(docs_index(docs))),
-            "pruned_releases": pruned,
-        }
-    )
+    def release(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+        home = warehouse.home_path
+        with warehouse.connect(read_only=True) as con:
+            sources = register.latest_loaded_files(con)
+            as_of = reporting_date(con, FI_ITEMS.table)
+            missing = missing_days(daily_feed_days(con, DAILY_FEED_TABLES, as_of)) if as_of else []
+        checks = gate_checks(context, bi_assets, known_checks)
+        docs = gx_run_dir(home, context.run_id)
+        inputs = ReleaseInputs(
+            run_id=context.run_id,
+            source_files=sources,
+            checks=checks,
+            versions={
+                name: version(name)
+                for name in (
+                    "insight-hub",
+                    "dbt-core",
+                    "dbt-duckdb",
+                    "dagster",
+                    "duckdb",
+                    "great-expectations",
+                )
+            },
+            reporting_date=as_of,
+            completeness={"daily_feeds": DAILY_FEED_TABLES, "missing": missing},
+            data_docs=str(docs_index(docs)) if docs.exists() else None,
+            # The trained Splink model (settings, m and u probabilities; no records), once identity ran.
+            attachments=tuple(p for p in (model_path(home),) if p.is_file()),
+        )
+        published = warehouse.layout.published
+        try:
+            folder = build_release(warehouse.layout.warehouse, published.root, inputs)
+        except ReleaseRefused as refused:
+            # Not transient: a retry would refuse the same content again.
+            raise dg.Failure(
+                description=str(refused),
+                metadata={"unmet_checks": dg.MetadataValue.json(refused.problems)},
+                allow_retries=False,
+            ) from None
+        try:
+            switch_current(published.root, folder.name)
+        except BaseException:
+            discard_release(published.root, folder.name)  # a failed publish leaves no release behind
+            raise
+        transparency = publish_transparency_files(folder, published.transparency)
+        pruned = prune_releases(published.root, keep=int(os.environ.get("INSIGHT_HUB_KEEP_RELEASES", "7")))
+        prune_docs(docs.parent, keep=KEEP_GX_RUNS)
+        return dg.MaterializeResult(
+            metadata={
+                "release_id": folder.name,
+                "path": dg.MetadataValue.path(str(folder)),
+                "reporting_date": as_of.isoformat() if as_of else "",
+                "source_files": len(sources),
+                "checks_recorded": len(checks),
+                "blocking_checks_passed": sum(bool(c["blocking"]) for c in checks),
+                "missing_daily_files": len(missing),
+                "transparency_files_written": transparency,
+                "data_docs": dg.MetadataValue.path(str(docs_index(docs))),
+                "pruned_releases": pruned,
+            }
+        )
+
+    return release
 
 
 # `insight-hub publish`: the gate (every check on the `bi` tables) and the publish step, without
 # ingesting or rebuilding anything.
+BI_TABLES = dg.AssetSelection.key_prefixes("bi")
 publish_release = dg.define_asset_job(
     "publish_release",
-    selection=dg.AssetSelection.assets(release) | dg.AssetSelection.checks_for_assets(*BI_ASSETS),
+    selection=dg.AssetSelection.assets(RELEASE_KEY) | (BI_TABLES - BI_TABLES.without_checks()),
     description="Gate the current `bi` tables (dbt tests, GX suites) and publish them as a new release.",
 )

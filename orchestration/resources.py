@@ -48,7 +48,8 @@ concurrency:
 def configure_environment() -> Path:
     """Point every tool's runtime writes under INSIGHT_HUB_HOME and turn telemetry off.
 
-    Called once at start-up by the CLI and by the definitions module, before any tool is used.
+    Called by the entry points at launch (the CLI, the tests' conftest, the benchmarks), never at
+    import: the resources then read INSIGHT_HUB_HOME when each run starts.
     """
     layout = Layout.from_env()
     home = layout.home

@@ -1,19 +1,28 @@
-"""Run the project's jobs in-process on a home of a test's own.
+"""The Dagster definitions as the tests load them, and jobs run in-process on a home of a test's own.
 
-The Dagster definitions are bound to the session's INSIGHT_HUB_HOME; a test that changes its
-world's warehouse and releases runs the same assets, checks and jobs with the warehouse resource
-(and dbt's environment) pointed at a private home instead. A run of the nightly job takes the days
-of the daily files waiting in landing, as the schedule would, unless the test names a day.
+The definitions read the data root when a run starts (INSIGHT_HUB_HOME): a test that changes its
+world's warehouse and releases runs the same assets, checks and jobs with INSIGHT_HUB_HOME pointed
+at a private home. A run of the nightly job takes the days of the daily files waiting in landing,
+as the schedule would, unless the test names a day.
 """
 
+import functools
 from pathlib import Path
 
 import dagster as dg
 import pytest
 
-from orchestration.definitions import defs
+from ingestion.layout import Layout
+from orchestration.dbt import prepare_manifest
+from orchestration.definitions import load_definitions
 from orchestration.partitions import days_to_run, range_tags
-from orchestration.resources import WarehouseResource
+
+
+@functools.cache
+def definitions() -> dg.Definitions:
+    """The definitions, loaded as every entry point loads them: dbt's manifest prepared first."""
+    prepare_manifest(Layout.from_env())
+    return load_definitions()
 
 
 def run_job(
@@ -25,18 +34,14 @@ def run_job(
     partition_key: str | None = None,
 ) -> dg.ExecuteInProcessResult:
     """Run `job_name` in-process on `home`'s warehouse (failures are in the result, not raised)."""
-    for name, value in {
-        "INSIGHT_HUB_HOME": str(home),
-        "DBT_TARGET_PATH": str(home / "dbt" / "target"),
-        "DBT_LOG_PATH": str(home / "dbt" / "logs"),
-    }.items():
-        monkeypatch.setenv(name, value)
+    defs = definitions()
+    monkeypatch.setenv("INSIGHT_HUB_HOME", str(home))
     private = dg.Definitions(
         assets=defs.assets,
         asset_checks=defs.asset_checks,
         jobs=[*defs.jobs, *extra_jobs],
         executor=dg.in_process_executor,
-        resources={**defs.resources, "warehouse": WarehouseResource(home=str(home))},
+        resources=defs.resources,
     )
     job = private.resolve_job_def(job_name)
     days = range_tags(days_to_run(home)) if job.partitions_def and partition_key is None else {}

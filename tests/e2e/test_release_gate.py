@@ -27,8 +27,9 @@ MATERIALIZE_RELEASE = [
 # both against the home's Dagster instance (DAGSTER_HOME under INSIGHT_HUB_HOME).
 PYTHON_CALL = """
 import dagster as dg
-from orchestration.definitions import defs
-from orchestration.publication_assets import release
+from orchestration.definitions import load_definitions
+defs = load_definitions()
+release = defs.get_assets_def(dg.AssetKey(["publication", "release"]))
 with dg.DagsterInstance.get() as instance:
     result = dg.materialize([release], instance=instance, resources=defs.resources, raise_on_error=False)
 raise SystemExit(0 if result.success else 1)

@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 import pytest
+from private_home import definitions
 
-from orchestration.definitions import defs
 from orchestration.partitions import FEED_DAYS, RANGE_END_TAG, RANGE_START_TAG, day_window, days_to_run
 from orchestration.resources import WarehouseResource
 from orchestration.sensors import JOB, QUIET_SECONDS, landing_sensor
@@ -43,7 +43,7 @@ def instance():
 
 
 def test_the_schedule_runs_at_two_in_the_morning_london_time_over_the_days_waiting(tmp_path: Path):
-    schedule = defs.resolve_schedule_def("nightly_refresh_0200")
+    schedule = definitions().resolve_schedule_def("nightly_refresh_0200")
     assert (schedule.cron_schedule, schedule.execution_timezone) == ("0 2 * * *", "Europe/London")
     assert schedule.job_name == "nightly_refresh"
     land(tmp_path, "ibc/finance/FI_ITEMS_20250405.txt")

@@ -1,11 +1,11 @@
 """The Dagster definitions load, and the graph is wired as the design says."""
 
 import dagster as dg
-
-from orchestration.definitions import defs
+from private_home import definitions
 
 
 def test_definitions_load_with_the_nightly_job_and_schedule():
+    defs = definitions()
     job = defs.resolve_job_def("nightly_refresh")
     assert job is not None
     schedule = defs.resolve_schedule_def("nightly_refresh_0200")
@@ -14,7 +14,7 @@ def test_definitions_load_with_the_nightly_job_and_schedule():
 
 
 def test_assets_are_grouped_by_layer():
-    graph = defs.resolve_asset_graph()
+    graph = definitions().resolve_asset_graph()
     groups = {key.to_user_string(): graph.get(key).group_name for key in graph.get_all_asset_keys()}
     assert groups["raw/ibc_pa0001"] == "ingestion"
     assert groups["staging/stg_ibc__hr_assignments"] == "staging"
@@ -37,7 +37,7 @@ def test_assets_are_grouped_by_layer():
 
 
 def test_publish_depends_on_every_bi_table_and_bi_tables_have_blocking_checks():
-    graph = defs.resolve_asset_graph()
+    graph = definitions().resolve_asset_graph()
     release = dg.AssetKey(["publication", "release"])
     bi_tables = {k for k in graph.get_all_asset_keys() if k.path[0] == "bi"}
     assert bi_tables and bi_tables <= graph.get(release).parent_keys

@@ -9,9 +9,8 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pytest
-from private_home import run_job
+from private_home import definitions, run_job
 
-from orchestration.definitions import defs
 from orchestration.partitions import days_to_run, range_tags
 from simulator import simulate
 
@@ -22,8 +21,10 @@ def test_nightly_job_ingests_builds_gates_and_publishes():
     home = Path(os.environ["INSIGHT_HUB_HOME"])
     simulate(home, scale=0.01, start=date(2025, 4, 1), days=40, seed=7, defects=0.0)
 
-    result = defs.resolve_job_def("nightly_refresh").execute_in_process(
-        instance=dg.DagsterInstance.ephemeral(), tags=range_tags(days_to_run(home))
+    result = (
+        definitions()
+        .resolve_job_def("nightly_refresh")
+        .execute_in_process(instance=dg.DagsterInstance.ephemeral(), tags=range_tags(days_to_run(home)))
     )
 
     assert result.success

@@ -6,21 +6,28 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
-from private_home import run_job
+from private_home import definitions, run_job
 
-from orchestration.publication_assets import release
-from orchestration.quality import GX_CHECKS
+from orchestration.quality import gate_checks
 from simulator import simulate
 
 RELEASE_KEY = dg.AssetKey(["publication", "release"])
 # Three partial months: March and April 2025 are complete by the reporting date (~9 May).
 WORLD = {"scale": 0.01, "start": date(2025, 3, 1), "days": 70, "seed": 11, "defects": 0.0}
-# The gate without the dbt tests (the nightly run ran them on the same tables, and the publish
-# step finds their evaluations in the world's instance): every GX check of the `bi` tables, then
-# the publish asset.
-GATE_AND_PUBLISH = dg.define_asset_job(
-    "gate_and_publish", selection=dg.AssetSelection.assets(release) | dg.AssetSelection.checks(*GX_CHECKS)
-)
+
+
+def gate_and_publish_job() -> dg.UnresolvedAssetJobDefinition:
+    """The gate without the dbt tests (the nightly run ran them on the same tables, and the publish
+    step finds their evaluations in the world's instance): every GX check of the `bi` tables, then
+    the publish asset."""
+    graph = definitions().resolve_asset_graph()
+    bi = sorted(
+        (k for k in graph.get_all_asset_keys() if k.path[0] == "bi"), key=lambda k: k.to_user_string()
+    )
+    gx = [key for check in gate_checks(bi) for key in check.check_keys]
+    return dg.define_asset_job(
+        "gate_and_publish", selection=dg.AssetSelection.assets(RELEASE_KEY) | dg.AssetSelection.checks(*gx)
+    )
 
 
 def check_evaluations(result: dg.ExecuteInProcessResult) -> list:
@@ -60,5 +67,5 @@ def published(tmp_path_factory, world_instance) -> tuple[Path, dg.ExecuteInProce
 @pytest.fixture
 def gate_and_publish(monkeypatch, world_instance):
     return lambda home: run_job(
-        home, "gate_and_publish", monkeypatch, extra_jobs=(GATE_AND_PUBLISH,), instance=world_instance
+        home, "gate_and_publish", monkeypatch, extra_jobs=(gate_and_publish_job(),), instance=world_instance
     )

@@ -15,11 +15,9 @@ import dagster as dg
 import duckdb
 import pytest
 from conftest import RELEASE_KEY, released
-from private_home import run_job
+from private_home import definitions, run_job
 from test_publish import tree_state
 
-from orchestration.publication_assets import release
-from orchestration.resources import WarehouseResource
 from publication.release import list_releases
 
 pytestmark = pytest.mark.slow
@@ -85,10 +83,11 @@ def world(published, world_instance, monkeypatch):
 
     def materialize_release() -> dg.ExecuteInProcessResult:
         monkeypatch.setenv("INSIGHT_HUB_HOME", str(home))
+        defs = definitions()
         return dg.materialize(
-            [release],
+            [defs.get_assets_def(RELEASE_KEY)],
             instance=world_instance,
-            resources={"warehouse": WarehouseResource(home=str(home))},
+            resources=defs.resources,
             raise_on_error=False,
         )
 

@@ -8,7 +8,6 @@ import dagster as dg
 import pytest
 
 from orchestration import cli
-from orchestration.definitions import defs
 
 
 def fake_job(result) -> SimpleNamespace:
@@ -25,7 +24,7 @@ def step_failure(step_key: str, description: str) -> SimpleNamespace:
 @pytest.fixture
 def run_with(tmp_path, monkeypatch):
     def run(result, command: str = "publish") -> int:
-        monkeypatch.setattr(defs, "resolve_job_def", lambda name: fake_job(result))
+        monkeypatch.setattr(cli, "_job", lambda name: fake_job(result))
         job = "publish_release" if command == "publish" else "nightly_refresh"
         monkeypatch.setattr(cli, "_print_ingestion_summary", lambda home: None)
         return cli._run_job(Namespace(quiet=True), tmp_path, job, command)
