@@ -203,13 +203,6 @@ def latest_loaded_files(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     return [dict(zip(("name", "feed", "sha256", "rows", "file_date"), row, strict=True)) for row in rows]
 
 
-def newest_loaded_date(con: duckdb.DuckDBPyConnection, table: str) -> date | None:
-    """Date of the feed's newest file loaded, or None before the first one."""
-    return con.execute(
-        f"select max(file_date) from ops.file_register where table_name = ? and status in {LOADED}", [table]
-    ).fetchone()[0]
-
-
 def file_days(con: duckdb.DuckDBPyConnection, tables: list[str], until: date) -> list[tuple[str, date, str]]:
     """(table, day, status) for every feed of `tables` and day from its first file to `until`.
 

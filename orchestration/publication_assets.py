@@ -20,7 +20,6 @@ from dagster._core.storage.asset_check_execution_record import (
 from expectations.runner import docs_index, prune_docs
 from identity.resolution import model_path
 from ingestion import register
-from ingestion.ibc_finance import FI_ITEMS
 from orchestration.dbt import DUCKDB_WRITERS, TRANSIENT_RETRY
 from orchestration.freshness import RELEASE_FRESHNESS
 from orchestration.quality import DAILY_FEED_TABLES, gx_run_dir
@@ -141,7 +140,7 @@ def release_asset(bi_assets: list[dg.AssetKey], known_checks: list[dg.AssetCheck
         home = warehouse.home_path
         with warehouse.connect(read_only=True) as con:
             sources = register.latest_loaded_files(con)
-            as_of = reporting_date(con, FI_ITEMS.table)
+            as_of = reporting_date(con)
             missing = missing_days(daily_feed_days(con, DAILY_FEED_TABLES, as_of)) if as_of else []
         checks = gate_checks(context, bi_assets, known_checks)
         docs = gx_run_dir(home, context.run_id)

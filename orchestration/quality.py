@@ -28,7 +28,6 @@ from expectations.gate import (
 from expectations.personal_data import load_known_values, personal_relations, scan_key
 from expectations.runner import SuiteOutcome, docs_index, policy, published_table_policy, run_suite
 from ingestion import FEEDS
-from ingestion.ibc_finance import FI_ITEMS
 from ingestion.layout import Layout, Release
 from orchestration.resources import WarehouseResource, salt
 from publication.completeness import daily_feed_days, missing_days, reporting_date
@@ -194,14 +193,15 @@ def _closed_months_result(
     asset=dg.AssetKey(["bi", "data_quality_summary"]),
     name="feed_completeness",
     blocking=policy("feed_completeness") == "blocking",
-    description="Every daily feed delivered a file for every day up to the reporting date (the date of the "
-    f"newest FI_ITEMS file loaded, never the wall clock); {policy('feed_completeness')}.",
+    description="Every daily feed delivered a file for every day up to the reporting date (dbt's "
+    "int_reporting_date: the newest FI_ITEMS file loaded, never the wall clock); "
+    f"{policy('feed_completeness')}.",
 )
 def feed_completeness(
     context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
 ) -> dg.AssetCheckResult:
     with warehouse.connect(read_only=True) as con:
-        as_of = reporting_date(con, FI_ITEMS.table)
+        as_of = reporting_date(con)
         days = daily_feed_days(con, DAILY_FEED_TABLES, as_of) if as_of else []
         fingerprint = table_fingerprint(con, "bi.data_quality_summary")
     if as_of is None:
@@ -211,7 +211,7 @@ def feed_completeness(
             if policy("feed_completeness") == "blocking"
             else dg.AssetCheckSeverity.WARN,
             metadata={
-                "reason": "no FI_ITEMS file loaded yet: the release has no reporting date",
+                "reason": "no file loaded yet: the release has no reporting date",
                 FINGERPRINT_METADATA_KEY: fingerprint,
             },
         )

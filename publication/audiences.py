@@ -15,7 +15,7 @@ VISIBLE = {"open": {"open"}, "internal": {"open", "internal"}, "restricted": set
 # A column that identifies a person (pseudonymously) makes a table person-level.
 PERSON_KEYS = frozenset({"customer_key"})
 # What each integer column of an open table counts; only people are suppressed.
-COUNT_KINDS = ("people", "money", "transactions")
+COUNT_KINDS = ("people", "money", "transactions", "days")
 INTEGER_TYPES = ("bigint", "integer", "int", "smallint", "hugeint")
 
 

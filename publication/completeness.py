@@ -1,8 +1,11 @@
 """A release's reporting date, and whether every daily feed delivered up to it.
 
-The reporting date is the date of the newest FI_ITEMS file loaded (publication contract); the gate
-judges completeness against it, never against the wall clock. A day counts as delivered when its
-file arrived, whether it loaded or was refused (a refused file is reported by its rejection report).
+The reporting date has one definition, in dbt (`intermediate.int_reporting_date`: the date of the
+newest FI_ITEMS file loaded); the release, the gate and the transparency files read it from the
+warehouse, so they judge exactly the window the published tables were built for, never the wall
+clock. A day counts as delivered when its file arrived, whether it loaded or was refused (a
+refused file is reported by its rejection report); the KPI marts' own completeness columns count
+loaded days instead (dbt: int_kpi_completeness).
 """
 
 from __future__ import annotations
@@ -13,10 +16,23 @@ import duckdb
 
 from ingestion import register
 
+REPORTING_DATE_TABLE = "intermediate.int_reporting_date"
 
-def reporting_date(con: duckdb.DuckDBPyConnection, fi_items_table: str) -> date | None:
-    """Date of the newest FI_ITEMS file loaded, or None before the first one."""
-    return register.newest_loaded_date(con, fi_items_table)
+
+class ReportingDateUnavailable(RuntimeError):
+    """The warehouse has no reporting date table: dbt has not built it yet."""
+
+
+def reporting_date(con: duckdb.DuckDBPyConnection) -> date | None:
+    """The reporting date dbt built the tables for, or None before the first file is loaded."""
+    try:
+        row = con.execute(f"select reporting_date from {REPORTING_DATE_TABLE}").fetchone()
+    except duckdb.CatalogException:
+        raise ReportingDateUnavailable(
+            f"{REPORTING_DATE_TABLE} does not exist in this warehouse: the reporting date is defined "
+            "by dbt, so build the dbt models first (insight-hub refresh, or dbt build)"
+        ) from None
+    return row[0] if row else None
 
 
 def daily_feed_days(

@@ -1,6 +1,8 @@
 -- Every FI document line, classified: signed amount, the GL range's class and expense type, the
 -- directorate of the line's cost centre on the posting date (CSKS), the posting month, and the
 -- document's supplier (the LIFNR of its vendor line; the lowest such line if there are several).
+-- A line whose cost centre has no directorate on the posting date (no KOSTL, an unknown KOSTL, or
+-- no CSKS record valid that day) gets directorate UNALLOCATED, so that no grid drops it.
 -- An expense line is a line on GL 500000-599999 with a cost centre. The GL range and the
 -- directorate are looked up once per distinct account and per distinct cost centre and day.
 with lines as (
@@ -105,7 +107,7 @@ select
         false
     ) as is_expense_line,
     lines.cost_centre,
-    directorates.directorate,
+    {{ directorate_or_unallocated('directorates.directorate') }} as directorate,
     lines.vendor_id,
     document_vendors.supplier_id,
     lines.amount_gbp,

@@ -2,8 +2,9 @@
 -- Vendor invoices (BLART KR) matched to the payment runs that paid them (BUKRS + BELNR + GJAHR):
 -- the payment date is the earliest ZALDT, days to pay = payment date - CPUDT (the day the
 -- invoice was received), and the invoice's directorate is that of the cost centre (on BUDAT) of
--- its expense line with the lowest BUZEI. Invoices not yet paid are left out; payment lines for
--- documents not (yet) loaded from FI_ITEMS cannot be judged and are left out too.
+-- its expense line with the lowest BUZEI (UNALLOCATED without one). Invoices not yet paid are
+-- left out; payment lines for documents not (yet) loaded from FI_ITEMS cannot be judged and are
+-- left out too.
 with invoice_lines as (
     select * from {{ ref('int_fi_lines') }}
     where document_type = 'KR'
@@ -60,7 +61,7 @@ select
     invoices.document_number,
     invoices.fiscal_year,
     invoices.supplier_id,
-    first_expense_line.directorate,
+    {{ directorate_or_unallocated('first_expense_line.directorate') }} as directorate,
     invoices.received_date,
     invoices.posting_date,
     payments.payment_date,

@@ -1,24 +1,11 @@
 -- The months a release reports on, from the month of the earliest extract loaded to the month of
--- the reporting date. The reporting date is the date of the newest FI_ITEMS file loaded (the
--- publication contract); a world without FI_ITEMS yet falls back to the newest file date of any
--- feed. The yearly BUDGET files are dated by their fiscal year, not by delivery, so they do not
--- start the window. The first and the last month may be partial: they are published like any other.
-with loaded_files as (
+-- the reporting date (int_reporting_date). The first and the last month may be partial: they are
+-- published like any other and say so in their completeness columns (int_kpi_completeness).
+with window_dates as (
     select
-        table_name,
-        file_date
-    from {{ ref('stg_ops__file_register') }}
-    where status in ('loaded', 'loaded_with_quarantine')
-),
-
-window_dates as (
-    select
-        min(case when table_name <> 'ibc_budget' then file_date end) as first_date,
-        coalesce(
-            max(case when table_name = 'ibc_fi_items' then file_date end),
-            max(file_date)
-        ) as reporting_date
-    from loaded_files
+        first_date,
+        reporting_date
+    from {{ ref('int_reporting_date') }}
 ),
 
 months as (

@@ -81,7 +81,7 @@ def test_an_open_count_of_people_must_be_suppressed_and_say_what_it_counts(manif
     }
     assert sorted(violations(broken)) == [
         "open_workforce_monthly.agency_spend_gbp: an open count must declare meta.counts "
-        "(people, money, transactions)",
+        "(people, money, transactions, days)",
         "open_workforce_monthly.headcount: an open count of people needs a headcount_suppressed flag",
         "open_workforce_monthly.starters: an open count of people needs the small_number_suppressed test",
     ]

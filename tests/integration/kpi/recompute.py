@@ -20,7 +20,26 @@ from datetime import date, timedelta
 import duckdb
 from dateutil.easter import easter
 
-DIRECTORATES = ("ADULTS", "CHILDRENS", "PUBHEALTH", "ENVPLACE", "FIRE", "RESOURCES", "CUSTCULT")
+# The council's directorates, and UNALLOCATED for money lines whose cost centre has none on the date.
+DIRECTORATES = (
+    "ADULTS",
+    "CHILDRENS",
+    "PUBHEALTH",
+    "ENVPLACE",
+    "FIRE",
+    "RESOURCES",
+    "CUSTCULT",
+    "UNALLOCATED",
+)
+# The daily feeds of each monthly KPI mart (contracts/kpis.md, Completeness), by raw table.
+DAILY_FEEDS = {
+    "kpi_csc_monthly": ("csc_telephony_cdr", "csc_crm_contacts"),
+    "kpi_digital_monthly": ("web_eforms",),
+    "kpi_workforce_monthly": ("ibc_pa0000", "ibc_pa2001"),
+    "kpi_spend_monthly": ("ibc_fi_items",),
+    "kpi_budget_monthly": ("ibc_fi_items",),
+    "kpi_payment_performance_monthly": ("ibc_fi_items", "ibc_payments"),
+}
 UNIT_COSTS = {
     "Face to face": "8.62",
     "Phone": "2.83",
@@ -101,6 +120,23 @@ months as (
     from (select unnest(generate_series(date_trunc('month', first_date), date_trunc('month', reporting_date),
                                         interval 1 month)) as m from reporting)
 ),
+mart_feeds as (select * from {_values([(m, t) for m, ts in DAILY_FEEDS.items() for t in ts], "mart, feed")}),
+loaded_days as (
+    select distinct table_name as feed, file_date as day from ops.file_register
+    where status in ('loaded', 'loaded_with_quarantine')
+),
+reported_days as (
+    select month, month_end,
+           unnest(generate_series(month, least(month_end, reporting_date), interval 1 day))::date as day
+    from months, reporting
+),
+completeness as (
+    select f.mart, d.month, count(*) filter (where l.day is null) as missing_source_days,
+           count(*) filter (where l.day is null) = 0
+               and d.month_end <= (select reporting_date from reporting) as is_complete
+    from reported_days d cross join mart_feeds f left join loaded_days l on l.feed = f.feed and l.day = d.day
+    group by f.mart, d.month, d.month_end
+),
 holidays as (select * from {_values([(d,) for d in bank_holidays()], "day")}),
 working_days as (
     select d::date as day from (select unnest(generate_series(date '2018-01-01', date '2030-12-31',
@@ -119,8 +155,9 @@ fi as (
                                                                                 _row_number desc) = 1
 ),
 fi_dir as (
-    select fi.*, (select ZDIRECT from csks where csks.KOSTL = fi.KOSTL and fi.BUDAT between DATAB and DATBI
-                  order by DATAB desc limit 1) as directorate
+    select fi.*, coalesce((select ZDIRECT from csks
+                           where csks.KOSTL = fi.KOSTL and fi.BUDAT between DATAB and DATBI
+                           order by DATAB desc limit 1), 'UNALLOCATED') as directorate
     from fi
 ),
 doc_vendor as (
@@ -255,8 +292,9 @@ select g.month, g.directorate, g.headcount, g.fte, g.sickness_days,
                               where x.directorate = g.directorate and x.n between g.n - 11 and g.n) end
         as turnover_rate_12m,
     coalesce(g.vacant, 0) / nullif(g.total, 0) as vacancy_rate,
-    g.agency as agency_spend_gbp
+    g.agency as agency_spend_gbp, c.missing_source_days, c.is_complete
 from grid g
+left join completeness c on c.month = g.month and c.mart = 'kpi_workforce_monthly'
 """
 
 SPEND = """
@@ -293,16 +331,19 @@ select m.month, d.directorate, c.category,
     coalesce(t.spend, 0) as spend_gbp, coalesce(t.on_c, 0) as on_contract_gbp,
     coalesce(t.off_c, 0) as off_contract_gbp, coalesce(t.non_c, 0) as non_contract_gbp,
     coalesce(t.on_c, 0)::double / nullif(t.spend, 0)::double as pct_on_contract,
-    coalesce(t.sme, 0) as sme_gbp, coalesce(t.vcse, 0) as vcse_gbp, coalesce(t.local, 0) as local_gbp
+    coalesce(t.sme, 0) as sme_gbp, coalesce(t.vcse, 0) as vcse_gbp, coalesce(t.local, 0) as local_gbp,
+    cm.missing_source_days, cm.is_complete
 from months m cross join dirs d cross join categories c
+left join completeness cm on cm.month = m.month and cm.mart = 'kpi_spend_monthly'
 left join totals t on t.month = m.month and t.directorate = d.directorate and t.category = c.category
 """
 
 PAYMENTS = """
 invoice as (
     select BUKRS, BELNR, GJAHR, min(CPUDT) as received,
-        arg_min_null(directorate, BUZEI::int)
-            filter (where HKONT between '500000' and '599999' and KOSTL is not null) as directorate
+        coalesce(arg_min_null(directorate, BUZEI::int)
+            filter (where HKONT between '500000' and '599999' and KOSTL is not null),
+            'UNALLOCATED') as directorate
     from fi_dir where BLART = 'KR' group by all
 ),
 paid as (
@@ -319,8 +360,9 @@ by_month as (
 )
 select m.month, d.directorate, coalesce(b.n, 0) as invoices_paid, b.avg_days as avg_days_to_pay,
     b.b30 / b.n as pct_paid_within_30_days, b.b60 / b.n as pct_paid_31_60_days,
-    b.b61 / b.n as pct_paid_61_plus_days
+    b.b61 / b.n as pct_paid_61_plus_days, cm.missing_source_days, cm.is_complete
 from months m cross join dirs d left join by_month b on b.month = m.month and b.directorate = d.directorate
+left join completeness cm on cm.month = m.month and cm.mart = 'kpi_payment_performance_monthly'
 """
 
 BUDGET = """
@@ -337,9 +379,9 @@ budget_month as (
 ),
 budget_line as (
     select b.month, b.WTGBTR,
-        (select ZDIRECT from csks
-         where csks.KOSTL = b.KOSTL and DATAB <= last_day(b.month) and DATBI >= b.month
-         order by DATAB desc limit 1) as directorate
+        coalesce((select ZDIRECT from csks
+                  where csks.KOSTL = b.KOSTL and DATAB <= last_day(b.month) and DATBI >= b.month
+                  order by DATAB desc limit 1), 'UNALLOCATED') as directorate
     from budget_month b
 ),
 budget as (select month, directorate, sum(WTGBTR) as budget from budget_line group by all),
@@ -362,8 +404,10 @@ select x.month, x.directorate, x.budget as budget_gbp, x.actual as actual_gbp,
     (select sum(actual) from monthly y
      where y.directorate = x.directorate and y.fy = x.fy and y.month <= x.month) as actual_ytd_gbp,
     (select sum(actual - budget) from monthly y where y.directorate = x.directorate and y.fy = x.fy
-                                                 and y.month <= x.month) as variance_ytd_gbp
+                                                 and y.month <= x.month) as variance_ytd_gbp,
+    cm.missing_source_days, cm.is_complete
 from monthly x
+left join completeness cm on cm.month = x.month and cm.mart = 'kpi_budget_monthly'
 """
 
 CSC = f"""
@@ -434,8 +478,10 @@ select m.month, s.service, coalesce(c.contacts, 0) as contacts, coalesce(c.phone
     c.fcr / nullif(c.with_outcome, 0) as first_contact_resolution_rate,
     c.failure / c.contacts as avoidable_contact_rate,
     r.repeats / nullif(r.resolved_contacts, 0) as repeat_contact_rate_7d,
-    coalesce(c.cost, 0) as cost_to_serve_gbp, c.sat as satisfaction_avg
+    coalesce(c.cost, 0) as cost_to_serve_gbp, c.sat as satisfaction_avg,
+    cm.missing_source_days, cm.is_complete
 from months m cross join services s
+left join completeness cm on cm.month = m.month and cm.mart = 'kpi_csc_monthly'
 left join crm_totals c on c.month = m.month and c.service = s.service
 left join call_totals t on t.month = m.month and t.service = s.service
 left join repeat_totals r on r.month = m.month and r.service = s.service
@@ -452,8 +498,9 @@ counts as (
     select month, form, count(*) as started, count(submitted_at) as completed from in_window group by all
 )
 select m.month, f.form, coalesce(c.started, 0) as forms_started, coalesce(c.completed, 0) as forms_completed,
-    c.completed / c.started as completion_rate
+    c.completed / c.started as completion_rate, cm.missing_source_days, cm.is_complete
 from months m cross join (select distinct form from in_window) f
+left join completeness cm on cm.month = m.month and cm.mart = 'kpi_digital_monthly'
 left join counts c on c.month = m.month and c.form = f.form
 """
 

@@ -1,11 +1,16 @@
-"""The reporting date is the newest FI_ITEMS file loaded; completeness is judged against it."""
+"""Python reads the reporting date dbt defines (int_reporting_date); completeness is judged against it."""
 
 from datetime import date
 
 import duckdb
 import pytest
 
-from publication.completeness import daily_feed_days, missing_days, reporting_date
+from publication.completeness import (
+    ReportingDateUnavailable,
+    daily_feed_days,
+    missing_days,
+    reporting_date,
+)
 
 
 @pytest.fixture
@@ -29,9 +34,19 @@ def con():
     return con
 
 
-def test_reporting_date_is_the_newest_fi_items_file_loaded(con):
-    assert reporting_date(con, "ibc_fi_items") == date(2025, 4, 4)
-    assert reporting_date(con, "no_such_feed") is None
+def test_the_reporting_date_is_read_from_the_table_dbt_builds(con):
+    con.execute("create schema intermediate")
+    con.execute("create table intermediate.int_reporting_date as select date '2025-04-04' as reporting_date")
+    assert reporting_date(con) == date(2025, 4, 4)
+    con.execute("update intermediate.int_reporting_date set reporting_date = null")  # no file loaded yet
+    assert reporting_date(con) is None
+
+
+def test_a_warehouse_dbt_has_not_built_has_no_reporting_date_and_says_what_to_do(con):
+    with pytest.raises(
+        ReportingDateUnavailable, match="int_reporting_date does not exist.*build the dbt models"
+    ):
+        reporting_date(con)
 
 
 def test_every_daily_feed_is_judged_up_to_the_reporting_date(con):

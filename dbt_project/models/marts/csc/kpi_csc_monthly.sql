@@ -90,7 +90,9 @@ select
     {{ safe_rate('crm.failure_demand', 'crm.contacts') }} as avoidable_contact_rate,
     {{ safe_rate('crm.repeat_contacts_7d', 'crm.contacts_with_customer') }} as repeat_contact_rate_7d,
     cast(coalesce(crm.cost_to_serve_gbp, 0) as decimal(18, 2)) as cost_to_serve_gbp,
-    crm.satisfaction_avg
+    crm.satisfaction_avg,
+    {{ completeness_columns() }}
 from grid
 left join crm on grid.month = crm.month and grid.service = crm.service
 left join telephony on grid.month = telephony.month and grid.service = telephony.service
+{{ join_completeness('grid.month', 'kpi_csc_monthly') }}

@@ -46,6 +46,8 @@ select
     grid.form,
     cast(coalesce(counts.forms_started, 0) as bigint) as forms_started,
     cast(coalesce(counts.forms_completed, 0) as bigint) as forms_completed,
-    {{ safe_rate('counts.forms_completed', 'counts.forms_started') }} as completion_rate
+    {{ safe_rate('counts.forms_completed', 'counts.forms_started') }} as completion_rate,
+    {{ completeness_columns() }}
 from grid
 left join counts on grid.month = counts.month and grid.form = counts.form
+{{ join_completeness('grid.month', 'kpi_digital_monthly') }}

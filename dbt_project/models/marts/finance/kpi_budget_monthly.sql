@@ -2,8 +2,9 @@
 -- Budget: the latest version of each fiscal year, period p being the p-th month from April, in
 -- the directorate of the cost centre's CSKS record for that month (the one valid on its last day,
 -- else the latest valid during it). Actuals: every FI line on GL 500000-899999 posted in the
--- month, signed, in the directorate of its cost centre on the posting date. The year-to-date sums
--- run from April (or the first published month) to the month.
+-- month, signed, in the directorate of its cost centre on the posting date. A budget or actual
+-- line without a directorate is reported under UNALLOCATED. The year-to-date sums run from April
+-- (or the first published month) to the month.
 with grid as (
     select
         months.month,
@@ -64,14 +65,14 @@ cost_centre_months as (
 budget as (
     select
         budget_lines.month,
-        cost_centre_months.directorate,
+        {{ directorate_or_unallocated('cost_centre_months.directorate') }} as directorate,
         sum(budget_lines.budget_gbp) as budget_gbp
     from budget_lines
-    inner join cost_centre_months
+    left join cost_centre_months
         on
             budget_lines.cost_centre = cost_centre_months.cost_centre
             and budget_lines.month = cost_centre_months.month
-    group by budget_lines.month, cost_centre_months.directorate
+    group by budget_lines.month, {{ directorate_or_unallocated('cost_centre_months.directorate') }}
 ),
 
 actual as (
@@ -97,15 +98,20 @@ monthly as (
 )
 
 select
-    month,
-    directorate,
-    cast(budget_gbp as decimal(18, 2)) as budget_gbp,
-    cast(actual_gbp as decimal(18, 2)) as actual_gbp,
-    cast(actual_gbp - budget_gbp as decimal(18, 2)) as variance_gbp,
-    cast(sum(budget_gbp) over year_to_date as decimal(18, 2)) as budget_ytd_gbp,
-    cast(sum(actual_gbp) over year_to_date as decimal(18, 2)) as actual_ytd_gbp,
-    cast(sum(actual_gbp - budget_gbp) over year_to_date as decimal(18, 2)) as variance_ytd_gbp
+    monthly.month,
+    monthly.directorate,
+    cast(monthly.budget_gbp as decimal(18, 2)) as budget_gbp,
+    cast(monthly.actual_gbp as decimal(18, 2)) as actual_gbp,
+    cast(monthly.actual_gbp - monthly.budget_gbp as decimal(18, 2)) as variance_gbp,
+    cast(sum(monthly.budget_gbp) over year_to_date as decimal(18, 2)) as budget_ytd_gbp,
+    cast(sum(monthly.actual_gbp) over year_to_date as decimal(18, 2)) as actual_ytd_gbp,
+    cast(
+        sum(monthly.actual_gbp - monthly.budget_gbp) over year_to_date as decimal(18, 2)
+    ) as variance_ytd_gbp,
+    {{ completeness_columns() }}
 from monthly
+{{ join_completeness('monthly.month', 'kpi_budget_monthly') }}
 window year_to_date as (
-    partition by directorate, financial_year order by month rows between unbounded preceding and current row
+    partition by monthly.directorate, monthly.financial_year order by monthly.month
+    rows between unbounded preceding and current row
 )

@@ -29,7 +29,9 @@ select
     paid.avg_days_to_pay,
     {{ safe_rate('paid.paid_within_30_days', 'paid.invoices_paid') }} as pct_paid_within_30_days,
     {{ safe_rate('paid.paid_31_60_days', 'paid.invoices_paid') }} as pct_paid_31_60_days,
-    {{ safe_rate('paid.paid_61_plus_days', 'paid.invoices_paid') }} as pct_paid_61_plus_days
+    {{ safe_rate('paid.paid_61_plus_days', 'paid.invoices_paid') }} as pct_paid_61_plus_days,
+    {{ completeness_columns() }}
 from grid
 left join paid
     on grid.month = paid.month and grid.directorate = paid.directorate
+{{ join_completeness('grid.month', 'kpi_payment_performance_monthly') }}

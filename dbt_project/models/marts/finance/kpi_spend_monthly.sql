@@ -44,10 +44,12 @@ select
     {{ safe_rate('spend.on_contract_gbp', 'spend.spend_gbp') }} as pct_on_contract,
     cast(coalesce(spend.sme_gbp, 0) as decimal(18, 2)) as sme_gbp,
     cast(coalesce(spend.vcse_gbp, 0) as decimal(18, 2)) as vcse_gbp,
-    cast(coalesce(spend.local_gbp, 0) as decimal(18, 2)) as local_gbp
+    cast(coalesce(spend.local_gbp, 0) as decimal(18, 2)) as local_gbp,
+    {{ completeness_columns() }}
 from grid
 left join spend
     on
         grid.month = spend.month
         and grid.directorate = spend.directorate
         and grid.category = spend.category
+{{ join_completeness('grid.month', 'kpi_spend_monthly') }}

@@ -9,7 +9,9 @@ with suppressed as (
         {{ suppressed_count('contacts', 'contacts') }},
         {{ suppressed_count('contacts_email + contacts_webchat + contacts_web_form', 'contacts_digital') }},
         {{ suppressed_count('calls_offered', 'calls_offered') }},
-        {{ suppressed_count('calls_abandoned', 'calls_abandoned') }}
+        {{ suppressed_count('calls_abandoned', 'calls_abandoned') }},
+        missing_source_days,
+        is_complete
     from {{ ref('kpi_csc_monthly') }}
 )
 
@@ -25,5 +27,7 @@ select
     calls_offered_suppressed,
     calls_abandoned,
     calls_abandoned_suppressed,
-    {{ suppressed_rate('calls_abandoned', 'calls_offered', 'abandonment_rate') }}
+    {{ suppressed_rate('calls_abandoned', 'calls_offered', 'abandonment_rate') }},
+    missing_source_days,
+    is_complete
 from suppressed

@@ -5,7 +5,9 @@ with suppressed as (
         month,
         form,
         {{ suppressed_count('forms_started', 'forms_started') }},
-        {{ suppressed_count('forms_completed', 'forms_completed') }}
+        {{ suppressed_count('forms_completed', 'forms_completed') }},
+        missing_source_days,
+        is_complete
     from {{ ref('kpi_digital_monthly') }}
 )
 
@@ -16,5 +18,7 @@ select
     forms_started_suppressed,
     forms_completed,
     forms_completed_suppressed,
-    {{ suppressed_rate('forms_completed', 'forms_started', 'completion_rate') }}
+    {{ suppressed_rate('forms_completed', 'forms_started', 'completion_rate') }},
+    missing_source_days,
+    is_complete
 from suppressed

@@ -9,7 +9,9 @@ with suppressed as (
         {{ suppressed_count('headcount', 'headcount') }},
         {{ suppressed_count('starters', 'starters') }},
         {{ suppressed_count('leavers', 'leavers') }},
-        agency_spend_gbp
+        agency_spend_gbp,
+        missing_source_days,
+        is_complete
     from {{ ref('kpi_workforce_monthly') }}
 )
 
@@ -23,5 +25,7 @@ select
     leavers,
     leavers_suppressed,
     {{ suppressed_rate('leavers', 'headcount', 'leaver_rate') }},
-    agency_spend_gbp
+    agency_spend_gbp,
+    missing_source_days,
+    is_complete
 from suppressed

@@ -125,20 +125,24 @@ rolling as (
 )
 
 select
-    month,
-    directorate,
-    cast(headcount as bigint) as headcount,
-    cast(fte as double precision) as fte,
-    cast(sickness_days as bigint) as sickness_days,
+    rolling.month,
+    rolling.directorate,
+    cast(rolling.headcount as bigint) as headcount,
+    cast(rolling.fte as double precision) as fte,
+    cast(rolling.sickness_days as bigint) as sickness_days,
     case
-        when month_number >= 12 then {{ safe_rate('sickness_days_12m', 'mean_fte_12m') }}
+        when rolling.month_number >= 12
+            then {{ safe_rate('rolling.sickness_days_12m', 'rolling.mean_fte_12m') }}
     end as sickness_days_per_fte_12m,
-    {{ safe_rate('sickness_hours', 'contracted_hours') }} as pct_hours_lost_sickness,
-    cast(starters as bigint) as starters,
-    cast(leavers as bigint) as leavers,
+    {{ safe_rate('rolling.sickness_hours', 'rolling.contracted_hours') }} as pct_hours_lost_sickness,
+    cast(rolling.starters as bigint) as starters,
+    cast(rolling.leavers as bigint) as leavers,
     case
-        when month_number >= 12 then {{ safe_rate('leavers_12m', 'mean_headcount_12m') }}
+        when rolling.month_number >= 12
+            then {{ safe_rate('rolling.leavers_12m', 'rolling.mean_headcount_12m') }}
     end as turnover_rate_12m,
-    {{ safe_rate('vacant_fte', 'funded_fte') }} as vacancy_rate,
-    cast(agency_spend_gbp as decimal(18, 2)) as agency_spend_gbp
+    {{ safe_rate('rolling.vacant_fte', 'rolling.funded_fte') }} as vacancy_rate,
+    cast(rolling.agency_spend_gbp as decimal(18, 2)) as agency_spend_gbp,
+    {{ completeness_columns() }}
 from rolling
+{{ join_completeness('rolling.month', 'kpi_workforce_monthly') }}
