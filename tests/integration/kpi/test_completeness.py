@@ -3,19 +3,15 @@ world whose telephony file of one day never arrived goes through the real nightl
 release it publishes shows that month incomplete with one missing day in kpi_csc_monthly."""
 
 import json
-import sys
 from datetime import date
-from pathlib import Path
 
 import duckdb
 import pytest
+from private_home import run_job
 
 from ingestion.csc_telephony import CDR
 from ingestion.layout import Layout, Release
 from simulator import simulate
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from private_home import run_job  # noqa: E402
 
 pytestmark = pytest.mark.slow  # simulate, then the whole nightly job
 

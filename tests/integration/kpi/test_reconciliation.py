@@ -7,6 +7,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pytest
+from private_home import definitions
 from warehouse_world import run_dbt
 
 # test name -> the KPI mart it judges
@@ -59,9 +60,7 @@ def test_each_reconciliation_passes_on_the_demo_and_fails_on_a_planted_differenc
 
 
 def test_the_reconciliations_are_blocking_checks_of_the_kpi_marts():
-    from orchestration.definitions import defs
-
-    graph = defs.resolve_asset_graph()
+    graph = definitions().resolve_asset_graph()
     for name, mart in RECONCILIATIONS.items():
         key = dg.AssetCheckKey(dg.AssetKey(["bi", mart]), name)
         assert key in graph.asset_check_keys, key
