@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 BIN    := $(VENV)/bin
 export INSIGHT_HUB_HOME ?= $(CURDIR)/warehouse
 
-.PHONY: run test test-fast ui bench lint
+.PHONY: run test test-fast ui bench lint serve-db serve-db-stop
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -33,6 +33,13 @@ test-fast: $(VENV)/.installed
 
 ui: $(VENV)/.installed
 	$(BIN)/insight-hub ui
+
+## The serving database for development: a PostgreSQL 15 cluster under the data root (docs/deployment.md).
+serve-db: $(VENV)/.installed
+	$(BIN)/insight-hub serve-db start
+
+serve-db-stop: $(VENV)/.installed
+	$(BIN)/insight-hub serve-db stop
 
 bench: $(VENV)/.installed
 	$(PY) bench/run.py

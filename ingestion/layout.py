@@ -15,6 +15,7 @@ ingestion, identity, publication, the CLI and the Dagster resources all ask it.
                                     transparency/, manifest.json); published/current -> releases/<id>
     published/transparency/         the open-data transparency files of the current release
     dagster/                        DAGSTER_HOME (dagster.yaml, run and event storage)
+    serving-db/                     the development PostgreSQL cluster of `insight-hub serve-db`
     dbt/target, dbt/logs            dbt's target and log paths (and the CLI's tool output)
     logs/hyper/                     Hyper's logs
     gx/runs/<run id>/               each run's validation results and Data Docs
@@ -148,6 +149,11 @@ class Layout:
     @property
     def dagster_home(self) -> Path:
         return self.home / "dagster"
+
+    @property
+    def serving_db(self) -> Path:
+        """The local PostgreSQL cluster for development (publication/serving_cluster.py)."""
+        return self.home / "serving-db"
 
     @property
     def dbt_target(self) -> Path:

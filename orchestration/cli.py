@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from ingestion import register
 from ingestion.layout import Layout
 from orchestration.resources import REPO_ROOT, configure_environment, salt
+from publication import serving_cluster
 
 if TYPE_CHECKING:
     import dagster as dg
@@ -118,6 +119,15 @@ def _parser() -> argparse.ArgumentParser:
     _add_subject_options(p)
     p.add_argument("--out", type=Path, required=True, metavar="DIR", help="folder for the JSON and CSV files")
     p.set_defaults(handler=_subject_access)
+
+    p = sub.add_parser(
+        "serve-db", help="a local PostgreSQL 15 serving database for development (start, stop, status)"
+    )
+    p.add_argument("action", choices=["start", "stop", "status"])
+    p.add_argument(
+        "--port", type=int, default=serving_cluster.DEFAULT_PORT, help="on 127.0.0.1 (default %(default)s)"
+    )
+    p.set_defaults(handler=_serve_db)
 
     p = sub.add_parser(
         "prepare",
@@ -344,21 +354,55 @@ def _publish(args: argparse.Namespace, home: Path) -> int:
 
 
 def _rollback(args: argparse.Namespace, home: Path) -> int:
+    from orchestration.dbt import dbt_project
     from orchestration.run_lock import RunLockHeld, run_lock
+    from publication import serving
     from publication.release import ReleaseError, current_release, switch_current
 
-    published = Layout(home).published.root
+    layout = Layout(home)
+    published = layout.published.root
     before = current_release(published)
+    url = serving.serving_url()
     try:
         with run_lock(home):
             switch_current(published, args.to)
+            if url:  # the serving database follows, or the files switch back
+                try:
+                    serving.publish(
+                        url,
+                        layout.published.release(args.to),
+                        serving.dbt_docs(dbt_project(layout).manifest_path),
+                    )
+                except BaseException:
+                    if before:
+                        switch_current(published, before)
+                    raise
     except RunLockHeld as held:
         print(f"rollback: not done: {held}", file=sys.stderr)
         return EXIT_BUSY
-    except ReleaseError as error:
+    except (ReleaseError, serving.ServingError) as error:
         print(f"rollback: {error}", file=sys.stderr)
         return EXIT_FAILED
-    print(f"rollback: current release {before} -> {args.to}")
+    print(f"rollback: current release {before} -> {args.to}" + (" (and the serving database)" if url else ""))
+    return EXIT_OK
+
+
+def _serve_db(args: argparse.Namespace, home: Path) -> int:
+    from publication.serving_cluster import Cluster, ClusterError
+
+    cluster = Cluster(Layout(home).serving_db, port=args.port)
+    try:
+        if args.action == "start":
+            url = cluster.start()
+            print(f"serve-db: running; export INSIGHT_HUB_SERVING_URL='{url}'")
+        elif args.action == "stop":
+            cluster.stop()
+            print("serve-db: stopped")
+        else:
+            print(f"serve-db: {cluster.status()}")
+    except ClusterError as error:
+        print(f"serve-db: {error}", file=sys.stderr)
+        return EXIT_FAILED
     return EXIT_OK
 
 

@@ -20,16 +20,18 @@ from dagster._core.storage.asset_check_execution_record import (
 from expectations.runner import docs_index, prune_docs
 from identity.resolution import model_path
 from ingestion import register
-from orchestration.dbt import DUCKDB_WRITERS, TRANSIENT_RETRY
+from orchestration.dbt import DUCKDB_WRITERS, TRANSIENT_RETRY, dbt_project
 from orchestration.freshness import RELEASE_FRESHNESS
 from orchestration.quality import DAILY_FEED_TABLES, gx_run_dir
 from orchestration.resources import WarehouseResource
+from publication import serving
 from publication.completeness import daily_feed_days, missing_days, reporting_date
 from publication.fingerprint import FINGERPRINT_METADATA_KEY
 from publication.gate import ReleaseRefused
 from publication.release import (
     ReleaseInputs,
     build_release,
+    current_release,
     discard_release,
     prune_releases,
     switch_current,
@@ -175,13 +177,30 @@ def release_asset(bi_assets: list[dg.AssetKey], known_checks: list[dg.AssetCheck
                 metadata={"unmet_checks": dg.MetadataValue.json(refused.problems)},
                 allow_retries=False,
             ) from None
+        # The team deployment (docs/deployment.md): the release also loaded into the serving database
+        # before anything switches, and its stable schemas switched after the files; either failing
+        # fails the publish with the previous release current in both.
+        url = serving.serving_url()
+        previous = current_release(published.root)
         try:
+            if url:
+                serving.load(url, folder, serving.dbt_docs(dbt_project(warehouse.layout).manifest_path))
             switch_current(published.root, folder.name)
+            if url:
+                serving.switch(url, folder.name)
         except BaseException:
+            if current_release(published.root) == folder.name:  # the serving switch failed: undo
+                if previous:
+                    switch_current(published.root, previous)
+                else:
+                    published.current.unlink()
             discard_release(published.root, folder.name)  # a failed publish leaves no release behind
             raise
         transparency = publish_transparency_files(folder, published.transparency)
-        pruned = prune_releases(published.root, keep=int(os.environ.get("INSIGHT_HUB_KEEP_RELEASES", "7")))
+        keep = int(os.environ.get("INSIGHT_HUB_KEEP_RELEASES", "7"))
+        pruned = prune_releases(published.root, keep=keep)
+        if url:
+            serving.prune(url, keep=keep)
         prune_docs(docs.parent, keep=KEEP_GX_RUNS)
         return dg.MaterializeResult(
             metadata={
