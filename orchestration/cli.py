@@ -356,31 +356,35 @@ def _publish(args: argparse.Namespace, home: Path) -> int:
 def _rollback(args: argparse.Namespace, home: Path) -> int:
     from orchestration.dbt import dbt_project
     from orchestration.run_lock import RunLockHeld, run_lock
-    from publication import serving
     from publication.release import ReleaseError, current_release, switch_current
 
     layout = Layout(home)
     published = layout.published.root
     before = current_release(published)
-    url = serving.serving_url()
+    url = serving_cluster.serving_url()
     try:
         with run_lock(home):
             switch_current(published, args.to)
             if url:  # the serving database follows, or the files switch back
+                from publication import serving
+
                 try:
                     serving.publish(
                         url,
                         layout.published.release(args.to),
                         serving.dbt_docs(dbt_project(layout).manifest_path),
                     )
-                except BaseException:
+                except BaseException as error:
                     if before:
                         switch_current(published, before)
-                    raise
+                    if not isinstance(error, serving.ServingError):
+                        raise
+                    print(f"rollback: {error}; current release stays {before}", file=sys.stderr)
+                    return EXIT_FAILED
     except RunLockHeld as held:
         print(f"rollback: not done: {held}", file=sys.stderr)
         return EXIT_BUSY
-    except (ReleaseError, serving.ServingError) as error:
+    except ReleaseError as error:
         print(f"rollback: {error}", file=sys.stderr)
         return EXIT_FAILED
     print(f"rollback: current release {before} -> {args.to}" + (" (and the serving database)" if url else ""))

@@ -24,7 +24,6 @@ from orchestration.dbt import DUCKDB_WRITERS, TRANSIENT_RETRY, dbt_project
 from orchestration.freshness import RELEASE_FRESHNESS
 from orchestration.quality import DAILY_FEED_TABLES, gx_run_dir
 from orchestration.resources import WarehouseResource
-from publication import serving
 from publication.completeness import daily_feed_days, missing_days, reporting_date
 from publication.fingerprint import FINGERPRINT_METADATA_KEY
 from publication.gate import ReleaseRefused
@@ -36,6 +35,7 @@ from publication.release import (
     prune_releases,
     switch_current,
 )
+from publication.serving_cluster import serving_url
 from publication.transparency import publish_transparency_files
 
 KEEP_GX_RUNS = 30
@@ -180,10 +180,12 @@ def release_asset(bi_assets: list[dg.AssetKey], known_checks: list[dg.AssetCheck
         # The team deployment (docs/deployment.md): the release also loaded into the serving database
         # before anything switches, and its stable schemas switched after the files; either failing
         # fails the publish with the previous release current in both.
-        url = serving.serving_url()
+        url = serving_url()
         previous = current_release(published.root)
         try:
             if url:
+                from publication import serving  # the PostgreSQL driver, in the team configuration only
+
                 serving.load(url, folder, serving.dbt_docs(dbt_project(warehouse.layout).manifest_path))
             switch_current(published.root, folder.name)
             if url:
@@ -200,6 +202,8 @@ def release_asset(bi_assets: list[dg.AssetKey], known_checks: list[dg.AssetCheck
         keep = int(os.environ.get("INSIGHT_HUB_KEEP_RELEASES", "7"))
         pruned = prune_releases(published.root, keep=keep)
         if url:
+            from publication import serving
+
             serving.prune(url, keep=keep)
         prune_docs(docs.parent, keep=KEEP_GX_RUNS)
         return dg.MaterializeResult(

@@ -41,8 +41,8 @@ import psycopg
 from psycopg import sql
 
 from ingestion.layout import Release
+from publication.serving_cluster import serving_url  # noqa: F401 (the callers' one import)
 
-URL_VARIABLE = "INSIGHT_HUB_SERVING_URL"
 AUDIENCES = ("open", "internal", "restricted")
 STABLE_SCHEMAS = {"internal": "bi", "open": "bi_open", "restricted": "bi_restricted"}
 LOADER = "insight_hub_loader"
@@ -86,11 +86,6 @@ class TableDocs:
     description: str = ""
     columns: dict[str, str] = field(default_factory=dict)
     grain: tuple[str, ...] = ()
-
-
-def serving_url() -> str | None:
-    """The serving database's URL, or None: the embedded default (no PostgreSQL at all)."""
-    return os.environ.get(URL_VARIABLE) or None
 
 
 def docs_from_dbt(manifest: dict[str, Any]) -> dict[str, TableDocs]:
@@ -166,6 +161,8 @@ def connect(url: str) -> Iterator[psycopg.Connection]:
         raise ServingError(f"cannot connect to the serving database: {error}") from error
     try:
         yield conn
+    except psycopg.Error as error:  # whatever the server refused, said as the publish step's failure
+        raise ServingError(f"the serving database refused: {error}") from error
     finally:
         conn.close()
 

@@ -1,4 +1,6 @@
-"""A local PostgreSQL 15 cluster for development and tests (`insight-hub serve-db`, `make serve-db`).
+"""Where the serving database is (INSIGHT_HUB_SERVING_URL), and a local PostgreSQL 15 cluster for
+development and tests (`insight-hub serve-db`, `make serve-db`). No psycopg here: the embedded
+default (no URL) never loads the PostgreSQL driver.
 
 Built from the distribution's binaries (/usr/lib/postgresql/15/bin; on a machine without them,
 root installs Debian's `postgresql-15` with apt-get). Decisions (docs/deployment.md):
@@ -28,6 +30,12 @@ SUPERUSER = "postgres"  # the cluster's superuser (a database role; no password)
 DATABASE = "insight_hub"
 DEFAULT_PORT = 54329
 SOCKET_PATH_LIMIT = 107  # sun_path of a unix socket, less the terminating NUL
+URL_VARIABLE = "INSIGHT_HUB_SERVING_URL"
+
+
+def serving_url() -> str | None:
+    """The serving database's URL, or None: the embedded default (no PostgreSQL at all)."""
+    return os.environ.get(URL_VARIABLE) or None
 
 
 class ClusterError(RuntimeError):
