@@ -6,7 +6,9 @@ ranges, channel unit costs, failure-demand reasons, bank holiday rules). The onl
 decisions it shares with the warehouse are those docs/warehouse.md records where the contracts
 are silent: the reporting window (months from the earliest extract to the reporting date), the
 grid of groups (every reporting month x every directorate / service / form seen), and the name
-`Unclassified expenditure` for the GL gaps inside 500000-599999.
+`Unclassified expenditure` for the GL gaps inside 500000-599999. The completeness columns
+(missing_source_days, is_complete) and directorate UNALLOCATED are recomputed from the KPI
+dictionary's own words: each mart's daily feeds, the days with a file loaded in ops.file_register.
 
 `compare_all(con)` checks every KPI mart of schema `bi` against it: the same rows, counts
 exactly, money and rates within 1e-9 (other means within 1e-9 relative).

@@ -1,4 +1,5 @@
-"""Every KPI mart agrees with the KPI dictionary recomputed independently from the raw extracts."""
+"""Every KPI mart agrees with the KPI dictionary recomputed independently from the raw extracts, on a
+clean world and on a world with defects (refused files, quarantined rows, re-sent files, late files)."""
 
 import shutil
 from pathlib import Path
@@ -17,12 +18,47 @@ def warehouse(small_world: Path):
     con.close()
 
 
+@pytest.fixture(scope="module")
+def defects_warehouse(defects_world: Path):
+    con = duckdb.connect(str(defects_world / "warehouse.duckdb"), read_only=True)
+    yield con
+    con.close()
+
+
 @pytest.mark.parametrize("mart", list(MARTS))
 def test_mart_agrees_with_the_independent_recomputation(warehouse, mart):
     comparison = compare(warehouse, mart)
 
     assert comparison.rows > 0
     assert comparison.mismatches == []
+
+
+@pytest.mark.parametrize("mart", list(MARTS))
+def test_mart_agrees_with_the_independent_recomputation_on_a_world_with_defects(defects_warehouse, mart):
+    comparison = compare(defects_warehouse, mart)
+
+    assert comparison.rows > 0
+    assert comparison.mismatches == []
+
+
+def test_the_defects_world_holds_each_defect_the_recomputation_must_survive(defects_warehouse):
+    """Refused files, files loaded with quarantined rows, re-sent files (a second version loaded),
+    late files (loaded after a newer file of their feed), and months that say they are incomplete."""
+    refused, quarantined_rows, resent, late, incomplete_with_gaps = defects_warehouse.execute(
+        """select
+               (select count(*) from ops.file_register where status = 'quarantined'),
+               (select count(*) from ops.file_register where status = 'loaded_with_quarantine'),
+               (select count(*) from ops.file_register
+                where version > 1 and status in ('loaded', 'loaded_with_quarantine')),
+               (select count(*) from ops.file_register f
+                where f.status <> 'quarantined' and exists (
+                    select 1 from ops.file_register g
+                    where g.table_name = f.table_name and g.file_date > f.file_date
+                      and g.processed_at < f.processed_at and g.status <> 'quarantined')),
+               (select count(*) from bi.kpi_csc_monthly where missing_source_days > 0 and not is_complete)"""
+    ).fetchall()[0]
+    assert refused > 0 and quarantined_rows > 0 and resent > 0 and late > 0
+    assert incomplete_with_gaps > 0
 
 
 def test_the_world_exercises_the_tricky_rules(warehouse):
@@ -51,7 +87,8 @@ def test_the_world_exercises_the_tricky_rules(warehouse):
 
 
 def test_the_comparison_catches_a_wrong_number(small_world: Path, tmp_path: Path):
-    """A count off by one, a rate nudged by 1e-6, a rate made NULL and a lost row are all reported."""
+    """A count off by one, a rate nudged by 1e-6, a rate made NULL, a lost row, a missing day too many
+    and a flipped completeness flag are all reported."""
     copy = tmp_path / "warehouse.duckdb"
     shutil.copy(small_world / "warehouse.duckdb", copy)
     con = duckdb.connect(str(copy))
@@ -75,13 +112,24 @@ def test_the_comparison_catches_a_wrong_number(small_world: Path, tmp_path: Path
             "delete from bi.care_bdu_reconciliation where bdu_batch_id = (select min(bdu_batch_id) "
             "from bi.care_bdu_reconciliation)"
         )
-        csc, digital, payments, care = (
+        con.execute(
+            """update bi.kpi_spend_monthly set missing_source_days = missing_source_days + 1
+               where month = (select min(month) from bi.kpi_spend_monthly)"""
+        )
+        con.execute(
+            """update bi.kpi_workforce_monthly set is_complete = not is_complete
+               where (month, directorate) = (select (month, directorate) from bi.kpi_workforce_monthly
+                                             order by all limit 1)"""
+        )
+        csc, digital, payments, care, spend, workforce = (
             compare(con, m)
             for m in (
                 "kpi_csc_monthly",
                 "kpi_digital_monthly",
                 "kpi_payment_performance_monthly",
                 "care_bdu_reconciliation",
+                "kpi_spend_monthly",
+                "kpi_workforce_monthly",
             )
         )
     finally:
@@ -90,3 +138,5 @@ def test_the_comparison_catches_a_wrong_number(small_world: Path, tmp_path: Path
     assert digital.mismatches and all("completion_rate" in m for m in digital.mismatches)
     assert len(payments.mismatches) == 1 and "pct_paid_within_30_days" in payments.mismatches[0]
     assert care.mismatches == [care.mismatches[0]] and "expected but not published" in care.mismatches[0]
+    assert spend.mismatches and all("missing_source_days" in m for m in spend.mismatches)
+    assert len(workforce.mismatches) == 1 and "is_complete" in workforce.mismatches[0]

@@ -12,7 +12,7 @@ xref as (
 ),
 
 reporting as (
-    select max(reporting_date) as reporting_date from {{ ref('int_reporting_months') }}
+    select reporting_date from {{ ref('int_reporting_date') }}
 ),
 
 crm_contacts as (
