@@ -41,7 +41,7 @@ def build_world(home: Path, scale: float, start: dt.date, days: int, seed: int) 
     import dagster as dg
 
     from orchestration.definitions import load_definitions
-    from orchestration.partitions import days_to_run, range_tags
+    from orchestration.ingestion import days_to_run, range_tags
     from simulator import simulate
 
     marker = home / "world.ok"
@@ -111,8 +111,8 @@ def main() -> int:
     os.environ["INSIGHT_HUB_HOME"] = str(home)
     sys.path.insert(0, str(REPO))
 
-    from orchestration.dbt import prepare_manifest
     from orchestration.resources import configure_environment
+    from orchestration.warehouse import prepare_manifest
     from publication.release import current_manifest
 
     # An entry point: the tools' environment, then dbt's manifest, before the definitions load.

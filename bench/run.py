@@ -113,7 +113,7 @@ def refresh(home: Path, code: Path = ROOT, command: str = "refresh") -> dict:
     env = {**os.environ, "INSIGHT_HUB_HOME": str(home), "INSIGHT_HUB_SALT": "bench-salt"}
     began = time.perf_counter()
     child = subprocess.Popen(
-        [sys.executable, "-m", "orchestration.cli", command, "--quiet"],
+        [sys.executable, "-m", "cli", command, "--quiet"],
         env=env,
         cwd=code,
         stdout=subprocess.PIPE,

@@ -51,7 +51,7 @@ def ui_seconds(env: dict[str, str], limit: float = 180) -> tuple[float, float]:
         port = s.getsockname()[1]
     started = time.monotonic()
     ui = subprocess.Popen(
-        [sys.executable, "-m", "orchestration.cli", "ui", "--port", str(port)],
+        [sys.executable, "-m", "cli", "ui", "--port", str(port)],
         env=env,
         cwd=REPO,
         start_new_session=True,
@@ -92,7 +92,7 @@ def main() -> int:
     home.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "INSIGHT_HUB_HOME": str(home)}
     # The entry point prepares the home (dbt's manifest, the Dagster storage): not what is timed.
-    subprocess.run([sys.executable, "-m", "orchestration.cli", "prepare"], env=env, cwd=REPO, check=True)
+    subprocess.run([sys.executable, "-m", "cli", "prepare"], env=env, cwd=REPO, check=True)
     runs = []
     for i in range(args.runs):
         load = load_seconds(env)

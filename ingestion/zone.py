@@ -22,7 +22,7 @@ from ingestion.layout import Layout
 from ingestion.register import Version
 
 # Days of the files a run takes: (first, last), either open (None). The nightly run and a backfill
-# of daily partitions take one day or a range of days (orchestration/partitions.py).
+# of daily partitions take one day or a range of days (orchestration/ingestion.py).
 DayWindow = tuple[date | None, date | None]
 ALL_DAYS: DayWindow = (None, None)
 

@@ -3,7 +3,7 @@
 Importing this module writes and runs nothing: Dagster's loaders (`dagster dev`, the webserver's
 and daemon's code servers, `dagster asset materialize -m`) call `defs`, the CLI and the tests call
 `load_definitions`. Loading reads dbt's manifest, which the entry point prepared
-(`orchestration.dbt.prepare_manifest`); the data root is read by each resource when a run starts
+(`orchestration.warehouse.prepare_manifest`); the data root is read by each resource when a run starts
 (dg.EnvVar("INSIGHT_HUB_HOME")), so one loaded set of definitions serves runs on any root.
 """
 
@@ -13,24 +13,22 @@ import os
 import dagster as dg
 
 from ingestion.layout import HOME_VARIABLE, Layout
-from orchestration.alerts import ALERT_SENSORS, notifier_from_env
-from orchestration.dbt import bi_keys, dbt_models_asset, dbt_project, dbt_resource, prepare_manifest
-from orchestration.freshness import (
+from orchestration.gate import gate_checks
+from orchestration.governance import governance_log
+from orchestration.identity import customer_resolution
+from orchestration.ingestion import FEED_ASSETS, OPS_TABLES, RAW_GX_CHECKS
+from orchestration.operations.alerts import ALERT_SENSORS, notifier_from_env
+from orchestration.operations.freshness import (
     alert_on_late_feeds,
     alert_on_stale_release,
     feed_freshness_checks,
     published_overnight,
 )
-from orchestration.governance_assets import governance_log
-from orchestration.identity_assets import customer_resolution
-from orchestration.ingestion_assets import FEED_ASSETS, OPS_TABLES, RAW_GX_CHECKS
-from orchestration.jobs import nightly_refresh, nightly_schedule
-from orchestration.progress import progress_logger
-from orchestration.publication_assets import publish_release, release_asset
-from orchestration.quality import gate_checks
+from orchestration.operations.run_lock import release_dead_runs_sensor
+from orchestration.operations.schedule import landing_sensor, nightly_refresh, nightly_schedule
+from orchestration.publication import publish_release, release_asset
 from orchestration.resources import WarehouseResource
-from orchestration.run_lock import release_dead_runs_sensor
-from orchestration.sensors import landing_sensor
+from orchestration.warehouse import bi_keys, dbt_models_asset, dbt_project, dbt_resource, prepare_manifest
 
 
 @functools.cache
@@ -61,7 +59,7 @@ def load_definitions() -> dg.Definitions:
         # One process runs every step of a run in turn: DuckDB has one writer at a time. A server
         # warehouse (scale-out path) would switch this to the multiprocess or Kubernetes executor.
         executor=dg.in_process_executor,
-        loggers={"console": dg.colored_console_logger, "progress": progress_logger},
+        loggers={"console": dg.colored_console_logger},
         resources={
             "warehouse": WarehouseResource(home=home),
             "dbt": dbt_resource(home),

@@ -13,9 +13,9 @@ import dagster as dg
 import pytest
 
 from ingestion.layout import Layout
-from orchestration.dbt import prepare_manifest
 from orchestration.definitions import load_definitions
-from orchestration.partitions import days_to_run, range_tags
+from orchestration.ingestion import days_to_run, range_tags
+from orchestration.warehouse import prepare_manifest
 
 
 @functools.cache

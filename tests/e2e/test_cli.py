@@ -9,7 +9,7 @@ import pytest
 
 pytestmark = pytest.mark.slow
 
-CLI = [sys.executable, "-m", "orchestration.cli"]
+CLI = [sys.executable, "-m", "cli"]
 
 
 def run(home: Path, *args: str) -> subprocess.CompletedProcess:

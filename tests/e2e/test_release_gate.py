@@ -17,7 +17,7 @@ from orchestration.resources import REPO_ROOT
 
 pytestmark = pytest.mark.slow
 
-CLI = [sys.executable, "-m", "orchestration.cli"]
+CLI = [sys.executable, "-m", "cli"]
 # What the UI's Materialize of the release alone runs.
 MATERIALIZE_RELEASE = [
     str(Path(sys.executable).parent / "dagster"),

@@ -11,7 +11,7 @@ import time
 import pytest
 from ui_starts import CLI, cpu_load, first_start, graphql, start_ui, stop_ui, wait_until_ready
 
-from orchestration.partitions import days_to_run, range_tags
+from orchestration.ingestion import days_to_run, range_tags
 
 pytestmark = pytest.mark.slow
 

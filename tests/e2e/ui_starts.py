@@ -21,7 +21,7 @@ from pathlib import Path
 
 import psutil
 
-CLI = [sys.executable, "-m", "orchestration.cli"]
+CLI = [sys.executable, "-m", "cli"]
 NIGHTLY_JOB = "nightly_refresh"
 LOCATIONS = """{ workspaceOrError { ... on Workspace { locationEntries { name loadStatus
   locationOrLoadError { __typename ... on RepositoryLocation { repositories { jobs { name } } } } } } } }"""

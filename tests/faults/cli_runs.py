@@ -22,11 +22,11 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from orchestration.instance import prepare_instance
-from orchestration.run_lock import UNFINISHED
+from cli.instance import prepare_instance
+from orchestration.operations.run_lock import UNFINISHED
 from publication.release import hyper_log_dir, verify_release
 
-CLI = [sys.executable, "-m", "orchestration.cli"]
+CLI = [sys.executable, "-m", "cli"]
 # Distinctive secrets: nothing under the home, no output, may ever hold them.
 SECRETS = {
     "INSIGHT_HUB_SALT": "salt-7f3a9c20-do-not-log",

@@ -11,7 +11,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from orchestration.instance import prepare_instance
+from cli.instance import prepare_instance
 
 TESTS = Path(__file__).resolve().parent.parent
 for folder in (TESTS / "unit" / "ingestion", TESTS / "integration" / "publication"):

@@ -38,9 +38,9 @@ from home_scan import personal_data_found, secrets_found, without_dates
 from personal_data import collect
 
 from ingestion.contract import EARLIEST, HR_EARLIEST, LATEST
+from orchestration.operations.run_lock import release_dead_runs_sensor
+from orchestration.operations.schedule import landing_sensor
 from orchestration.resources import WarehouseResource
-from orchestration.run_lock import release_dead_runs_sensor
-from orchestration.sensors import landing_sensor
 from simulator import simulate
 
 pytestmark = pytest.mark.slow

@@ -9,8 +9,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from orchestration.resources import WarehouseResource
-from orchestration.run_lock import (
+from orchestration.operations.run_lock import (
     IN_PROCESS_TAG,
     RunLockHeld,
     in_process_tags,
@@ -19,12 +18,13 @@ from orchestration.run_lock import (
     release_dead_runs_sensor,
     run_lock,
 )
-from orchestration.sensors import JOB, landing_sensor
+from orchestration.operations.schedule import JOB, landing_sensor
+from orchestration.resources import WarehouseResource
 
 HOLD_LOCK = """
 import sys, time
 from pathlib import Path
-from orchestration.run_lock import run_lock
+from orchestration.operations.run_lock import run_lock
 with run_lock(Path(sys.argv[1])):
     print("locked", flush=True)
     time.sleep(600)

@@ -123,7 +123,7 @@ def test_the_ui_and_the_daemon_listen_on_the_loopback_interface_only(tmp_path: P
     port = free_port()
     env = {**os.environ, "INSIGHT_HUB_HOME": str(tmp_path / "home")}
     ui = subprocess.Popen(
-        [sys.executable, "-m", "orchestration.cli", "ui", "--port", str(port)],
+        [sys.executable, "-m", "cli", "ui", "--port", str(port)],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -16,7 +16,16 @@ import re
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-PACKAGES = ("orchestration", "ingestion", "identity", "publication", "expectations", "simulator", "bench")
+PACKAGES = (
+    "orchestration",
+    "cli",
+    "ingestion",
+    "identity",
+    "publication",
+    "expectations",
+    "simulator",
+    "bench",
+)
 REGISTER_OWNER = REPO / "ingestion" / "register.py"
 LAYOUT_OWNER = REPO / "ingestion" / "layout.py"
 

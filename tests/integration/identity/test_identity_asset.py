@@ -9,7 +9,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from orchestration.identity_assets import CHECKS, TABLES, customer_resolution
+from orchestration.identity import CHECKS, TABLES, customer_resolution
 from orchestration.resources import WarehouseResource
 
 pytestmark = pytest.mark.slow  # each test resolves a simulated world (about 10 s)

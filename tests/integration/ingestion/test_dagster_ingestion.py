@@ -7,8 +7,7 @@ import dagster as dg
 import duckdb
 import pytest
 
-from orchestration.ingestion_assets import FEED_ASSETS, RAW_GX_CHECKS
-from orchestration.partitions import days_to_run, range_tags
+from orchestration.ingestion import FEED_ASSETS, RAW_GX_CHECKS, days_to_run, range_tags
 from orchestration.resources import WarehouseResource
 from simulator import simulate
 

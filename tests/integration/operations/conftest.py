@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 from aiosmtpd.controller import Controller
 
-from orchestration.alerts import Notifier
+from orchestration.operations.alerts import Notifier
 
 
 def free_port() -> int:

@@ -5,15 +5,14 @@ from datetime import UTC, date, datetime, timedelta
 
 import dagster as dg
 
-from orchestration.alerts import alert_on_run_failure, summary_on_nightly_success
-from orchestration.freshness import (
+from orchestration.ingestion import FEED_ASSETS, FEED_DAYS, RANGE_END_TAG, RANGE_START_TAG
+from orchestration.operations.alerts import alert_on_run_failure, summary_on_nightly_success
+from orchestration.operations.freshness import (
     RELEASE_KEY,
     alert_on_late_feeds,
     alert_on_stale_release,
     release_staleness,
 )
-from orchestration.ingestion_assets import FEED_ASSETS
-from orchestration.partitions import FEED_DAYS, RANGE_END_TAG, RANGE_START_TAG
 from orchestration.resources import WarehouseResource
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from dagster._core.storage.sqlite import LAST_KNOWN_STAMPED_SQLITE_ALEMBIC_REVISION
 
-from orchestration.instance import (
+from cli.instance import (
     REPAIR_COMMAND,
     STORAGE_DATABASES,
     InstanceStorageError,
@@ -96,7 +96,7 @@ def test_the_cli_refuses_a_storage_stamped_twice_and_the_command_it_names_repair
     home = tmp_path / "home"
     head = head_revision(home / "dagster")
     stamp_twice(home / "dagster" / "history" / "runs.db")
-    cli = [sys.executable, "-m", "orchestration.cli"]
+    cli = [sys.executable, "-m", "cli"]
     env = {**os.environ, "INSIGHT_HUB_HOME": str(home)}
 
     refused = subprocess.run([*cli, "status"], env=env, capture_output=True, text=True, timeout=300)

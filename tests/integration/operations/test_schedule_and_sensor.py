@@ -13,9 +13,9 @@ import dagster as dg
 import pytest
 from private_home import definitions
 
-from orchestration.partitions import FEED_DAYS, RANGE_END_TAG, RANGE_START_TAG, day_window, days_to_run
+from orchestration.ingestion import FEED_DAYS, RANGE_END_TAG, RANGE_START_TAG, day_window, days_to_run
+from orchestration.operations.schedule import JOB, QUIET_SECONDS, landing_sensor
 from orchestration.resources import WarehouseResource
-from orchestration.sensors import JOB, QUIET_SECONDS, landing_sensor
 
 HOUR_AGO = time.time() - 3600
 

@@ -7,7 +7,7 @@ import dagster as dg
 import duckdb
 
 from identity import governance
-from orchestration.governance_assets import governance_log
+from orchestration.governance import governance_log
 from orchestration.resources import WarehouseResource
 
 SALT = "governance-asset-test-salt"

@@ -15,9 +15,9 @@ import pytest
 from private_home import definitions
 
 from ingestion.layout import Layout
-from orchestration.dbt import ManifestMissing, dbt_models_asset, dbt_project, dbt_resource
-from orchestration.partitions import days_to_run, range_tags
+from orchestration.ingestion import days_to_run, range_tags
 from orchestration.resources import REPO_ROOT
+from orchestration.warehouse import ManifestMissing, dbt_models_asset, dbt_project, dbt_resource
 from simulator import simulate
 
 # Runs in a fresh interpreter: records, through Python's audit hooks, every file opened for

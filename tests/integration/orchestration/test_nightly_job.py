@@ -11,7 +11,7 @@ import duckdb
 import pytest
 from private_home import definitions, run_job
 
-from orchestration.partitions import days_to_run, range_tags
+from orchestration.ingestion import days_to_run, range_tags
 from simulator import simulate
 
 pytestmark = pytest.mark.slow

@@ -8,7 +8,7 @@ import dagster as dg
 import pytest
 from private_home import definitions, run_job
 
-from orchestration.quality import gate_checks
+from orchestration.gate import gate_checks
 from simulator import simulate
 
 RELEASE_KEY = dg.AssetKey(["publication", "release"])

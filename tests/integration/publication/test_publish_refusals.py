@@ -163,7 +163,7 @@ def test_a_failed_publish_step_leaves_no_release_behind(world, monkeypatch):
     def broken_switch(published, release_id):
         raise OSError("disk full while switching current")
 
-    monkeypatch.setattr("orchestration.publication_assets.switch_current", broken_switch)
+    monkeypatch.setattr("orchestration.publication.switch_current", broken_switch)
     result = materialize_release()
     assert not result.success and "disk full" in failure_text(result)
     assert tree_state(home / "published") == before

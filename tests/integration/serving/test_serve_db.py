@@ -125,7 +125,7 @@ def test_a_socket_path_too_long_is_named(tmp_path):
 
 def test_the_embedded_default_never_loads_the_driver():
     probe = (
-        "import sys, orchestration.cli, orchestration.publication_assets, publication.release; "
+        "import sys, cli.main, orchestration.publication, publication.release; "
         "assert 'psycopg' not in sys.modules, 'psycopg imported'"
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=300)

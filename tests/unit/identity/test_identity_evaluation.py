@@ -5,10 +5,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
+import cli.main as cli
 from identity import evaluation
 from identity.evaluation import InsufficientOverlap, evaluate, format_report, wilson
 from ingestion.layout import Layout
-from orchestration import cli
 
 XREF_SQL = "create table xref (source_system varchar, source_record_id varchar, customer_key varchar)"
 

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import dagster as dg
 import pytest
 
-from orchestration import cli
+import cli.main as cli
 
 
 def fake_job(result) -> SimpleNamespace:

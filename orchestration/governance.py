@@ -9,7 +9,7 @@ does the metadata.
 import dagster as dg
 
 from identity import governance
-from orchestration.dbt import DUCKDB_WRITERS
+from orchestration.policy import DUCKDB_WRITERS, OWNERS
 from orchestration.resources import WarehouseResource
 
 LATEST = 20
@@ -19,7 +19,7 @@ LATEST = 20
     key=dg.AssetKey(["ops", "governance_log"]),
     group_name="governance",
     kinds={"duckdb"},
-    owners=["team:data-engineering"],
+    owners=OWNERS,
     description="`ops.governance_log`: every erasure, subject access request and retention action "
     "(when, OS user, action, subject as a keyed hash, counts); written by `insight-hub erase` and "
     "`subject-access` and by the retention asset.",

@@ -1,6 +1,6 @@
 """The publish asset: write-audit-publish of the `bi` tables into a release (publication/).
 
-Its upstream `bi` assets carry the gate (dbt tests of severity error, GX suites: quality.py). The
+Its upstream `bi` assets carry the gate (dbt tests of severity error, GX suites: gate.py). The
 asset does not rely on the run's step order: whatever started it (the nightly job, `insight-hub
 publish`, a Materialize of the release alone, a re-execution, a Python call), it looks up in the
 Dagster instance the latest evaluation of every check declared on every `bi` asset and publishes
@@ -20,10 +20,11 @@ from dagster._core.storage.asset_check_execution_record import (
 from expectations.runner import docs_index, prune_docs
 from identity.resolution import model_path
 from ingestion import register
-from orchestration.dbt import DUCKDB_WRITERS, TRANSIENT_RETRY, dbt_project
-from orchestration.freshness import RELEASE_FRESHNESS
-from orchestration.quality import DAILY_FEED_TABLES, gx_run_dir
+from orchestration.gate import DAILY_FEED_TABLES, gx_run_dir
+from orchestration.operations.freshness import RELEASE_FRESHNESS
+from orchestration.policy import DUCKDB_WRITERS, OWNERS, TRANSIENT_RETRY
 from orchestration.resources import WarehouseResource
+from orchestration.warehouse import dbt_project
 from publication.completeness import daily_feed_days, missing_days, reporting_date
 from publication.fingerprint import FINGERPRINT_METADATA_KEY
 from publication.gate import ReleaseRefused
@@ -128,7 +129,7 @@ def release_asset(bi_assets: list[dg.AssetKey], known_checks: list[dg.AssetCheck
         key=RELEASE_KEY,
         group_name="publication",
         kinds={"duckdb", "parquet", "tableau"},
-        owners=["team:data-engineering"],
+        owners=OWNERS,
         deps=bi_assets,
         pool=DUCKDB_WRITERS,
         retry_policy=TRANSIENT_RETRY,

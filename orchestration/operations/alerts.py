@@ -1,7 +1,7 @@
 """Alerts to the people who run Insight Hub: by email (SMTP) and by webhook (Teams or Slack).
 
 Sent by sensors in the Dagster daemon: a failed run (naming the failed steps and failed blocking
-checks) and a success summary after the nightly publish (late feeds: orchestration/freshness.py).
+checks) and a success summary after the nightly publish (late feeds: orchestration/operations/freshness.py).
 Alerts carry run ids, step and check names, counts and a link to the run: never row values, so
 no personal data can reach them.
 """
@@ -14,7 +14,7 @@ from email.message import EmailMessage
 
 import dagster as dg
 
-from orchestration.jobs import nightly_refresh
+from orchestration.operations.schedule import nightly_refresh
 
 
 class Notifier(dg.ConfigurableResource):

@@ -9,7 +9,7 @@ import dagster as dg
 
 from identity import resolution
 from ingestion import csc_crm, person_index, web_forms
-from orchestration.dbt import DUCKDB_WRITERS, TRANSIENT_RETRY
+from orchestration.policy import DUCKDB_WRITERS, OWNERS, TRANSIENT_RETRY, severity
 from orchestration.resources import WarehouseResource, salt
 
 RAW_PERSON_TABLES = [
@@ -52,7 +52,7 @@ CHECKS = {
             description=f"`restricted.{table}`: {text}",
             group_name="identity",
             kinds={"python", "splink", "duckdb"},
-            owners=["team:data-engineering"],
+            owners=OWNERS,
         )
         for table, text in TABLES.items()
     ],
@@ -83,6 +83,6 @@ def customer_resolution(context: dg.AssetExecutionContext, warehouse: WarehouseR
             check_name=name,
             asset_key=XREF,
             passed=passed,
-            severity=dg.AssetCheckSeverity.ERROR if blocking else dg.AssetCheckSeverity.WARN,
+            severity=severity(blocking),
             metadata={"found": found},
         )

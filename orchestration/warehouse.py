@@ -29,13 +29,10 @@ from dagster_dbt import (
 from packaging import version
 
 from ingestion.layout import HOME_VARIABLE, Layout
+from orchestration.policy import DUCKDB_WRITERS, OWNERS
 from orchestration.resources import DBT_PROJECT_DIR, WarehouseResource
 from publication.fingerprint import FINGERPRINT_METADATA_KEY, table_fingerprint
 
-DUCKDB_WRITERS = "duckdb_writers"
-# Steps that touch files and the DuckDB lock retry a transient failure (a file briefly locked by
-# another process, a full temp disk cleared) twice, after 3 s then 6 s, before the run fails.
-TRANSIENT_RETRY = dg.RetryPolicy(max_retries=2, delay=3, backoff=dg.Backoff.EXPONENTIAL)
 # The dbt of this environment, whether or not the venv is activated (PATH may not have it).
 DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
 
@@ -142,7 +139,7 @@ class InsightHubDbtTranslator(DagsterDbtTranslator):
         return fqn[1] if len(fqn) > 2 else None
 
     def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> list[str]:
-        return ["team:data-engineering"]
+        return OWNERS
 
 
 TRANSLATOR = InsightHubDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))

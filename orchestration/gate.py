@@ -26,9 +26,10 @@ from expectations.gate import (
     table_profile,
 )
 from expectations.personal_data import load_known_values, personal_relations, scan_key
-from expectations.runner import SuiteOutcome, docs_index, policy, published_table_policy, run_suite
+from expectations.runner import SuiteOutcome, docs_index, run_suite
 from ingestion import FEEDS
 from ingestion.layout import Layout, Release
+from orchestration.policy import blocking, described, severity, table_blocking
 from orchestration.resources import WarehouseResource, salt
 from publication.completeness import daily_feed_days, missing_days, reporting_date
 from publication.fingerprint import FINGERPRINT_METADATA_KEY, table_fingerprint
@@ -51,12 +52,12 @@ def gx_result(
     **metadata,
 ) -> dg.AssetCheckResult:
     """A suite's outcome as a check result: the one place every GX check result is built (the raw
-    feeds' checks in ingestion_assets too)."""
+    feeds' checks in orchestration/ingestion.py too)."""
     return dg.AssetCheckResult(
         asset_key=asset_key,
         check_name=check_name,
         passed=outcome.success,
-        severity=dg.AssetCheckSeverity.ERROR if outcome.blocking else dg.AssetCheckSeverity.WARN,
+        severity=severity(outcome.blocking),
         metadata={
             **metadata,
             "expectations_evaluated": outcome.evaluated,
@@ -71,10 +72,10 @@ def _published_table_spec(table: str) -> dg.AssetCheckSpec:
     return dg.AssetCheckSpec(
         f"gx_{table}",
         asset=dg.AssetKey(["bi", table]),
-        blocking=published_table_policy(table) == "blocking",
+        blocking=table_blocking(table),
         description="The rules of every published table (expectations/gate.py): rows against the current "
         "release, no direct identifiers by shape, by the personal values the restricted data holds, or by "
-        f"column name; {published_table_policy(table)}.",
+        f"column name; {described(table_blocking(table))}.",
     )
 
 
@@ -82,10 +83,10 @@ def _closed_months_spec(table: str) -> dg.AssetCheckSpec:
     return dg.AssetCheckSpec(
         f"closed_months_{table}",
         asset=dg.AssetKey(["bi", table]),
-        blocking=policy("closed_month_shifts") == "blocking",
+        blocking=blocking("closed_month_shifts"),
         description="KPI values of months closed at the previous release (ending before its reporting "
         "date) are as that release published them: changed cells and rows appeared or gone are "
-        f"counted (expectations/gate.py); {policy('closed_month_shifts')}.",
+        f"counted (expectations/gate.py); {described(blocking('closed_month_shifts'))}.",
     )
 
 
@@ -138,7 +139,7 @@ def _published_tables_results(
             outcome = run_suite(
                 published_table_suite(table, previous_rows),
                 profile,
-                blocking=published_table_policy(table) == "blocking",
+                blocking=table_blocking(table),
                 docs=docs,
             )
             yield gx_result(
@@ -163,7 +164,7 @@ def _closed_months_result(
     fingerprint: dict[str, str],
 ) -> dg.AssetCheckResult:
     """The closed-month shifts of a KPI table against the release `current` points at."""
-    blocking = policy("closed_month_shifts") == "blocking"
+    is_blocking = blocking("closed_month_shifts")
     if not previous or table not in previous["tables"]:
         return dg.AssetCheckResult(
             asset_key=check.asset_key,
@@ -172,7 +173,7 @@ def _closed_months_result(
             metadata={"reason": "no previous release of the table to compare with", **fingerprint},
         )
     shifts = closed_month_shifts(con, table, PREVIOUS, previous["reporting_date"])
-    outcome = run_suite(closed_month_suite(table), shifts, blocking=blocking, docs=docs)
+    outcome = run_suite(closed_month_suite(table), shifts, blocking=is_blocking, docs=docs)
     changed = shifts[shifts["changed_cells"] > 0]
     return gx_result(
         outcome,
@@ -192,10 +193,10 @@ def _closed_months_result(
 @dg.asset_check(
     asset=dg.AssetKey(["bi", "data_quality_summary"]),
     name="feed_completeness",
-    blocking=policy("feed_completeness") == "blocking",
+    blocking=blocking("feed_completeness"),
     description="Every daily feed delivered a file for every day up to the reporting date (dbt's "
     "int_reporting_date: the newest FI_ITEMS file loaded, never the wall clock); "
-    f"{policy('feed_completeness')}.",
+    f"{described(blocking('feed_completeness'))}.",
 )
 def feed_completeness(
     context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
@@ -207,9 +208,7 @@ def feed_completeness(
     if as_of is None:
         return dg.AssetCheckResult(
             passed=False,
-            severity=dg.AssetCheckSeverity.ERROR
-            if policy("feed_completeness") == "blocking"
-            else dg.AssetCheckSeverity.WARN,
+            severity=severity(blocking("feed_completeness")),
             metadata={
                 "reason": "no file loaded yet: the release has no reporting date",
                 FINGERPRINT_METADATA_KEY: fingerprint,
@@ -219,7 +218,7 @@ def feed_completeness(
     outcome = run_suite(
         feed_completeness_suite(),
         pd.DataFrame(days, columns=["table_name", "day", "status"]),
-        blocking=policy("feed_completeness") == "blocking",
+        blocking=blocking("feed_completeness"),
         docs=docs,
     )
     missing = missing_days(days)

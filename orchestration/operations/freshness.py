@@ -13,7 +13,7 @@ import dagster as dg
 
 from ingestion import FEEDS
 from ingestion.freshness import FeedFreshness, feed_freshness
-from orchestration.alerts import Notifier
+from orchestration.operations.alerts import Notifier
 from orchestration.resources import REPO_ROOT, WarehouseResource
 
 HOLIDAYS_SEED = REPO_ROOT / "dbt_project" / "seeds" / "bank_holidays_england_wales.csv"

@@ -1,13 +1,13 @@
-"""The landing sensor: start the nightly job when new complete files sit in the landing zone.
+"""When runs start: the nightly job, its 02:00 schedule and the landing sensor.
 
-Files that arrive after the 02:00 run are picked up here (design: "later arrivals are picked up
-by the landing sensor"). A source system drops several files in a burst, so the sensor waits until
-no file has landed for QUIET_SECONDS: one run per delivery, not one per file. The run key is a
-digest of the set of files found (path, size, mtime), so the same files never launch two runs, and
-a re-sent file (new size or mtime) is new. While a run of the job is queued or in progress the
-sensor skips: that run, or the next evaluation after it, takes the files. `*.part` files (still
-being written) and hidden files are ignored. The run takes the days of the daily files found, so a
-late or corrected file for an old day is loaded by a run of that day alone.
+Files that arrive after the 02:00 run are picked up by the landing sensor (design: "later arrivals
+are picked up by the landing sensor"). A source system drops several files in a burst, so the
+sensor waits until no file has landed for QUIET_SECONDS: one run per delivery, not one per file.
+The run key is a digest of the set of files found (path, size, mtime), so the same files never
+launch two runs, and a re-sent file (new size or mtime) is new. While a run of the job is queued
+or in progress the sensor skips: that run, or the next evaluation after it, takes the files.
+`*.part` files (still being written) and hidden files are ignored. A run takes the days of the
+daily files found, so a late or corrected file for an old day is loaded by a run of that day alone.
 """
 
 import hashlib
@@ -17,8 +17,38 @@ import dagster as dg
 
 from ingestion import FEEDS
 from ingestion.zone import landing_files
-from orchestration.jobs import nightly_run_request
+from orchestration.ingestion import days_to_run, range_tags
 from orchestration.resources import WarehouseResource
+
+nightly_refresh = dg.define_asset_job(
+    "nightly_refresh",
+    selection=dg.AssetSelection.all(),
+    description="Ingest what has landed, build the warehouse, gate it, publish a release. The daily "
+    "feeds are partitioned by day: a run takes a range of days, and a backfill of one day from the "
+    "UI loads that day's late or corrected files and rebuilds everything downstream.",
+)
+
+
+def nightly_run_request(
+    warehouse: WarehouseResource, run_key: str | None = None, tags: dict[str, str] | None = None
+) -> dg.RunRequest:
+    """One run of the nightly job over the days of the daily files waiting in landing."""
+    return dg.RunRequest(
+        run_key=run_key, tags={**(tags or {}), **range_tags(days_to_run(warehouse.home_path))}
+    )
+
+
+@dg.schedule(
+    name="nightly_refresh_0200",
+    job=nightly_refresh,
+    cron_schedule="0 2 * * *",
+    execution_timezone="Europe/London",
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+    description="Every night at 02:00 London time, over the days of the daily files waiting in landing.",
+)
+def nightly_schedule(context: dg.ScheduleEvaluationContext, warehouse: WarehouseResource) -> dg.RunRequest:
+    return nightly_run_request(warehouse)
+
 
 JOB = "nightly_refresh"
 QUIET_SECONDS = 300

@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     home = configure_environment()
     if args.command in USES_INSTANCE:
-        from orchestration.instance import InstanceStorageError, prepare_instance
+        from cli.instance import InstanceStorageError, prepare_instance
 
         try:
             for done in prepare_instance(Path(os.environ["DAGSTER_HOME"])):
@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{args.command}: {error}", file=sys.stderr)
             return EXIT_FAILED
     if args.command in USES_DEFINITIONS:
-        from orchestration.dbt import prepare_manifest
+        from orchestration.warehouse import prepare_manifest
 
         # Once here, before any code server starts: each would otherwise parse dbt at once into the
         # same target folder on a fresh home.
@@ -176,9 +176,9 @@ def _run_job(args: argparse.Namespace, home: Path, job_name: str, command: str) 
     """Run a job in-process; say what it published, or which step or blocking check failed."""
     import dagster as dg
 
-    from orchestration.partitions import days_to_run, range_tags
-    from orchestration.progress import run_config
-    from orchestration.run_lock import (
+    from cli.progress import run_config
+    from orchestration.ingestion import days_to_run, range_tags
+    from orchestration.operations.run_lock import (
         RunLockHeld,
         in_process_tags,
         other_runs_in_progress,
@@ -258,10 +258,15 @@ def _run_job(args: argparse.Namespace, home: Path, job_name: str, command: str) 
 
 
 def _job(name: str) -> dg.JobDefinition:
-    """A job of the definitions, loaded once dbt's manifest is prepared (main does it)."""
+    """A job of the definitions (loaded once main prepared dbt's manifest), with the CLI's own
+    progress logger added."""
+    import dagster as dg
+
+    from cli.progress import progress_logger
     from orchestration.definitions import load_definitions
 
-    return load_definitions().resolve_job_def(name)
+    with_progress = dg.Definitions(loggers={"progress": progress_logger})
+    return dg.Definitions.merge(load_definitions(), with_progress).resolve_job_def(name)
 
 
 def _failure_reason(event) -> str:
@@ -354,8 +359,8 @@ def _publish(args: argparse.Namespace, home: Path) -> int:
 
 
 def _rollback(args: argparse.Namespace, home: Path) -> int:
-    from orchestration.dbt import dbt_project
-    from orchestration.run_lock import RunLockHeld, run_lock
+    from orchestration.operations.run_lock import RunLockHeld, run_lock
+    from orchestration.warehouse import dbt_project
     from publication.release import ReleaseError, current_release, switch_current
 
     layout = Layout(home)
@@ -436,8 +441,8 @@ def _evaluate_identity(args: argparse.Namespace, home: Path) -> int:
 
 
 def _repair_instance(args: argparse.Namespace, home: Path) -> int:
-    from orchestration.instance import InstanceStorageError, repair_instance
-    from orchestration.run_lock import RunLockHeld, run_lock
+    from cli.instance import InstanceStorageError, repair_instance
+    from orchestration.operations.run_lock import RunLockHeld, run_lock
 
     try:
         with run_lock(home):
@@ -459,7 +464,7 @@ def _review_identity(args: argparse.Namespace, home: Path) -> int:
     import duckdb
 
     from identity import review
-    from orchestration.run_lock import RunLockHeld, run_lock
+    from orchestration.operations.run_lock import RunLockHeld, run_lock
 
     command = f"review-identity {args.action}"
     if not Layout(home).warehouse.exists():
@@ -535,7 +540,7 @@ def _subject_access(args: argparse.Namespace, home: Path) -> int:
 
     from identity.governance import GovernanceError
     from identity.subjects import subject_access
-    from orchestration.run_lock import RunLockHeld, run_lock
+    from orchestration.operations.run_lock import RunLockHeld, run_lock
 
     subject = _subject_args(args)
     layout = Layout(home)
