@@ -16,7 +16,7 @@ RELEASE_KEY = dg.AssetKey(["publication", "release"])
 WORLD = {"scale": 0.01, "start": date(2025, 3, 1), "days": 70, "seed": 11, "defects": 0.0}
 
 
-def gate_and_publish_job() -> dg.UnresolvedAssetJobDefinition:
+def gx_checks_and_release() -> dg.AssetSelection:
     """The gate without the dbt tests (the nightly run ran them on the same tables, and the publish
     step finds their evaluations in the world's instance): every GX check of the `bi` tables, then
     the publish asset."""
@@ -25,9 +25,7 @@ def gate_and_publish_job() -> dg.UnresolvedAssetJobDefinition:
         (k for k in graph.get_all_asset_keys() if k.path[0] == "bi"), key=lambda k: k.to_user_string()
     )
     gx = [key for check in gate_checks(bi) for key in check.check_keys]
-    return dg.define_asset_job(
-        "gate_and_publish", selection=dg.AssetSelection.assets(RELEASE_KEY) | dg.AssetSelection.checks(*gx)
-    )
+    return dg.AssetSelection.assets(RELEASE_KEY) | dg.AssetSelection.checks(*gx)
 
 
 def check_evaluations(result: dg.ExecuteInProcessResult) -> list:
@@ -66,6 +64,7 @@ def published(tmp_path_factory, world_instance) -> tuple[Path, dg.ExecuteInProce
 
 @pytest.fixture
 def gate_and_publish(monkeypatch, world_instance):
+    job = dg.define_asset_job("gate_and_publish", selection=gx_checks_and_release())
     return lambda home: run_job(
-        home, "gate_and_publish", monkeypatch, extra_jobs=(gate_and_publish_job(),), instance=world_instance
+        home, "gate_and_publish", monkeypatch, extra_jobs=(job,), instance=world_instance
     )
