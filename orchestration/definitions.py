@@ -42,7 +42,9 @@ def load_definitions() -> dg.Definitions:
     dbt_models = dbt_models_asset(project)
     bi = bi_keys(dbt_models)
     gx_checks = gate_checks(bi)
-    release = release_asset(bi, [*dbt_models.check_specs, *(s for c in gx_checks for s in c.check_specs)])
+    release = release_asset(
+        bi, [*dbt_models.check_specs, *(s for c in gx_checks for s in c.check_specs)], project.manifest_path
+    )
     home = dg.EnvVar(HOME_VARIABLE)
     return dg.Definitions(
         assets=[*FEED_ASSETS, *OPS_TABLES, customer_resolution, dbt_models, release, governance_log],

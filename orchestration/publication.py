@@ -10,6 +10,7 @@ only if every blocking one passed on exactly the content being published (public
 import os
 from datetime import UTC, datetime
 from importlib.metadata import version
+from pathlib import Path
 
 import dagster as dg
 from dagster._core.storage.asset_check_execution_record import (
@@ -24,7 +25,6 @@ from orchestration.gate import DAILY_FEED_TABLES, gx_run_dir
 from orchestration.operations.freshness import RELEASE_FRESHNESS
 from orchestration.policy import DUCKDB_WRITERS, OWNERS, TRANSIENT_RETRY
 from orchestration.resources import WarehouseResource
-from orchestration.warehouse import dbt_project
 from publication.completeness import daily_feed_days, missing_days, reporting_date
 from publication.fingerprint import FINGERPRINT_METADATA_KEY
 from publication.gate import ReleaseRefused
@@ -121,9 +121,13 @@ def _check_entry(
     }
 
 
-def release_asset(bi_assets: list[dg.AssetKey], known_checks: list[dg.AssetCheckSpec]) -> dg.AssetsDefinition:
+def release_asset(
+    bi_assets: list[dg.AssetKey], known_checks: list[dg.AssetCheckSpec], dbt_manifest: Path
+) -> dg.AssetsDefinition:
     """The publish step over the published tables `bi_assets`, gated by every check on them
-    (`known_checks`: the dbt tests and GX suites the definitions declare, and any in the run's graph)."""
+    (`known_checks`: the dbt tests and GX suites the definitions declare, and any in the run's graph);
+    `dbt_manifest`, the manifest the definitions were built from, gives the serving database its
+    descriptions and grains."""
 
     @dg.asset(
         key=RELEASE_KEY,
@@ -187,7 +191,7 @@ def release_asset(bi_assets: list[dg.AssetKey], known_checks: list[dg.AssetCheck
             if url:
                 from publication import serving  # the PostgreSQL driver, in the team configuration only
 
-                serving.load(url, folder, serving.dbt_docs(dbt_project(warehouse.layout).manifest_path))
+                serving.load(url, folder, serving.dbt_docs(dbt_manifest))
             switch_current(published.root, folder.name)
             if url:
                 serving.switch(url, folder.name)

@@ -9,8 +9,8 @@ from decimal import Decimal
 
 import psycopg
 import pytest
-from conftest import ROWS, make_release
 from psycopg import sql
+from serving_releases import ROWS, make_release
 
 from publication import serving
 from publication.serving import READERS, ServingError, TableDocs
