@@ -176,7 +176,11 @@ def ensure_roles(conn: psycopg.Connection) -> None:
         for role in (LOADER, *READERS.values()):
             if role not in existing:
                 conn.execute(sql.SQL("create role {} nologin").format(sql.Identifier(role)))
-        conn.execute(sql.SQL("grant {} to {}").format(sql.Identifier(LOADER), sql.Identifier(conn.info.user)))
+        member = conn.execute("select pg_has_role(current_user, %s, 'MEMBER')", [LOADER]).fetchone()[0]
+        if not member:  # the URL's user works as the loader (SET ROLE), so the loader owns everything
+            conn.execute(
+                sql.SQL("grant {} to {}").format(sql.Identifier(LOADER), sql.Identifier(conn.info.user))
+            )
         conn.execute(
             sql.SQL("grant create, connect on database {} to {}").format(
                 sql.Identifier(database), sql.Identifier(LOADER)
@@ -269,6 +273,14 @@ def load_release(conn: psycopg.Connection, folder: Path, docs: dict[str, TableDo
             ).format(sql.Identifier(META)),
             [folder.name, schema, json.dumps(_sets(manifest))],
         )
+    # Stamped after the commit: a transaction that began before this moment may hold a snapshot
+    # from before the commit, in which the new tables are empty; the switch waits for those.
+    conn.execute(
+        sql.SQL("update {}.releases set loaded_at = clock_timestamp() where release_id = %s").format(
+            sql.Identifier(META)
+        ),
+        [folder.name],
+    )
 
 
 def _homes(manifest: dict[str, Any]) -> dict[str, str]:
