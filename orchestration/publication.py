@@ -7,6 +7,7 @@ Dagster instance the latest evaluation of every check declared on every `bi` ass
 only if every blocking one passed on exactly the content being published (publication/gate.py).
 """
 
+import contextlib
 import os
 from datetime import UTC, datetime
 from importlib.metadata import version
@@ -202,6 +203,9 @@ def release_asset(
                 else:
                     published.current.unlink()
             discard_release(published.root, folder.name)  # a failed publish leaves no release behind
+            if url:
+                with contextlib.suppress(Exception):  # the publish's own error is the one to report
+                    serving.discard(url, folder.name)
             raise
         transparency = publish_transparency_files(folder, published.transparency)
         keep = int(os.environ.get("INSIGHT_HUB_KEEP_RELEASES", "7"))

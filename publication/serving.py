@@ -467,9 +467,7 @@ def _replace_views(
 def prune(url: str, keep: int) -> list[str]:
     """Drop the loaded releases beyond the `keep` newest, never the current one; a release a reader
     still holds is skipped (retried at the next publish)."""
-    dropped = []
     with connect(url) as conn:
-        now = current(conn)
         loaded = [
             r[0]
             for r in conn.execute(
@@ -478,28 +476,34 @@ def prune(url: str, keep: int) -> list[str]:
                 )
             ).fetchall()
         ]
-        for release_id in loaded[keep:]:
-            if release_id == now:
-                continue
-            try:
-                with conn.transaction():
-                    conn.execute(sql.SQL("set local lock_timeout = {}").format(sql.Literal(LOCK_TIMEOUT)))
-                    conn.execute(sql.SQL("set local role {}").format(sql.Identifier(LOADER)))
-                    conn.execute(
-                        sql.SQL("delete from {}.switches where release_id = %s").format(sql.Identifier(META)),
-                        [release_id],
-                    )
-                    conn.execute(
-                        sql.SQL("delete from {}.releases where release_id = %s").format(sql.Identifier(META)),
-                        [release_id],
-                    )
-                    conn.execute(
-                        sql.SQL("drop schema {} cascade").format(sql.Identifier(schema_of(release_id)))
-                    )
-                dropped.append(release_id)
-            except psycopg.errors.LockNotAvailable:
-                continue
-    return dropped
+        return [release_id for release_id in loaded[keep:] if _drop(conn, release_id)]
+
+
+def discard(url: str, release_id: str) -> bool:
+    """Drop a loaded release that was never made current (its publish failed after the load)."""
+    with connect(url) as conn:
+        return _drop(conn, release_id)
+
+
+def _drop(conn: psycopg.Connection, release_id: str) -> bool:
+    """Drop one loaded release and its bookkeeping unless it is current or a reader holds it."""
+    if release_id == current(conn):
+        return False
+    try:
+        with conn.transaction():
+            conn.execute(sql.SQL("set local lock_timeout = {}").format(sql.Literal(LOCK_TIMEOUT)))
+            conn.execute(sql.SQL("set local role {}").format(sql.Identifier(LOADER)))
+            for table in ("switches", "releases"):
+                conn.execute(
+                    sql.SQL("delete from {} where release_id = %s").format(sql.Identifier(META, table)),
+                    [release_id],
+                )
+            conn.execute(
+                sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(schema_of(release_id)))
+            )
+    except psycopg.errors.LockNotAvailable:
+        return False
+    return True
 
 
 def _quote(path: Path) -> str:

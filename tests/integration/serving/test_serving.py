@@ -158,6 +158,12 @@ def test_rollback_switches_back_and_prune_keeps_the_current(serving_url, tmp_pat
             r[0] for r in conn.execute("select nspname from pg_namespace where nspname like 'release_%'")
         }
     assert schemas == {"release_20260101t000000z", "release_20260103t000000z"}
+    assert not serving.discard(serving_url, "20260101T000000Z")  # current: kept
+    assert serving.discard(serving_url, "20260103T000000Z")
+    with psycopg.connect(serving_url) as conn:
+        schemas = conn.execute("select nspname from pg_namespace where nspname like 'release_%'").fetchall()
+        assert schemas == [("release_20260101t000000z",)]
+        assert not serving.is_loaded(conn, "20260103T000000Z")
 
 
 def test_failed_load_leaves_the_current_release(serving_url, tmp_path):
