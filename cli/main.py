@@ -29,9 +29,9 @@ if TYPE_CHECKING:
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BUSY = 0, 1, 2, 3
 # The commands that open the Dagster instance: its storage is prepared before they start.
-USES_INSTANCE = {"refresh", "status", "publish", "ui", "prepare"}
+USES_INSTANCE = {"refresh", "status", "publish", "ui", "prepare", "erase"}
 # The commands that load the Dagster definitions: dbt's manifest is prepared before they start.
-USES_DEFINITIONS = {"refresh", "publish", "ui", "prepare"}
+USES_DEFINITIONS = {"refresh", "publish", "ui", "prepare", "erase"}
 NIGHTLY_JOB = "nightly_refresh"
 
 
@@ -128,6 +128,11 @@ def _parser() -> argparse.ArgumentParser:
         "--port", type=int, default=serving_cluster.DEFAULT_PORT, help="on 127.0.0.1 (default %(default)s)"
     )
     p.set_defaults(handler=_serve_db)
+
+    p = sub.add_parser("erase", help="erase one person everywhere, rebuild and publish (audited)")
+    _add_subject_options(p)
+    p.add_argument("--quiet", action="store_true", help="plain progress lines, no live redraw")
+    p.set_defaults(handler=_erase)
 
     p = sub.add_parser(
         "prepare",
@@ -567,6 +572,59 @@ def _subject_access(args: argparse.Namespace, home: Path) -> int:
         f"{len(counts)} tables written to {out} in {time.monotonic() - started:.1f} s "
         "(logged in ops.governance_log)"
     )
+    return EXIT_OK
+
+
+def _erase(args: argparse.Namespace, home: Path) -> int:
+    """Erase a person from the working data, rebuild and publish without them, withdraw the releases
+    built before, and compact the warehouse so the deleted rows' bytes are gone."""
+    import duckdb
+
+    from identity import erasure
+    from identity.governance import GovernanceError
+    from orchestration.operations.run_lock import RunLockHeld, run_lock
+
+    subject = _subject_args(args)
+    layout = Layout(home)
+    if not layout.warehouse.exists():
+        print(f"erase: no warehouse in {home}: run `insight-hub refresh`", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        with run_lock(home), duckdb.connect(str(layout.warehouse)) as con:
+            done = erasure.erase(con, home, salt()[0], **subject)
+    except RunLockHeld as held:
+        print(f"erase: not done: {held}", file=sys.stderr)
+        return EXIT_BUSY
+    except GovernanceError as error:
+        print(f"erase: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    found = done.subject
+    print(
+        f"erase: {found.records} source records ({', '.join(found.systems)}), {found.calls} calls: "
+        f"{sum(done.rows.values())} rows from {len(done.rows)} tables, {done.lines_removed} lines from "
+        f"{done.files_rewritten} delivered files (logged in ops.governance_log)"
+    )
+    code = _run_job(args, home, NIGHTLY_JOB, "erase")
+    try:
+        with run_lock(home):
+            withdrawn = erasure.withdraw_releases(layout.published.root, done.erased_at)
+            before, after = erasure.compact(layout.warehouse)
+    except RunLockHeld as held:
+        print(
+            f"erase: releases not withdrawn, warehouse not compacted yet: {held}; the next nightly "
+            "run does both (governance/warehouse_compaction)",
+            file=sys.stderr,
+        )
+        return EXIT_BUSY
+    print(
+        f"erase: withdrew {len(withdrawn)} releases built before the erasure: {', '.join(withdrawn) or '-'}"
+    )
+    print(f"erase: warehouse compacted: {before} -> {after} bytes")
+    if code != EXIT_OK:
+        print(
+            "erase: the rebuild did not publish: no release is served until a run publishes", file=sys.stderr
+        )
+    return code
 
 
 def _prepare(args: argparse.Namespace, home: Path) -> int:

@@ -1,6 +1,6 @@
 """The governance log, `ops.governance_log`: every erasure, subject access and retention action.
 
-One row per action: when, who (the OS user running it), what (`subject_access`, `erase`,
+One row per action: when (UTC), who (the OS user running it), what (`subject_access`, `erase`,
 `retention`), the subject as a keyed hash (HMAC-SHA256 with INSIGHT_HUB_SALT, as customer keys are:
 the officer can check that a given person's request was served by hashing their record again, but
 the log names no one), how many rows or files the action found or removed per place, and details
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import getpass
 import json
+from datetime import datetime
 from typing import Any
 
 import duckdb
@@ -60,7 +61,8 @@ def record(
         raise GovernanceError(f"unknown governance action {action!r} (one of {', '.join(ACTIONS)})")
     con.execute(DDL)
     con.execute(
-        "insert into ops.governance_log values (current_timestamp::timestamp, ?, ?, ?, ?::json, ?::json)",
+        "insert into ops.governance_log "
+        "values (timezone('UTC', current_timestamp), ?, ?, ?, ?::json, ?::json)",
         [os_user(), action, subject, json.dumps(counts, sort_keys=True), json.dumps(details, sort_keys=True)],
     )
 
@@ -75,3 +77,11 @@ def summary(con: duckdb.DuckDBPyConnection, last: int = 20) -> tuple[dict[str, i
         [last],
     ).fetchall()
     return {action: per_action.get(action, 0) for action in ACTIONS}, latest
+
+
+def last_removal(con: duckdb.DuckDBPyConnection) -> datetime | None:
+    """When records were last removed (an erasure, or a retention action that removed some)."""
+    con.execute(DDL)
+    return con.execute(
+        "select max(logged_at) from ops.governance_log where action in ('erase', 'retention')"
+    ).fetchone()[0]

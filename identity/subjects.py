@@ -86,7 +86,7 @@ def resolve(
     """
     if (customer_key is None) == (record_id is None):
         raise GovernanceError("give either a source record (--system and --record) or --customer-key")
-    has_xref = _exists(con, "restricted", "customer_xref")
+    has_xref = table_exists(con, "restricted", "customer_xref")
     xref = "restricted.customer_xref" if has_xref else _EMPTY_XREF
     if record_id is not None:
         if system not in SYSTEMS:
@@ -122,7 +122,7 @@ def resolve(
             [source],
         ).fetchone()[0]
         for source, (table, column) in RAW_RECORDS.items()
-        if _exists(con, "raw", table)
+        if table_exists(con, "raw", table)
     )
     keys = con.execute("select count(*) from subject_keys").fetchone()[0]
     if not keys and not held:
@@ -131,7 +131,7 @@ def resolve(
     calls = (
         "select distinct call_id from raw.csc_crm_contacts where call_id is not null and contact_id in "
         "(select source_record_id from subject_records where source_system = 'crm')"
-        if _exists(con, "raw", "csc_crm_contacts")
+        if table_exists(con, "raw", "csc_crm_contacts")
         else "select null::varchar as call_id where false"
     )
     con.execute(f"create or replace temp table subject_calls as {calls}")
@@ -151,7 +151,7 @@ _EMPTY_XREF = (
 )
 
 
-def _exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
     return bool(
         con.execute(
             "select count(*) from duckdb_tables() where database_name = current_database() "
@@ -176,7 +176,8 @@ def holding(schema: str, table: str, columns: list[str]) -> Holding | None:
 
     The columns that name a person (HOLDING_COLUMNS, in order of preference for naming a row):
     a (source_system, source_record_id) pair; identity unique ids; the sources' record ids
-    (contact_id -> crm, submission_id -> eforms, call_id -> the subject's telephony calls,
+    (contact_id -> crm, submission_id -> eforms, call_id -> the subject's telephony calls in a table
+    of calls (a table of contacts names a contact's call: the row is the contact's),
     source_person_id -> the person index system of the table, or of its source_system column);
     customer keys.
     """
@@ -206,7 +207,7 @@ def holding(schema: str, table: str, columns: list[str]) -> Holding | None:
         elif "source_system" in cols:
             conditions.append(f"(source_system || ':' || source_person_id) {_IN_UNIQUE_IDS}")
             named.append(("source_system", "source_person_id"))
-    if "call_id" in cols:
+    if "call_id" in cols and "contact_id" not in cols:  # a contact naming a call is the contact's row
         conditions.append("call_id in (select call_id from subject_calls)")
         named.append((f"'{TELEPHONY}'", "call_id"))
     for column in _KEY_COLUMNS:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import duckdb
 
-from ingestion import loader, register, zone
+from ingestion import loader, redaction, register, zone
 from ingestion.batch import BatchTables
 from ingestion.contract import FeedSpec
 from ingestion.judging import (
@@ -72,11 +72,17 @@ class FeedResult:
 
 
 def ingest_feed(
-    con: duckdb.DuckDBPyConnection, home: Path, spec: FeedSpec, window: DayWindow = ALL_DAYS
+    con: duckdb.DuckDBPyConnection,
+    home: Path,
+    spec: FeedSpec,
+    window: DayWindow = ALL_DAYS,
+    salt: str | None = None,
 ) -> FeedResult:
     """Load the feed's pending landing files dated within `window`; the folder's first feed also
     refuses strangers. A rebuild restores every archived copy whatever the window: it restores
-    what was already judged, it does not judge new deliveries."""
+    what was already judged, it does not judge new deliveries. Records of erased people are
+    withheld (ingestion/redaction.py), recognised by their keyed hash: `salt` is needed once a
+    record of the feed has been erased."""
     loader.ensure_tables(con, spec)
     layout = Layout(home)
     result = FeedResult(spec.table)
@@ -90,12 +96,12 @@ def ingest_feed(
         con, home, spec.feed_path, lambda p: not p.is_symlink() and spec.file_date(p.name)
     )
     for batch in batches(own):
-        result.files.extend(_ingest_batch(con, layout, spec, [c.path for c in batch], batch))
+        result.files.extend(_ingest_batch(con, layout, spec, [c.path for c in batch], salt, batch))
     if first:
         for path in unknown_files(home, spec.feed_path, specs):
             result.files.append(_refuse_stranger(con, layout, spec.feed_path, path, specs))
     if paths := pending_files(home, spec, window):
-        result.files.extend(_ingest_batch(con, layout, spec, paths))
+        result.files.extend(_ingest_batch(con, layout, spec, paths, salt))
     return result
 
 
@@ -104,6 +110,7 @@ def _ingest_batch(
     layout: Layout,
     spec: FeedSpec,
     paths: list[Path],
+    salt: str | None,
     archived: list[ArchivedCopy] | None = None,
 ) -> list[FileOutcome]:
     """Judge and load a feed's pending files together: one staging pass, one transaction.
@@ -129,6 +136,7 @@ def _ingest_batch(
 
     with BatchTables(con) as tables:
         verdicts = stage(tables, spec, {d.name: d.path for d in pending if d.size}, work_dir)
+        suppressed = redaction.suppress(tables, spec, salt)
         counts = loader.check_rows(tables, spec)
         row_errors = loader.row_findings(tables, spec) if any(bad for _, bad in counts.values()) else {}
         decisions = judge(spec, view, pending, verdicts, counts, row_errors)
@@ -148,17 +156,21 @@ def _ingest_batch(
                     for x in loaded
                 ],
             )
-            _record(con, spec, decisions)
+            _record(con, spec, decisions, suppressed.per_file)
+    kept_at: list[Path] = []
     for x in decisions:
         d = x.delivery
         if d.archived:
-            pass
+            kept_at.append(d.path)
         elif x.loaded:
             zone.supersede(layout.archive, d.feed_path, d.name, d.sha256, d.history)
-            zone.move(d.path, layout.archive / d.feed_path)
+            kept_at.append(zone.move(d.path, layout.archive / d.feed_path))
         else:
-            zone.move(d.path, layout.quarantine / d.feed_path)
+            kept_at.append(zone.move(d.path, layout.quarantine / d.feed_path))
         outcomes.append(_outcome(x))
+    if suppressed.ids:
+        withheld = [path for path in kept_at if path.name in suppressed.per_file]
+        redaction.redact_delivered(con, spec, withheld, suppressed.ids)
     return outcomes
 
 
@@ -224,8 +236,14 @@ def _transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     con.execute("commit")
 
 
-def _record(con: duckdb.DuckDBPyConnection, spec: FeedSpec | None, decisions: list[Decision]) -> None:
-    """One `ops.file_register` row per decision and one `ops.ingestion_findings` row per finding.
+def _record(
+    con: duckdb.DuckDBPyConnection,
+    spec: FeedSpec | None,
+    decisions: list[Decision],
+    suppressed: dict[str, int] | None = None,
+) -> None:
+    """One `ops.file_register` row per decision and one `ops.ingestion_findings` row per finding;
+    `suppressed` counts the records of erased people withheld from each file.
 
     The report of the version a decision supersedes has moved into superseded/: its row says where.
     """
@@ -255,6 +273,7 @@ def _record(con: duckdb.DuckDBPyConnection, spec: FeedSpec | None, decisions: li
                 "check_failed": x.violation.check if x.violation else None,
                 "message": x.violation.message if x.violation else None,
                 "report_path": str(x.report_path) if x.report_path else None,
+                "suppressed_by_erasure": (suppressed or {}).get(x.delivery.name),
             }
             for x in decisions
         ],

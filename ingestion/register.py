@@ -2,9 +2,11 @@
 
 `ops.file_register` holds one row per version of every delivered file (sha256, status, row counts,
 report), written by ingestion in the same transaction as the file's raw rows; `ops.ingestion_findings`
-one row per check that fired on a version. This module is their only reader and writer in Python:
-ingestion, the Dagster assets, the gate, the CLI and the benchmarks call the named functions below
-(dbt reads the tables through its `ops` source). File names reach SQL only as parameters.
+one row per check that fired on a version; `ops.file_redactions` one row per rewrite of a delivered
+copy without erased or expired records (ingestion/redaction.py). This module is their only reader
+and writer in Python: ingestion, the Dagster assets, the gate, the CLI and the benchmarks call the
+named functions below (dbt reads the tables through its `ops` source). File names reach SQL only as
+parameters.
 """
 
 from __future__ import annotations
@@ -31,6 +33,16 @@ create table if not exists ops.file_register (
 create table if not exists ops.ingestion_findings (
     feed_path varchar, table_name varchar, file_name varchar, sha256 varchar, version integer,
     check_name varchar, severity varchar, rows_affected bigint, message varchar, found_at timestamp
+);
+-- Records of erased people withheld from a file as it loaded (ingestion/redaction.py): not read,
+-- not refused. Added after the first release of the register, hence the alter.
+alter table ops.file_register add column if not exists suppressed_by_erasure bigint;
+-- Every rewrite of a delivered copy without erased or expired records: the register row of the
+-- version then carries the rewritten copy's checksum and size, this table the one it replaced.
+create table if not exists ops.file_redactions (
+    feed_path varchar, file_name varchar, version integer, previous_sha256 varchar, sha256 varchar,
+    bytes bigint, lines_removed bigint, rows_refused_removed bigint, reason varchar,
+    request_hash varchar, redacted_at timestamp
 );
 """
 
@@ -253,4 +265,74 @@ def newest_loaded_per_feed(con: duckdb.DuckDBPyConnection) -> list[tuple[str, st
     return con.execute(
         """select feed_path, table_name, max(file_date), count(*) from ops.file_register
            where status <> 'quarantined' group by 1, 2 order by 1, 2"""
+    ).fetchall()
+
+
+# --- what erasure and retention write (ingestion/redaction.py), inside the caller's transaction ------
+
+
+def record_redaction(
+    con: duckdb.DuckDBPyConnection,
+    feed_path: str,
+    file_name: str,
+    previous_sha256: str,
+    sha256: str,
+    size: int,
+    lines_removed: int,
+    refused_removed: int,
+    reason: str,
+    request_hash: str | None,
+    counted: bool = True,
+) -> None:
+    """A delivered copy was rewritten without `lines_removed` records (`refused_removed` of them refused
+    rows): its version now has the new checksum, size and row counts, and the rewrite is recorded.
+    Records withheld as the file loaded (`counted` false) were never counted: the counts stay."""
+    removed = lines_removed if counted else 0
+    version = con.execute(
+        "select max(version) from ops.file_register where feed_path = ? and file_name = ? and sha256 = ?",
+        [feed_path, file_name, previous_sha256],
+    ).fetchone()[0]
+    con.execute(
+        f"""update ops.file_register set sha256 = $new, bytes = $bytes,
+               rows_read = rows_read - $removed,
+               rows_loaded = case when status in {LOADED} then rows_loaded - ($removed - $refused)
+                                  else rows_loaded end,
+               rows_quarantined = rows_quarantined - $refused
+            where feed_path = $feed and file_name = $name and sha256 = $old""",
+        {
+            "new": sha256,
+            "bytes": size,
+            "removed": removed,
+            "refused": refused_removed,
+            "feed": feed_path,
+            "name": file_name,
+            "old": previous_sha256,
+        },
+    )
+    con.execute(
+        "update ops.ingestion_findings set sha256 = ? where feed_path = ? and file_name = ? and sha256 = ?",
+        [sha256, feed_path, file_name, previous_sha256],
+    )
+    con.execute(
+        "insert into ops.file_redactions values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, current_timestamp::timestamp)",
+        [
+            feed_path,
+            file_name,
+            version,
+            previous_sha256,
+            sha256,
+            size,
+            lines_removed,
+            refused_removed,
+            reason,
+            request_hash,
+        ],
+    )
+
+
+def redactions(con: duckdb.DuckDBPyConnection) -> list[tuple]:
+    """Every rewrite recorded: (feed, file, version, previous sha256, sha256, lines removed, reason)."""
+    return con.execute(
+        "select feed_path, file_name, version, previous_sha256, sha256, lines_removed, reason "
+        "from ops.file_redactions order by redacted_at, feed_path, file_name, version"
     ).fetchall()

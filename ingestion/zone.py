@@ -97,10 +97,12 @@ def unknown_files(home: Path, feed_path: str, specs: list[FeedSpec]) -> list[Pat
     return [p for p in landing_files(home, feed_path) if is_stranger(p, specs)]
 
 
-def move(path: Path, folder: Path) -> None:
-    """Move a landing file, untouched, into its final folder (replacing an older copy)."""
+def move(path: Path, folder: Path) -> Path:
+    """Move a landing file, untouched, into its final folder (replacing an older copy); returns where."""
     folder.mkdir(parents=True, exist_ok=True)
-    shutil.move(str(path), folder / path.name)
+    target = folder / path.name
+    shutil.move(str(path), target)
+    return target
 
 
 def version_folder(version: int, sha256: str) -> str:

@@ -30,7 +30,7 @@ from ingestion.layout import Layout
 from ingestion.zone import ALL_DAYS, DayWindow, pending_files
 from orchestration.gate import gx_result, gx_run_dir
 from orchestration.policy import DUCKDB_WRITERS, OWNERS, TRANSIENT_RETRY, blocking, described
-from orchestration.resources import WarehouseResource
+from orchestration.resources import WarehouseResource, salt
 
 # The council's warehouse history starts with the 2020/21 financial year.
 FEED_DAYS = dg.DailyPartitionsDefinition(start_date="2020-04-01", timezone="Europe/London", end_offset=1)
@@ -113,7 +113,7 @@ def feed_asset(spec: FeedSpec) -> dg.AssetsDefinition:
     def _feed(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
         window = day_window(context.partition_key_range) if daily else ALL_DAYS
         with warehouse.connect() as con:
-            result = ingest_feed(con, warehouse.home_path, spec, window)
+            result = ingest_feed(con, warehouse.home_path, spec, window, salt=salt()[0])
             broken = register.out_of_balance(con, spec.table)
         refused = [
             {"file": f.file_name, "check": f.check_failed} for f in result.files if f.status == "quarantined"

@@ -134,7 +134,9 @@ def test_an_unknown_record_or_system_is_refused_without_echoing_it(resolved, tmp
 def test_holdings_name_each_row_by_the_columns_that_identify_a_person():
     crm = subjects.holding("raw", "csc_crm_contacts", ["contact_id", "call_id", "customer_email"])
     assert crm is not None and (crm.source_system, crm.record_id) == ("'crm'", "contact_id")
-    assert "subject_calls" in crm.condition
+    assert "subject_calls" not in crm.condition  # the contact is found by its own id
+    calls = subjects.holding("raw", "csc_telephony_cdr", ["call_id", "caller_number"])
+    assert calls is not None and "subject_calls" in calls.condition and calls.source_system == "'telephony'"
     index = subjects.holding("raw", "person_index_blue_badge", ["source_person_id", "first_name"])
     assert index is not None and index.source_system == "'blue_badge'"
     golden = subjects.holding("restricted", "customer_golden", ["customer_key", "first_name"])

@@ -1,0 +1,318 @@
+"""Erased records: the erasure register, delivered copies rewritten without them, and their suppression
+when a source delivers them again.
+
+- `ops.erasure_register` holds one row per erased source record: when, why (`erasure` or
+  `retention`), the request's keyed hash, the source system and the record id as a keyed hash
+  (HMAC-SHA256 with INSIGHT_HUB_SALT). No identifier is kept in clear, yet a record delivered
+  again is recognised by hashing its id the same way.
+- `redact_copies` rewrites every delivered copy in archive/ and quarantine/ (superseded versions
+  included) of the person feeds without the lines of the given records. A line is the record's
+  whole extent in these feeds (CSV without embedded line breaks, JSON lines); a line that cannot be
+  parsed is dropped if it holds one of the ids at all. The rewritten file keeps its name, mode and
+  modification time (rebuild order); the file register records the new checksum and size and why
+  (register.record_redactions), so a rebuild from archive/ takes the rewritten copy as known.
+- `suppress` withholds erased records from a batch being loaded: a re-delivered file, a new
+  snapshot of a person index, or a rebuild. They are counted per file in the register's
+  `suppressed_by_erasure` column, not refused.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import hmac
+import json
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from ingestion import csc_crm, csc_telephony, person_index, register, web_forms
+from ingestion.batch import BatchTables
+from ingestion.contract import FeedSpec
+from ingestion.layout import Layout
+
+REASONS = ("erasure", "retention")
+
+ERASURE_REGISTER_DDL = """
+create schema if not exists ops;
+create table if not exists ops.erasure_register (
+    erased_at timestamp, reason varchar, request_hash varchar, source_system varchar, record_hash varchar
+)
+"""
+
+
+@dataclass(frozen=True)
+class PersonFeed:
+    """A feed whose records belong to a person: its source system and the column naming a record."""
+
+    spec: FeedSpec
+    source_system: str
+    key: str
+
+
+PERSON_FEEDS = (
+    PersonFeed(csc_crm.CONTACTS, "crm", "contact_id"),
+    PersonFeed(web_forms.EFORMS, "eforms", "submission_id"),
+    PersonFeed(csc_telephony.CDR, "telephony", "call_id"),
+    *(
+        PersonFeed(spec, system, "source_person_id")
+        for spec, system in zip(person_index.FEEDS, person_index.SYSTEMS, strict=True)
+    ),
+)
+BY_TABLE = {feed.spec.table: feed for feed in PERSON_FEEDS}
+
+
+class ErasureError(RuntimeError):
+    """Erased records would be loaded and cannot be recognised (no salt given)."""
+
+
+def record_hash(salt: str, source_system: str, record_id: str) -> str:
+    """The keyed hash that names an erased record in the erasure register."""
+    return hmac.new(salt.encode(), f"erased:{source_system}:{record_id}".encode(), hashlib.sha256).hexdigest()
+
+
+def register_erased(
+    con: duckdb.DuckDBPyConnection,
+    salt: str,
+    reason: str,
+    request_hash: str | None,
+    records: dict[str, set[str]],
+) -> int:
+    """Record the erased records (source system -> record ids) in `ops.erasure_register`, hashed."""
+    if reason not in REASONS:
+        raise ValueError(f"unknown reason {reason!r}: one of {', '.join(REASONS)}")
+    con.execute(ERASURE_REGISTER_DDL)
+    rows = [
+        (system, record_hash(salt, system, rid)) for system, ids in records.items() for rid in sorted(ids)
+    ]
+    if rows:
+        con.executemany(
+            "insert into ops.erasure_register values (timezone('UTC', current_timestamp), ?, ?, ?, ?)",
+            [(reason, request_hash, system, digest) for system, digest in rows],
+        )
+    return len(rows)
+
+
+def erased_hashes(con: duckdb.DuckDBPyConnection, source_system: str) -> set[str]:
+    con.execute(ERASURE_REGISTER_DDL)
+    return {
+        row[0]
+        for row in con.execute(
+            "select record_hash from ops.erasure_register where source_system = ?", [source_system]
+        ).fetchall()
+    }
+
+
+@dataclass
+class Suppressed:
+    """Records of erased people withheld from a batch: how many per file, and their ids (to redact the
+    delivered copies once they are archived)."""
+
+    per_file: dict[str, int] = field(default_factory=dict)
+    ids: set[str] = field(default_factory=set)
+
+
+def suppress(tables: BatchTables, spec: FeedSpec, salt: str | None) -> Suppressed:
+    """Delete erased records from the batch's `landing_rows`."""
+    feed = BY_TABLE.get(spec.table)
+    if feed is None:
+        return Suppressed()
+    con = tables.con
+    erased = erased_hashes(con, feed.source_system)
+    if not erased:
+        return Suppressed()
+    if salt is None:
+        raise ErasureError(
+            f"{spec.table}: records of this feed were erased; "
+            "loading it needs INSIGHT_HUB_SALT to recognise them"
+        )
+    ids = [
+        r[0]
+        for r in con.execute(
+            f'select distinct "{feed.key}" from landing_rows where "{feed.key}" is not null'
+        ).fetchall()
+    ]
+    hit = sorted(i for i in ids if record_hash(salt, feed.source_system, i) in erased)
+    if not hit:
+        return Suppressed()
+    counts = dict(
+        con.execute(
+            f'select _source_file, count(*) from landing_rows where "{feed.key}" in '
+            "(select unnest(?::varchar[])) group by 1",
+            [hit],
+        ).fetchall()
+    )
+    con.execute(f'delete from landing_rows where "{feed.key}" in (select unnest(?::varchar[]))', [hit])
+    return Suppressed(counts, set(hit))
+
+
+def redact_delivered(con: duckdb.DuckDBPyConnection, spec: FeedSpec, paths: list[Path], ids: set[str]) -> int:
+    """Rewrite copies just archived or quarantined without the erased records withheld from them (a
+    re-delivery must not bring the person back to disk); returns the copies rewritten."""
+    feed = BY_TABLE[spec.table]
+    done = [r for path in paths if (r := _redact(path, feed, ids)) is not None]
+    con.execute("begin transaction")
+    try:
+        record_redactions(con, done, "erasure", None, counted=False)
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        discard(done)
+        raise
+    apply(done)
+    return len(done)
+
+
+@dataclass(frozen=True)
+class Redaction:
+    """One delivered copy rewritten without some lines."""
+
+    path: Path
+    rewritten: Path  # the rewritten copy, beside the delivered one until `apply` swaps them
+    table: str
+    feed_path: str
+    file_name: str
+    old_sha256: str
+    new_sha256: str
+    new_bytes: int
+    lines_removed: tuple[int, ...]  # physical line numbers (1 = first line) in the copy as it was
+
+
+def redact_copies(layout: Layout, records: dict[str, set[str]]) -> list[Redaction]:
+    """Write, beside every delivered copy of the person feeds holding `records` (system -> ids), a
+    copy without their lines; `apply` swaps them in once the register agrees, `discard` drops them."""
+    done = []
+    for feed in PERSON_FEEDS:
+        ids = records.get(feed.source_system)
+        if not ids:
+            continue
+        for path in _copies(layout, feed):
+            if (redaction := _redact(path, feed, ids)) is not None:
+                done.append(redaction)
+    return done
+
+
+def _copies(layout: Layout, feed: PersonFeed) -> Iterable[Path]:
+    for area in (layout.archive, layout.quarantine):
+        for path in sorted((area / feed.spec.feed_path).rglob(f"{feed.spec.file_prefix}*")):
+            if path.is_file() and not path.is_symlink() and feed.spec.file_date(path.name):
+                yield path
+
+
+def _line_key(text: str, feed: PersonFeed, column: int | None) -> str | None:
+    """The record id of one line, or None when the line cannot be parsed."""
+    try:
+        if feed.spec.format == "jsonl":
+            value = json.loads(text).get(feed.key)
+            return None if value is None else str(value)
+        if column is None:
+            return None
+        row = next(csv.reader([text]))
+        return row[column] if column < len(row) else None
+    except (ValueError, StopIteration, AttributeError):
+        return None
+
+
+def _redact(path: Path, feed: PersonFeed, ids: set[str]) -> Redaction | None:
+    data = path.read_bytes()
+    lines = data.splitlines(keepends=True)
+    column = None
+    first = 0
+    if feed.spec.format == "csv" and lines:
+        header = next(csv.reader([lines[0].decode("utf-8-sig", errors="replace")]), [])
+        column = header.index(feed.key) if feed.key in header else None
+        first = 1
+    removed = []
+    for n, line in enumerate(lines[first:], start=first + 1):
+        text = line.decode("utf-8", errors="replace").rstrip("\r\n")
+        key = _line_key(text, feed, column)
+        if key in ids or (key is None and any(i in text for i in ids)):
+            removed.append(n)
+    if not removed:
+        return None
+    drop = set(removed)
+    kept = b"".join(line for n, line in enumerate(lines, start=1) if n not in drop)
+    stat = path.stat()
+    temporary = path.with_name(f".{path.name}.redacting")
+    temporary.write_bytes(kept)
+    os.chmod(temporary, stat.st_mode & 0o7777)
+    os.utime(temporary, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    return Redaction(
+        path,
+        temporary,
+        feed.spec.table,
+        feed.spec.feed_path,
+        path.name,
+        hashlib.sha256(data).hexdigest(),
+        hashlib.sha256(kept).hexdigest(),
+        len(kept),
+        tuple(removed),
+    )
+
+
+def record_redactions(
+    con: duckdb.DuckDBPyConnection,
+    redactions: list[Redaction],
+    reason: str,
+    request_hash: str | None,
+    counted: bool = True,
+) -> None:
+    """Bring the register and the rows that name a copy by checksum in line with the rewritten copies.
+
+    The register keeps the delivered checksum and why it changed (register.record_redactions); the
+    raw rows and refused rows of a rewritten version are re-labelled with the new checksum, and the
+    refused rows of removed lines are deleted (their records are gone).
+    """
+    register.create(con)
+    for r in redactions:
+        table = r.table
+        refused = con.execute(
+            "select count(distinct row_number) from ops.quarantined_rows "
+            "where source_file = ? and file_sha256 = ? "
+            "and row_number in (select unnest(?::integer[]))",
+            [r.file_name, r.old_sha256, list(r.lines_removed)],
+        ).fetchone()[0]
+        con.execute(
+            "delete from ops.quarantined_rows where source_file = ? and file_sha256 = ? "
+            "and row_number in (select unnest(?::integer[]))",
+            [r.file_name, r.old_sha256, list(r.lines_removed)],
+        )
+        con.execute(
+            "update ops.quarantined_rows set file_sha256 = ? where source_file = ? and file_sha256 = ?",
+            [r.new_sha256, r.file_name, r.old_sha256],
+        )
+        if con.execute(
+            "select count(*) from duckdb_tables() where schema_name = 'raw' and table_name = ?", [table]
+        ).fetchone()[0]:
+            con.execute(
+                f"update raw.{table} set _file_sha256 = ? where _source_file = ? and _file_sha256 = ?",
+                [r.new_sha256, r.file_name, r.old_sha256],
+            )
+        register.record_redaction(
+            con,
+            r.feed_path,
+            r.file_name,
+            r.old_sha256,
+            r.new_sha256,
+            r.new_bytes,
+            len(r.lines_removed),
+            refused,
+            reason,
+            request_hash,
+            counted,
+        )
+
+
+def apply(redactions: list[Redaction]) -> None:
+    """Put the rewritten copies in place of the delivered ones (a rename each: atomic)."""
+    for r in redactions:
+        os.replace(r.rewritten, r.path)
+
+
+def discard(redactions: list[Redaction]) -> None:
+    """Drop rewritten copies not applied (the removal failed before its commit)."""
+    for r in redactions:
+        r.rewritten.unlink(missing_ok=True)
