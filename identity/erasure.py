@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import shutil
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
@@ -101,12 +101,14 @@ def remove(
     records: dict[str, set[str]],
     reason: str,
     request_hash: str | None,
+    dated_before: dict[str, date] | None = None,
 ) -> tuple[dict[str, int], list[redaction.Redaction]]:
     """Remove source records (system -> record ids) and everything derived from them: the shared
     machinery of erasure and retention. The subject temp tables must name the same records
-    (subjects.resolve, or `name_records`). Returns rows deleted per table and the rewritten copies."""
+    (subjects.resolve, or `name_records`). `dated_before` empties the copies of daily feeds dated
+    before a day (retention). Returns rows deleted per table and the rewritten copies."""
     layout = Layout(home)
-    rewritten = redaction.redact_copies(layout, records)
+    rewritten = redaction.redact_copies(layout, records, dated_before)
     deleted: dict[str, int] = {}
     con.execute("begin transaction")
     try:

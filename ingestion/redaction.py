@@ -25,6 +25,7 @@ import json
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -181,16 +182,25 @@ class Redaction:
     lines_removed: tuple[int, ...]  # physical line numbers (1 = first line) in the copy as it was
 
 
-def redact_copies(layout: Layout, records: dict[str, set[str]]) -> list[Redaction]:
+def redact_copies(
+    layout: Layout, records: dict[str, set[str]], dated_before: dict[str, date] | None = None
+) -> list[Redaction]:
     """Write, beside every delivered copy of the person feeds holding `records` (system -> ids), a
-    copy without their lines; `apply` swaps them in once the register agrees, `discard` drops them."""
+    copy without their lines; `apply` swaps them in once the register agrees, `discard` drops them.
+
+    `dated_before` (system -> day, retention's) also empties the copies of a daily feed dated before
+    the day: their records are all older, and a copy refused whole never reached a table where its
+    records could be found by id."""
     done = []
+    dated_before = dated_before or {}
     for feed in PERSON_FEEDS:
-        ids = records.get(feed.source_system)
-        if not ids:
+        ids = records.get(feed.source_system, set())
+        before = dated_before.get(feed.source_system)
+        if not ids and before is None:
             continue
         for path in _copies(layout, feed):
-            if (redaction := _redact(path, feed, ids)) is not None:
+            everything = before is not None and feed.spec.file_date(path.name) < before
+            if (redaction := _redact(path, feed, ids, everything)) is not None:
                 done.append(redaction)
     return done
 
@@ -216,7 +226,7 @@ def _line_key(text: str, feed: PersonFeed, column: int | None) -> str | None:
         return None
 
 
-def _redact(path: Path, feed: PersonFeed, ids: set[str]) -> Redaction | None:
+def _redact(path: Path, feed: PersonFeed, ids: set[str], everything: bool = False) -> Redaction | None:
     data = path.read_bytes()
     lines = data.splitlines(keepends=True)
     column = None
@@ -229,7 +239,7 @@ def _redact(path: Path, feed: PersonFeed, ids: set[str]) -> Redaction | None:
     for n, line in enumerate(lines[first:], start=first + 1):
         text = line.decode("utf-8", errors="replace").rstrip("\r\n")
         key = _line_key(text, feed, column)
-        if key in ids or (key is None and any(i in text for i in ids)):
+        if everything or key in ids or (key is None and any(i in text for i in ids)):
             removed.append(n)
     if not removed:
         return None

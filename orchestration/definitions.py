@@ -14,7 +14,7 @@ import dagster as dg
 
 from ingestion.layout import HOME_VARIABLE, Layout
 from orchestration.gate import gate_checks
-from orchestration.governance import governance_log
+from orchestration.governance import governance_log, retention, warehouse_compaction
 from orchestration.identity import customer_resolution
 from orchestration.ingestion import FEED_ASSETS, OPS_TABLES, RAW_GX_CHECKS
 from orchestration.operations.alerts import ALERT_SENSORS, notifier_from_env
@@ -47,7 +47,16 @@ def load_definitions() -> dg.Definitions:
     )
     home = dg.EnvVar(HOME_VARIABLE)
     return dg.Definitions(
-        assets=[*FEED_ASSETS, *OPS_TABLES, customer_resolution, dbt_models, release, governance_log],
+        assets=[
+            *FEED_ASSETS,
+            *OPS_TABLES,
+            customer_resolution,
+            dbt_models,
+            release,
+            governance_log,
+            retention,
+            warehouse_compaction,
+        ],
         asset_checks=[*gx_checks, *RAW_GX_CHECKS, feed_freshness_checks, published_overnight],
         jobs=[nightly_refresh, publish_release],
         schedules=[nightly_schedule],

@@ -9,6 +9,7 @@ import dagster as dg
 
 from identity import resolution
 from ingestion import csc_crm, person_index, web_forms
+from orchestration.governance import RETENTION
 from orchestration.policy import DUCKDB_WRITERS, OWNERS, TRANSIENT_RETRY, severity
 from orchestration.resources import WarehouseResource, salt
 
@@ -48,7 +49,7 @@ CHECKS = {
     specs=[
         dg.AssetSpec(
             dg.AssetKey(["restricted", table]),
-            deps=RAW_PERSON_TABLES,
+            deps=[*RAW_PERSON_TABLES, RETENTION],
             description=f"`restricted.{table}`: {text}",
             group_name="identity",
             kinds={"python", "splink", "duckdb"},

@@ -1,0 +1,205 @@
+"""The retention schedule (identity/retention.yml) and its nightly application.
+
+Each data class names source systems, a period and a trigger. Records past their period are
+removed with erasure's machinery (identity/erasure.remove): rewritten out of the archive and
+quarantine copies, deleted from every table that holds people's rows, recorded in the erasure
+register with reason `retention` (so a re-delivered copy is suppressed too) and in the governance
+log, one action per data class that removed anything. Two triggers:
+
+- `record_date`: the record's own date (CRM contact created_at, e-form started_at, telephony
+  offered_at): the record goes, the rest of the customer stays;
+- `last_contact`: the customer's latest record date in any system: the whole customer goes, with
+  every record resolved to them (person index records have no date of their own: they follow
+  their customer).
+
+Periods count from the day the schedule is applied (the wall clock in production: retention is a
+legal limit on holding data, not a reporting period). `INSIGHT_HUB_RETENTION_SCHEDULE` names
+another schedule file (tests use short periods on simulated worlds).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+import yaml
+
+from identity import erasure, governance, subjects
+from identity.governance import GovernanceError
+
+SCHEDULE = Path(__file__).with_name("retention.yml")
+SCHEDULE_VARIABLE = "INSIGHT_HUB_RETENTION_SCHEDULE"
+TRIGGERS = ("record_date", "last_contact")
+PERIOD = re.compile(r"^\s*(\d+)\s+(day|month|year)s?\s*$")
+
+# The date of each dated source's records: (raw table, record id column, date column).
+RECORD_DATES = {
+    "crm": ("csc_crm_contacts", "contact_id", "created_at"),
+    "eforms": ("web_eforms", "submission_id", "started_at"),
+    "telephony": ("csc_telephony_cdr", "call_id", "offered_at"),
+}
+
+
+@dataclass(frozen=True)
+class DataClass:
+    name: str
+    systems: tuple[str, ...]
+    period: str
+    trigger: str
+    legal_basis: str
+    description: str = ""
+
+    def cutoff(self, today: date) -> date:
+        """Records whose trigger date is before this day are past their period."""
+        n, unit = PERIOD.match(self.period).groups()
+        n = int(n)
+        if unit == "day":
+            return today - timedelta(days=n)
+        months = n * (12 if unit == "year" else 1)
+        year, month = divmod(today.year * 12 + today.month - 1 - months, 12)
+        return date(year, month + 1, min(today.day, 28))
+
+
+def schedule_path() -> Path:
+    return Path(os.environ.get(SCHEDULE_VARIABLE) or SCHEDULE)
+
+
+def load(path: Path | None = None) -> list[DataClass]:
+    """Read and check the schedule: every entry complete, periods and triggers known."""
+    path = path or schedule_path()
+    entries = (yaml.safe_load(path.read_text()) or {}).get("schedule") or []
+    known = {*subjects.SYSTEMS, subjects.TELEPHONY}
+    classes = []
+    for n, entry in enumerate(entries, 1):
+        missing = [
+            k for k in ("data_class", "systems", "period", "trigger", "legal_basis") if not entry.get(k)
+        ]
+        if missing:
+            raise GovernanceError(f"{path.name}: entry {n} lacks {', '.join(missing)}")
+        name = entry["data_class"]
+        if not PERIOD.match(str(entry["period"])):
+            raise GovernanceError(
+                f"{path.name}: {name}: period {entry['period']!r} is not '<n> days|months|years'"
+            )
+        if entry["trigger"] not in TRIGGERS:
+            raise GovernanceError(
+                f"{path.name}: {name}: trigger {entry['trigger']!r} is not one of {TRIGGERS}"
+            )
+        if unknown := set(entry["systems"]) - known:
+            raise GovernanceError(f"{path.name}: {name}: unknown systems {sorted(unknown)}")
+        if entry["trigger"] == "record_date" and (undated := set(entry["systems"]) - set(RECORD_DATES)):
+            raise GovernanceError(f"{path.name}: {name}: {sorted(undated)} have no record date of their own")
+        classes.append(
+            DataClass(
+                name,
+                tuple(entry["systems"]),
+                str(entry["period"]),
+                entry["trigger"],
+                " ".join(str(entry["legal_basis"]).split()),
+                " ".join(str(entry.get("description", "")).split()),
+            )
+        )
+    return classes
+
+
+def expired(con: duckdb.DuckDBPyConnection, data_class: DataClass, today: date) -> dict[str, set[str]]:
+    """The records of a data class past their period (source system -> record ids)."""
+    cutoff = data_class.cutoff(today)
+    found: dict[str, set[str]] = {}
+    if data_class.trigger == "record_date":
+        for system in data_class.systems:
+            table, key, when = RECORD_DATES[system]
+            if subjects.table_exists(con, "raw", table):
+                rows = con.execute(
+                    f"select distinct {key} from raw.{table} group by {key} having max({when}) < ?", [cutoff]
+                ).fetchall()
+                if rows:
+                    found[system] = {r[0] for r in rows}
+        return found
+    if not subjects.table_exists(con, "restricted", "customer_xref"):
+        return found
+    dated = (
+        " union all ".join(
+            f"select '{system}' as source_system, {key} as source_record_id, max({when}) as at "
+            f"from raw.{table} group by {key}"
+            for system, (table, key, when) in RECORD_DATES.items()
+            if system != subjects.TELEPHONY and subjects.table_exists(con, "raw", table)
+        )
+        or "select null::varchar, null::varchar, null::timestamp where false"
+    )
+    rows = con.execute(
+        f"""with dated as ({dated}),
+            last_contact as (
+                select x.customer_key, max(d.at) as at
+                from restricted.customer_xref x left join dated d using (source_system, source_record_id)
+                group by x.customer_key)
+            select x.source_system, x.source_record_id
+            from restricted.customer_xref x join last_contact l using (customer_key)
+            where coalesce(l.at, '-infinity'::timestamp) < ? and l.at is not null
+              and x.source_system in (select unnest(?::varchar[]))""",
+        [cutoff, list(data_class.systems)],
+    ).fetchall()
+    for system, record_id in rows:
+        found.setdefault(system, set()).add(record_id)
+    if (
+        subjects.TELEPHONY in data_class.systems
+        and found.get("crm")
+        and subjects.table_exists(con, "raw", "csc_crm_contacts")
+    ):
+        calls = con.execute(
+            "select distinct call_id from raw.csc_crm_contacts where call_id is not null "
+            "and contact_id in (select unnest(?::varchar[]))",
+            [sorted(found["crm"])],
+        ).fetchall()
+        if calls:
+            found[subjects.TELEPHONY] = {r[0] for r in calls}
+    return found
+
+
+@dataclass(frozen=True)
+class Applied:
+    data_class: str
+    cutoff: date
+    records: int
+    rows: int
+    files_rewritten: int
+
+
+def apply(con: duckdb.DuckDBPyConnection, home: Path, salt: str, today: date | None = None) -> list[Applied]:
+    """Remove every record past its period, class by class; each class that removed anything is one
+    action in the governance log (counts, the class, its cut-off: no identifier)."""
+    today = today or date.today()
+    done = []
+    for data_class in load():
+        records = expired(con, data_class, today)
+        n = sum(len(ids) for ids in records.values())
+        if not n and data_class.trigger != "record_date":  # (old copies refused whole may hold records)
+            continue
+        cutoff = data_class.cutoff(today)
+        dated = (
+            {system: cutoff for system in data_class.systems} if data_class.trigger == "record_date" else None
+        )
+        erasure.name_records(con, records)
+        rows, rewritten = erasure.remove(con, home, salt, records, "retention", None, dated)
+        if not rows and not rewritten:
+            continue
+        governance.record(
+            con,
+            "retention",
+            None,
+            rows,
+            {
+                "data_class": data_class.name,
+                "cutoff": data_class.cutoff(today).isoformat(),
+                "period": data_class.period,
+                "trigger": data_class.trigger,
+                "records": {system: len(ids) for system, ids in records.items()},
+                "files_rewritten": len(rewritten),
+            },
+        )
+        done.append(Applied(data_class.name, data_class.cutoff(today), n, sum(rows.values()), len(rewritten)))
+    return done
