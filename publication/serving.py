@@ -493,11 +493,11 @@ def _drop(conn: psycopg.Connection, release_id: str) -> bool:
         with conn.transaction():
             conn.execute(sql.SQL("set local lock_timeout = {}").format(sql.Literal(LOCK_TIMEOUT)))
             conn.execute(sql.SQL("set local role {}").format(sql.Identifier(LOADER)))
-            for table in ("switches", "releases"):
-                conn.execute(
-                    sql.SQL("delete from {} where release_id = %s").format(sql.Identifier(META, table)),
-                    [release_id],
-                )
+            for statement in (
+                "delete from {}.switches where release_id = %s",
+                "delete from {}.releases where release_id = %s",
+            ):
+                conn.execute(sql.SQL(statement).format(sql.Identifier(META)), [release_id])
             conn.execute(
                 sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(schema_of(release_id)))
             )
