@@ -65,3 +65,46 @@ def test_the_reconciliations_are_blocking_checks_of_the_kpi_marts():
         key = dg.AssetCheckKey(dg.AssetKey(["bi", mart]), name)
         assert key in graph.asset_check_keys, key
         assert graph.get_check_spec(key).blocking, key
+
+
+@pytest.mark.slow
+def test_lines_whose_cost_centre_has_no_directorate_move_to_unallocated_and_still_reconcile(
+    small_world: Path, tmp_path: Path
+):
+    """The cost centre with the most spend disappears from CSKS: its spend, paid invoices and actuals
+    are reported under UNALLOCATED, no money leaves the grids, and the reconciliations still pass."""
+    shutil.copy(small_world / "warehouse.duckdb", tmp_path / "warehouse.duckdb")
+    totals = """select (select sum(spend_gbp) from bi.kpi_spend_monthly),
+                       (select sum(invoices_paid) from bi.kpi_payment_performance_monthly),
+                       (select sum(actual_gbp) from bi.kpi_budget_monthly),
+                       (select sum(budget_gbp) from bi.kpi_budget_monthly),
+                       (select sum(spend_gbp) from bi.kpi_spend_monthly where directorate = 'UNALLOCATED')"""
+    con = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    try:
+        *before, unallocated_before = con.execute(totals).fetchall()[0]
+        cost_centre = con.execute(
+            "select cost_centre from bi.fct_spend group by cost_centre order by count(*) desc, 1 limit 1"
+        ).fetchall()[0][0]
+        con.execute("delete from raw.ibc_csks where KOSTL = ?", [cost_centre])
+    finally:
+        con.close()
+    assert unallocated_before == 0
+
+    select = ["--select", "int_fi_lines+", "kpi_budget_monthly", "--exclude-resource-type", "unit_test"]
+    rebuilt = run_dbt(tmp_path, ["build", *select])
+    assert rebuilt.returncode == 0, rebuilt.stdout[-3000:]
+    money = [name for name, mart in RECONCILIATIONS.items() if mart != "kpi_csc_monthly"]
+    assert all(f"PASS {name}" in rebuilt.stdout for name in money), rebuilt.stdout[-3000:]
+
+    con = duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True)
+    try:
+        *after, unallocated_after = con.execute(totals).fetchall()[0]
+        lines = con.execute(
+            "select count(*), count(*) filter (where directorate = 'UNALLOCATED') from bi.fct_spend "
+            "where cost_centre = ?",
+            [cost_centre],
+        ).fetchall()[0]
+    finally:
+        con.close()
+    assert after == before  # nothing dropped out of the directorate grids
+    assert unallocated_after > 0 and lines[0] == lines[1] > 0
