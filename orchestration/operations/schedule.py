@@ -50,7 +50,7 @@ def nightly_schedule(context: dg.ScheduleEvaluationContext, warehouse: Warehouse
     return nightly_run_request(warehouse)
 
 
-JOB = "nightly_refresh"
+JOB = nightly_refresh.name
 QUIET_SECONDS = 300
 FEED_PATHS = sorted({spec.feed_path for spec in FEEDS})
 IN_PROGRESS = [
