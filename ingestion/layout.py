@@ -11,8 +11,10 @@ ingestion, identity, publication, the CLI and the Dagster resources all ask it.
     tmp/                            ingestion's scratch space (decoded files)
     warehouse.duckdb                the working warehouse
     identity/model.json             the trained Splink model of the last run
-    published/releases/<id>/        the releases (insight_hub.duckdb, parquet/, hyper/, identity/,
-                                    transparency/, manifest.json); published/current -> releases/<id>
+    published/releases/<id>/        the releases: the internal set at the root (insight_hub.duckdb,
+                                    parquet/, hyper/, identity/, manifest.json), open/ (the same plus
+                                    transparency/) and restricted/ (owner or group only);
+                                    published/current -> releases/<id>
     published/transparency/         the open-data transparency files of the current release
     dagster/                        DAGSTER_HOME (dagster.yaml, run and event storage)
     serving-db/                     the development PostgreSQL cluster of `insight-hub serve-db`
@@ -36,9 +38,22 @@ SUPERSEDED = "superseded"
 
 @dataclass(frozen=True)
 class Release:
-    """One release folder: the release format of the publication contract."""
+    """One release folder, or one audience's set inside it: the release format of the publication
+    contract (the internal set is the release folder itself, so BI connections keep their paths)."""
 
     folder: Path
+
+    def audience(self, name: str) -> Release:
+        """The set of one audience: `internal` at the release root, `open/`, `restricted/`."""
+        return self if name == "internal" else Release(self.folder / name)
+
+    @property
+    def open(self) -> Release:
+        return self.audience("open")
+
+    @property
+    def restricted(self) -> Release:
+        return self.audience("restricted")
 
     @property
     def database(self) -> Path:

@@ -8,6 +8,7 @@ only if every blocking one passed on exactly the content being published (public
 """
 
 import contextlib
+import json
 import os
 from datetime import UTC, datetime
 from importlib.metadata import version
@@ -22,10 +23,12 @@ from dagster._core.storage.asset_check_execution_record import (
 from expectations.runner import docs_index, prune_docs
 from identity.resolution import model_path
 from ingestion import register
+from ingestion.layout import Release
 from orchestration.gate import DAILY_FEED_TABLES, gx_run_dir
 from orchestration.operations.freshness import RELEASE_FRESHNESS
 from orchestration.policy import DUCKDB_WRITERS, OWNERS, TRANSIENT_RETRY
 from orchestration.resources import WarehouseResource
+from publication.audiences import AudienceError, AudiencePlan, RestrictedAccess
 from publication.completeness import daily_feed_days, missing_days, reporting_date
 from publication.fingerprint import FINGERPRINT_METADATA_KEY
 from publication.gate import ReleaseRefused
@@ -127,8 +130,9 @@ def release_asset(
 ) -> dg.AssetsDefinition:
     """The publish step over the published tables `bi_assets`, gated by every check on them
     (`known_checks`: the dbt tests and GX suites the definitions declare, and any in the run's graph);
-    `dbt_manifest`, the manifest the definitions were built from, gives the serving database its
-    descriptions and grains."""
+    `dbt_manifest`, the manifest the definitions were built from, says which audience's set each table
+    goes to (dbt meta.audience) and gives the serving database its descriptions and grains."""
+    audiences = AudiencePlan.from_manifest(json.loads(dbt_manifest.read_text(encoding="utf-8")))
 
     @dg.asset(
         key=RELEASE_KEY,
@@ -139,7 +143,8 @@ def release_asset(
         pool=DUCKDB_WRITERS,
         retry_policy=TRANSIENT_RETRY,
         freshness_policy=RELEASE_FRESHNESS,
-        description="A new immutable release of every `bi` table under published/releases/ (DuckDB, Parquet, "
+        description="A new immutable release of every `bi` table under published/releases/, one set per "
+        "audience (internal at the root, open/, restricted/ for owner or group only; DuckDB, Parquet, "
         "Tableau Hyper, manifest, transparency files), verified, then `current` switched to it atomically. "
         "Publishes only if every blocking check of every `bi` table passed on exactly the content published "
         "(each check's latest evaluation in any run, bound to the table's fingerprint).",
@@ -152,6 +157,10 @@ def release_asset(
             missing = missing_days(daily_feed_days(con, DAILY_FEED_TABLES, as_of)) if as_of else []
         checks = gate_checks(context, bi_assets, known_checks)
         docs = gx_run_dir(home, context.run_id)
+        try:
+            restricted = RestrictedAccess.from_env()
+        except AudienceError as error:  # a setting to fix, not a transient failure
+            raise dg.Failure(description=str(error), allow_retries=False) from None
         inputs = ReleaseInputs(
             run_id=context.run_id,
             source_files=sources,
@@ -172,6 +181,8 @@ def release_asset(
             data_docs=str(docs_index(docs)) if docs.exists() else None,
             # The trained Splink model (settings, m and u probabilities; no records), once identity ran.
             attachments=tuple(p for p in (model_path(home),) if p.is_file()),
+            audiences=audiences,
+            restricted=restricted,
         )
         published = warehouse.layout.published
         try:
@@ -183,6 +194,9 @@ def release_asset(
                 metadata={"unmet_checks": dg.MetadataValue.json(refused.problems)},
                 allow_retries=False,
             ) from None
+        except AudienceError as error:  # a group that cannot be honoured
+            raise dg.Failure(description=str(error), allow_retries=False) from None
+        built = json.loads(Release(folder).manifest.read_text(encoding="utf-8"))
         # The team deployment (docs/deployment.md): the release also loaded into the serving database
         # before anything switches, and its stable schemas switched after the files; either failing
         # fails the publish with the previous release current in both.
@@ -219,6 +233,9 @@ def release_asset(
             metadata={
                 "release_id": folder.name,
                 "path": dg.MetadataValue.path(str(folder)),
+                "tables_by_audience": dg.MetadataValue.json(
+                    {audience: sorted(s["tables"]) for audience, s in built["audiences"].items()}
+                ),
                 "reporting_date": as_of.isoformat() if as_of else "",
                 "source_files": len(sources),
                 "checks_recorded": len(checks),

@@ -5,18 +5,44 @@ rules they keep (contracts/publication.md, Audiences; docs/governance.md).
 (aggregates, facts and dimensions without person-level rows), `restricted` named analysts
 (person-level pseudonymised tables). The rules are read from the parsed dbt manifest, so the
 same declaration drives the tests, the gate and the release layout.
+
+Each release holds one set per audience (docs/publication.md, Audiences): `internal` at the
+release root (the open and internal tables), `open/` (the open tables and the transparency files)
+and `restricted/` (the person-level tables only, readable by the owner or a configured group).
 """
 
 from __future__ import annotations
 
+import grp
+import os
+import pwd
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+import duckdb
+
 AUDIENCES = ("open", "internal", "restricted")
+# The tables each audience's set in a release holds. Staff see the open tables too, so the release
+# root keeps every table a BI connection had but the person-level ones; the restricted set holds
+# only the person-level tables, so that they exist once, under the restrictive modes (named
+# analysts are staff: they read the root for the rest).
+SETS = {"open": ("open",), "internal": ("open", "internal"), "restricted": ("restricted",)}
+# The formats of a set; every set has the DuckDB file (the copy the gate fingerprints).
+FORMATS = ("duckdb", "parquet", "hyper")
+GROUP_VARIABLE = "INSIGHT_HUB_RESTRICTED_GROUP"
+FORMATS_VARIABLE = "INSIGHT_HUB_RESTRICTED_FORMATS"
+# Counts of people from 1 to 7 are never published to the open audience (small-number suppression).
+LARGEST_WITHHELD = 7
 # Who may see what: an audience sees its own tables and those of every more open audience.
 VISIBLE = {"open": {"open"}, "internal": {"open", "internal"}, "restricted": set(AUDIENCES)}
 # A column that identifies a person (pseudonymously) makes a table person-level.
 PERSON_KEYS = frozenset({"customer_key"})
 # What each integer column of an open table counts; only people are suppressed.
 COUNT_KINDS = ("people", "money", "transactions", "days")
-INTEGER_TYPES = ("bigint", "integer", "int", "smallint", "hugeint")
+INTEGER_TYPES = (
+    *("tinyint", "smallint", "int", "integer", "bigint", "hugeint"),
+    *("utinyint", "usmallint", "uinteger", "ubigint", "uhugeint"),
+)
 
 
 def published_models(manifest: dict) -> dict[str, dict]:
@@ -111,3 +137,149 @@ def _open_table_problems(name: str, node: dict, suppressed: set[tuple[str, str]]
             if f"{column}_suppressed" not in columns:
                 problems.append(f"{name}.{column}: an open count of people needs a {column}_suppressed flag")
     return problems
+
+
+class AudienceError(ValueError):
+    """A table without a declared audience, or a restricted-audience setting that cannot be honoured."""
+
+
+@dataclass(frozen=True)
+class AudiencePlan:
+    """Where each published table goes, read from the dbt manifest: its audience and what each
+    column of an open table counts (`meta.counts`: people, money or transactions)."""
+
+    audiences: Mapping[str, str]  # table -> audience
+    counts: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # open table -> column -> kind
+
+    @classmethod
+    def from_manifest(cls, manifest: dict) -> AudiencePlan:
+        audiences = table_audiences(manifest)  # raises if a declaration breaks the rules
+        models = published_models(manifest)
+        counts = {
+            name: {
+                column: kind
+                for column, spec in models[name]["columns"].items()
+                if (kind := spec.get("meta", {}).get("counts"))
+            }
+            for name, audience in audiences.items()
+            if audience == "open"
+        }
+        return cls(audiences, counts)
+
+    def tables_of(self, audience: str, tables: Iterable[str]) -> list[str]:
+        """The tables of `tables` that the audience's set holds; AudienceError for any undeclared."""
+        tables = sorted(tables)
+        if undeclared := [t for t in tables if t not in self.audiences]:
+            raise AudienceError(
+                f"no audience declared for {', '.join(undeclared)}: every published table needs "
+                "meta.audience on its dbt model (open, internal or restricted)"
+            )
+        return [t for t in tables if self.audiences[t] in SETS[audience]]
+
+
+def set_problems(
+    con: duckdb.DuckDBPyConnection, database: str, schema: str, audience: str, plan: AudiencePlan
+) -> list[str]:
+    """Why the set of `audience` built in `database` may not be published (empty when it may).
+
+    Judged on the copy itself, whatever the declarations say: no set but the restricted one holds
+    a person key column; the open set holds only open tables, every whole-number column in it
+    declares what it counts, and no count of people is between 1 and 7. Problems name the table
+    and column and count the cells, never show a value.
+    """
+    columns = con.execute(
+        "select table_name, column_name, data_type from duckdb_columns() "
+        "where database_name = ? and schema_name = ? order by table_name, column_index",
+        [database, schema],
+    ).fetchall()
+    problems = []
+    for table, column, data_type in columns:
+        where = f"{audience}/{table}.{column}"
+        if audience != "restricted" and column.lower() in PERSON_KEYS:
+            problems.append(
+                f"{where}: a person key in the {audience} set (person-level tables are restricted)"
+            )
+        if audience != "open":
+            continue
+        kind = plan.counts.get(table, {}).get(column)
+        if kind is None and data_type.lower() in INTEGER_TYPES:
+            problems.append(f"{where}: a whole-number column of the open set must declare meta.counts")
+        elif kind == "people":
+            [(small,)] = con.execute(
+                f'select count(*) from "{database}"."{schema}"."{table}" '
+                f'where "{column}" > 0 and "{column}" <= {LARGEST_WITHHELD}'
+            ).fetchall()
+            if small:
+                problems.append(
+                    f"{where}: {small} count(s) of people between 1 and {LARGEST_WITHHELD} "
+                    "(small-number suppression withholds them)"
+                )
+    if audience == "open":
+        tables = {table for table, _, _ in columns}
+        problems += [
+            f"open/{table}: not an open table (audience {plan.audiences.get(table)})"
+            for table in sorted(tables)
+            if plan.audiences.get(table) != "open"
+        ]
+        declared_people = {
+            (t, c) for t, kinds in plan.counts.items() for c, k in kinds.items() if k == "people"
+        }
+        present = {(table, column) for table, column, _ in columns}
+        problems += [
+            f"open/{t}.{c}: declared a count of people but missing from the set"
+            for t, c in sorted(declared_people - present)
+            if t in tables
+        ]
+    return problems
+
+
+@dataclass(frozen=True)
+class RestrictedAccess:
+    """Who may read the restricted set and in which formats (INSIGHT_HUB_RESTRICTED_GROUP,
+    INSIGHT_HUB_RESTRICTED_FORMATS): the owner alone, or the owner and one group; DuckDB only
+    unless Parquet or Hyper copies are configured (each copy is one more file to protect)."""
+
+    group: str | None = None
+    formats: tuple[str, ...] = ("duckdb",)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] = os.environ) -> RestrictedAccess:
+        group = environ.get(GROUP_VARIABLE, "").strip() or None
+        named = [f.strip().lower() for f in environ.get(FORMATS_VARIABLE, "duckdb").split(",") if f.strip()]
+        if unknown := sorted(set(named) - set(FORMATS)):
+            raise AudienceError(
+                f"{FORMATS_VARIABLE}: unknown format(s) {', '.join(unknown)}; use a comma-separated "
+                f"list of {', '.join(FORMATS)} (duckdb is always written)"
+            )
+        return cls(group, tuple(f for f in FORMATS if f == "duckdb" or f in named))
+
+    @property
+    def folder_mode(self) -> int:
+        return 0o750 if self.group else 0o700
+
+    @property
+    def file_mode(self) -> int:
+        """Read-only, as every release file, for the owner (and the group)."""
+        return 0o440 if self.group else 0o400
+
+    def gid(self) -> int | None:
+        """The group to give the restricted files, after checking it exists and this user is in it
+        (only a member may give a file to a group); None when no group is configured."""
+        if self.group is None:
+            return None
+        try:
+            gid = grp.getgrnam(self.group).gr_gid
+        except KeyError:
+            raise AudienceError(
+                f"{GROUP_VARIABLE}={self.group!r}: there is no such group on this machine; create it "
+                "(and add the named analysts and this service user), or unset the variable to keep "
+                "the restricted files to their owner"
+            ) from None
+        if os.geteuid() != 0 and gid not in {os.getegid(), *os.getgroups()}:
+            user = pwd.getpwuid(os.geteuid()).pw_name
+            raise AudienceError(
+                f"{GROUP_VARIABLE}={self.group!r}: user {user} is not a member of that group, so it "
+                "cannot give the restricted files to it; add the user to the group (and start a new "
+                "login session) or unset the variable"
+            )
+        return gid

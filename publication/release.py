@@ -1,10 +1,14 @@
 """Releases: build an immutable copy of the `bi` tables, verify it, switch `current` atomically.
 
-Layout (contracts/publication.md):
+Layout (contracts/publication.md, Audiences; docs/publication.md):
     published/current -> releases/<release id>
-    published/releases/<release id>/
-        insight_hub.duckdb, parquet/<table>.parquet, hyper/<table>.hyper, manifest.json
-        transparency/spend_over_500_YYYY-MM.csv (complete months), identity/<model file> (if any)
+    published/releases/<release id>/            the internal set: open and internal tables
+        insight_hub.duckdb, parquet/<table>.parquet, hyper/<table>.hyper, manifest.json (every set's
+        section), identity/<model file> (if any)
+        open/                                   the open set: the same formats, its manifest.json,
+            transparency/spend_over_500_YYYY-MM.csv (complete months)
+        restricted/                             person-level tables, DuckDB (Parquet, Hyper if
+                                                configured), owner (and group) only
 
 A release is built in a hidden temp folder and renamed into place only once complete, audited
 and verified, so `current` can never point at a partial or unaudited release and readers of an
@@ -29,8 +33,9 @@ from typing import Any
 import duckdb
 
 from ingestion.layout import Layout, Published, Release
+from publication.audiences import AUDIENCES, FORMATS, AudiencePlan, RestrictedAccess, set_problems
 from publication.fingerprint import table_fingerprint
-from publication.gate import audit
+from publication.gate import ReleaseRefused, audit
 from publication.hyper import count_rows, hyper_process, hyper_select, write_extract
 from publication.transparency import TRANSPARENCY_TABLE, write_transparency_files
 
@@ -47,6 +52,7 @@ MANIFEST_KEYS = {
     "checks",
     "versions",
     "files",
+    "audiences",
 }
 
 
@@ -63,9 +69,11 @@ class ReleaseInputs:
     checks: list[dict[str, Any]]
     versions: dict[str, str]
     reporting_date: date | None  # date of the newest FI_ITEMS file loaded
+    audiences: AudiencePlan  # where each table goes (dbt meta.audience)
     completeness: dict[str, Any] = field(default_factory=dict)  # what the gate found missing
     data_docs: str | None = None  # the run's Great Expectations Data Docs
     attachments: tuple[Path, ...] = ()  # files copied into identity/ (the identity model)
+    restricted: RestrictedAccess = field(default_factory=RestrictedAccess)  # who reads restricted/
 
 
 def releases_dir(published: Path) -> Path:
@@ -105,30 +113,44 @@ def new_release_id(published: Path) -> str:
 
 
 def build_release(warehouse: Path, published: Path, inputs: ReleaseInputs, schema: str = "bi") -> Path:
-    """Copy every table of `schema` into a new, audited and verified release folder; `current` is untouched.
+    """Copy every table of `schema` into a new, audited and verified release folder, one set per
+    audience (publication/audiences.py); `current` is untouched.
 
-    The release's own copy of each table is fingerprinted and audited (publication/gate.py) before
-    anything else is written: ReleaseRefused when a blocking check did not pass on exactly it. On
-    any failure the folder being built is removed.
+    Each set's own copy of each table is fingerprinted and audited (publication/gate.py), and each
+    set judged fit for its audience (no person key outside restricted; the open set holds only
+    open tables and no count of people from 1 to 7), before any Parquet or Hyper file is written:
+    ReleaseRefused otherwise. On any failure the folder being built is removed.
     """
+    gid = inputs.restricted.gid()  # a group that cannot be honoured stops the build before it starts
     release_id = new_release_id(published)
     final = releases_dir(published) / release_id
     staging = releases_dir(published) / f".{release_id}.building"
     shutil.rmtree(staging, ignore_errors=True)
-    for folder in (Release(staging).parquet, Release(staging).hyper):
-        folder.mkdir(parents=True)
-    hyper_feed = staging / ".hyper_feed"
+    sets = {audience: Release(staging).audience(audience) for audience in AUDIENCES}
+    staging.mkdir(parents=True)
+    sets["open"].folder.mkdir()
+    # The restricted folder is closed before anything is written into it.
+    _restrict_folder(sets["restricted"].folder, inputs.restricted, gid)
     try:
-        described, feeds = _write_duckdb_and_parquet(warehouse, staging, schema, hyper_feed, inputs.checks)
+        described = _write_duckdb_sets(warehouse, sets, schema, inputs)
         with hyper_process(hyper_log_dir(published)) as process:
-            for table, info in described.items():
-                columns = [(c["name"], c["type"]) for c in info["columns"]]
-                write_extract(process, Release(staging).hyper / f"{table}.hyper", columns, feeds[table])
-        shutil.rmtree(hyper_feed, ignore_errors=True)
-        transparency = _write_transparency(staging, schema, described, inputs.reporting_date)
+            for audience, section in described.items():
+                _write_parquet_and_hyper(sets[audience], schema, section, process)
+        open_set = sets["open"]
+        transparency = _write_transparency(
+            open_set, schema, described["open"]["tables"], inputs.reporting_date
+        )
         for attachment in inputs.attachments:
             Release(staging).identity.mkdir(exist_ok=True)
             shutil.copy2(attachment, Release(staging).identity / attachment.name)
+        _restrict(sets["restricted"].folder, inputs.restricted, gid)
+        tables = {
+            table: {**info, "audience": inputs.audiences.audiences[table]}
+            for audience, section in described.items()
+            for table, info in section["tables"].items()
+            if inputs.audiences.audiences[table] == audience  # each table once, from its home set
+        }
+        digests = _file_digests(staging)
         manifest = {
             "release_id": release_id,
             "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -137,14 +159,28 @@ def build_release(warehouse: Path, published: Path, inputs: ReleaseInputs, schem
             "schema": schema,
             "storage_version": STORAGE_VERSION,
             "source_files": inputs.source_files,
-            "tables": described,
-            "checks": _with_content_flag(inputs.checks, described, schema),
+            "tables": tables,
+            "checks": _with_content_flag(inputs.checks, tables, schema),
             "completeness": inputs.completeness,
             "transparency_files": transparency,
             "data_docs": inputs.data_docs,
             "versions": inputs.versions,
-            "files": _file_digests(staging),
         }
+        for audience in ("open", "restricted"):  # each a set complete in itself, manifest included
+            section = {**described[audience], "files": _files_of(digests, sets[audience], staging)}
+            path = sets[audience].manifest
+            path.write_text(
+                json.dumps(_audience_manifest(manifest, audience, section), indent=2, default=str),
+                encoding="utf-8",
+            )
+            if audience == "restricted":
+                _restrict(path.parent, inputs.restricted, gid)
+            digests[path.relative_to(staging).as_posix()] = _digest(path)
+        manifest["audiences"] = {
+            audience: {**described[audience], "files": _files_of(digests, sets[audience], staging)}
+            for audience in AUDIENCES
+        }
+        manifest["files"] = digests
         Release(staging).manifest.write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
         verify_release(staging, hyper_log_dir(published))
         _make_read_only(staging)
@@ -155,21 +191,18 @@ def build_release(warehouse: Path, published: Path, inputs: ReleaseInputs, schem
     return final
 
 
-def _write_duckdb_and_parquet(
-    warehouse: Path, staging: Path, schema: str, hyper_feed: Path, checks: list[dict[str, Any]]
-) -> tuple[dict[str, Any], dict[str, Path]]:
-    """Copy the tables into the release DuckDB file, audit that copy, then write Parquet.
+def _write_duckdb_sets(
+    warehouse: Path, sets: dict[str, Release], schema: str, inputs: ReleaseInputs
+) -> dict[str, dict[str, Any]]:
+    """Copy each audience's tables into its set's DuckDB file, fingerprint and audit every copy,
+    and judge each set fit for its audience; refuse (ReleaseRefused) unless all of it holds.
 
-    Returns each table's description (rows, columns, fingerprint, the blocking checks that passed
-    on it) and the Parquet file that feeds its Hyper extract.
+    Returns each audience's section of the manifest: folder, formats and, per table, rows,
+    columns, fingerprint and the blocking checks that passed on it.
     """
     con = _connect(":memory:")
     try:
         con.execute(f"attach '{_sql_path(warehouse)}' as wh (read_only)")
-        con.execute(
-            f"attach '{_sql_path(Release(staging).database)}' as rel (storage_version '{STORAGE_VERSION}')"
-        )
-        con.execute(f"create schema rel.{schema}")
         tables = [
             r[0]
             for r in con.execute(
@@ -180,42 +213,142 @@ def _write_duckdb_and_parquet(
         ]
         if not tables:
             raise ReleaseError(f"the warehouse has no tables in schema `{schema}` to publish")
-        fingerprints = {}
-        for table in tables:
-            con.execute(f"create table rel.{schema}.{table} as select * from wh.{schema}.{table}")
-            fingerprints[table] = table_fingerprint(con, f"rel.{schema}.{table}")
-        con.execute("detach wh")
-        passed = audit(fingerprints, checks, schema)
-        described: dict[str, Any] = {}
-        feeds: dict[str, Path] = {}
-        for table in tables:
-            parquet = Release(staging).parquet / f"{table}.parquet"
+        members = {audience: inputs.audiences.tables_of(audience, tables) for audience in AUDIENCES}
+        fingerprints: dict[str, dict[str, str]] = {}
+        problems: list[str] = []
+        for audience, release in sets.items():
+            database = _database_alias(audience)
             con.execute(
-                f"copy rel.{schema}.{table} to '{_sql_path(parquet)}' (format parquet, compression zstd)"
+                f"attach '{_sql_path(release.database)}' as {database} (storage_version '{STORAGE_VERSION}')"
             )
-            columns = con.execute(
-                "select column_name, data_type from duckdb_columns() "
-                "where database_name = 'rel' and schema_name = ? and table_name = ? order by column_index",
-                [schema, table],
-            ).fetchall()
-            rows = con.execute(f"select count(*) from rel.{schema}.{table}").fetchone()[0]
-            described[table] = {
-                "rows": rows,
-                "columns": [{"name": n, "type": t} for n, t in columns],
-                "fingerprint": fingerprints[table],
-                "checks_passed": passed[table],
+            con.execute(f"create schema {database}.{schema}")
+            fingerprints[audience] = {}
+            for table in members[audience]:
+                con.execute(f"create table {database}.{schema}.{table} as select * from wh.{schema}.{table}")
+                fingerprints[audience][table] = table_fingerprint(con, f"{database}.{schema}.{table}")
+            problems += set_problems(con, database, schema, audience, inputs.audiences)
+        con.execute("detach wh")
+        passed: dict[str, dict[str, list[str]]] = {}
+        for audience in AUDIENCES:
+            try:
+                passed[audience] = audit(fingerprints[audience], inputs.checks, schema)
+            except ReleaseRefused as refused:
+                problems += refused.problems
+        if problems:  # every reason at once (an open table's copies are judged alike: said once)
+            raise ReleaseRefused(list(dict.fromkeys(problems)))
+        described: dict[str, dict[str, Any]] = {}
+        for audience, release in sets.items():
+            database = _database_alias(audience)
+            section: dict[str, Any] = {
+                "folder": release.folder.relative_to(sets["internal"].folder).as_posix(),
+                "formats": list(inputs.restricted.formats if audience == "restricted" else FORMATS),
+                "tables": {},
             }
-            feeds[table] = parquet
-            if select := hyper_select(columns):
-                hyper_feed.mkdir(exist_ok=True)
-                feeds[table] = hyper_feed / f"{table}.parquet"
-                con.execute(
-                    f"copy (select {select} from rel.{schema}.{table}) to '{_sql_path(feeds[table])}' "
-                    "(format parquet)"
-                )
+            if audience == "restricted":
+                access = inputs.restricted
+                section["access"] = {
+                    "group": access.group,
+                    "folder_mode": oct(access.folder_mode),
+                    "file_mode": oct(access.file_mode),
+                }
+            if audience == "open":
+                section["disclosure_check"] = {
+                    "passed": True,
+                    "people_count_columns": sum(
+                        kind == "people"
+                        for table in members["open"]
+                        for kind in inputs.audiences.counts.get(table, {}).values()
+                    ),
+                }
+            for table in members[audience]:
+                columns = con.execute(
+                    "select column_name, data_type from duckdb_columns() where database_name = ? "
+                    "and schema_name = ? and table_name = ? order by column_index",
+                    [database, schema, table],
+                ).fetchall()
+                rows = con.execute(f"select count(*) from {database}.{schema}.{table}").fetchone()[0]
+                section["tables"][table] = {
+                    "rows": rows,
+                    "columns": [{"name": n, "type": t} for n, t in columns],
+                    "fingerprint": fingerprints[audience][table],
+                    "checks_passed": passed[audience][table],
+                }
+            described[audience] = section
     finally:
         con.close()
-    return described, feeds
+    return described
+
+
+def _database_alias(audience: str) -> str:
+    return f"rel_{audience}"
+
+
+def _write_parquet_and_hyper(release: Release, schema: str, section: dict[str, Any], process: Any) -> None:
+    """The set's Parquet files and Hyper extracts, from its own DuckDB file, in the formats it has.
+
+    Hyper reads a Parquet file; where the set has no Parquet format (or a column needs a cast),
+    the file Hyper reads is a temporary one inside the set's folder (so a restricted table never
+    leaves the restricted folder), removed once the extract is written.
+    """
+    formats = section["formats"]
+    if "parquet" not in formats and "hyper" not in formats:
+        return
+    feed_dir = release.folder / ".hyper_feed"
+    con = _connect(str(release.database), read_only=True)
+    try:
+        for table, info in section["tables"].items():
+            columns = [(c["name"], c["type"]) for c in info["columns"]]
+            parquet = release.parquet / f"{table}.parquet"
+            if "parquet" in formats:
+                release.parquet.mkdir(exist_ok=True)
+                con.execute(
+                    f"copy {schema}.{table} to '{_sql_path(parquet)}' (format parquet, compression zstd)"
+                )
+            if "hyper" not in formats:
+                continue
+            select = hyper_select(columns)
+            feed = parquet
+            if select or "parquet" not in formats:
+                feed_dir.mkdir(exist_ok=True)
+                feed = feed_dir / f"{table}.parquet"
+                con.execute(
+                    f"copy (select {select or '*'} from {schema}.{table}) "
+                    f"to '{_sql_path(feed)}' (format parquet)"
+                )
+            release.hyper.mkdir(exist_ok=True)
+            write_extract(process, release.hyper / f"{table}.hyper", columns, feed)
+    finally:
+        con.close()
+        shutil.rmtree(feed_dir, ignore_errors=True)
+
+
+def _audience_manifest(manifest: dict[str, Any], audience: str, section: dict[str, Any]) -> dict[str, Any]:
+    """The manifest of one audience's set: what the release says, about that set's tables only."""
+    assets = {f"{manifest['schema']}/{table}" for table in section["tables"]}
+    return {
+        **{k: manifest[k] for k in ("release_id", "created_at", "run_id", "reporting_date", "schema")},
+        "audience": audience,
+        "storage_version": manifest["storage_version"],
+        "source_files": manifest["source_files"],
+        **section,
+        "checks": [c for c in manifest["checks"] if c["asset"] in assets],
+        "transparency_files": manifest["transparency_files"] if audience == "open" else [],
+        "versions": manifest["versions"],
+    }
+
+
+def _restrict_folder(folder: Path, access: RestrictedAccess, gid: int | None) -> None:
+    folder.mkdir(mode=access.folder_mode)
+    _restrict(folder, access, gid)
+
+
+def _restrict(folder: Path, access: RestrictedAccess, gid: int | None) -> None:
+    """The restricted set's folders and files open to the owner (and the configured group) only;
+    files read-only as every release file."""
+    for path in [folder, *folder.rglob("*")]:
+        if gid is not None:
+            os.chown(path, -1, gid)
+        path.chmod(access.folder_mode if path.is_dir() else access.file_mode)
 
 
 def _with_content_flag(
@@ -236,14 +369,15 @@ def _with_content_flag(
 
 
 def _write_transparency(
-    staging: Path, schema: str, described: dict[str, Any], reporting_date: date | None
+    release: Release, schema: str, tables: dict[str, Any], reporting_date: date | None
 ) -> list[str]:
-    if TRANSPARENCY_TABLE not in described or reporting_date is None:
+    """The transparency files of the complete months, in the open set (from its own DuckDB file)."""
+    if TRANSPARENCY_TABLE not in tables or reporting_date is None:
         return []
-    con = _connect(str(Release(staging).database), read_only=True)
+    con = _connect(str(release.database), read_only=True)
     try:
         written = write_transparency_files(
-            con, f"{schema}.{TRANSPARENCY_TABLE}", Release(staging).transparency, reporting_date
+            con, f"{schema}.{TRANSPARENCY_TABLE}", release.transparency, reporting_date
         )
     finally:
         con.close()
@@ -253,9 +387,32 @@ def _write_transparency(
 def _file_digests(folder: Path) -> dict[str, dict[str, Any]]:
     """Bytes and sha256 of every file of the release (but the manifest), by relative path."""
     return {
-        path.relative_to(folder).as_posix(): {"bytes": path.stat().st_size, "sha256": _sha256(path)}
+        path.relative_to(folder).as_posix(): _digest(path)
         for path in sorted(folder.rglob("*"))
         if path.is_file() and path != Release(folder).manifest
+    }
+
+
+def _digest(path: Path) -> dict[str, Any]:
+    return {"bytes": path.stat().st_size, "sha256": _sha256(path)}
+
+
+def _files_of(digests: dict[str, dict[str, Any]], release: Release, root: Path) -> dict[str, dict[str, Any]]:
+    """The digests of one set's files (but its manifest), by path relative to the set's folder;
+    the internal set is the release root without the other sets' folders."""
+    others = [
+        Release(root).audience(a).folder.relative_to(root).as_posix()
+        for a in AUDIENCES
+        if Release(root).audience(a).folder not in (release.folder, root)
+    ]
+    prefix = release.folder.relative_to(root).as_posix()
+    prefix = "" if prefix == "." else prefix + "/"
+    return {
+        path[len(prefix) :]: digest
+        for path, digest in digests.items()
+        if path.startswith(prefix)
+        and path[len(prefix) :] != release.manifest.name
+        and not any(path.startswith(other + "/") for other in others)
     }
 
 
@@ -270,8 +427,9 @@ def _sha256(path: Path) -> str:
 def verify_release(folder: Path, log_dir: Path) -> dict[str, Any]:
     """Check a release is complete and intact before anyone is pointed at it.
 
-    The manifest has every key of the contract; every table is in DuckDB, Parquet and Hyper with
-    the manifest's row count; every file the manifest lists is there with its sha256.
+    The manifest has every key of the contract; every file the manifest lists is there with its
+    sha256; every audience's set holds its tables in each of its formats with the manifest's row
+    count; nothing of the restricted set is open to other users.
     """
     manifest_path = Release(folder).manifest
     if not manifest_path.exists():
@@ -283,38 +441,55 @@ def verify_release(folder: Path, log_dir: Path) -> dict[str, Any]:
         path = folder / relative
         if not path.is_file() or _sha256(path) != described["sha256"]:
             raise ReleaseError(f"release {folder.name}: {relative} is missing or differs from the manifest")
+    if set(manifest["audiences"]) != set(AUDIENCES):
+        raise ReleaseError(f"release {folder.name}: manifest has sets {sorted(manifest['audiences'])}")
+    restricted = Release(folder).restricted.folder
+    if opened := [p for p in [restricted, *restricted.rglob("*")] if p.stat().st_mode & 0o007]:
+        raise ReleaseError(
+            f"release {folder.name}: {len(opened)} restricted path(s) are open to other users, "
+            f"e.g. {opened[0].relative_to(folder)}"
+        )
     schema = manifest["schema"]
-    counts: dict[str, list[int]] = {}
-    con = _connect(str(Release(folder).database), read_only=True)
-    try:
-        for table in manifest["tables"]:
-            parquet = _sql_path(Release(folder).parquet / f"{table}.parquet")
-            counts[table] = [
-                con.execute(f"select count(*) from {schema}.{table}").fetchone()[0],
-                con.execute(f"select count(*) from read_parquet('{parquet}')").fetchone()[0],
-            ]
-    finally:
-        con.close()
+    counts: dict[tuple[str, str], list[int]] = {}
+    for audience, section in manifest["audiences"].items():
+        release = Release(folder).audience(audience)
+        con = _connect(str(release.database), read_only=True)
+        try:
+            for table in section["tables"]:
+                counts[audience, table] = [
+                    con.execute(f"select count(*) from {schema}.{table}").fetchone()[0]
+                ]
+                if "parquet" in section["formats"]:
+                    parquet = _sql_path(release.parquet / f"{table}.parquet")
+                    counts[audience, table].append(
+                        con.execute(f"select count(*) from read_parquet('{parquet}')").fetchone()[0]
+                    )
+        finally:
+            con.close()
     # The Hyper engine may rewrite a file it opens (it did, on one extract of the seed-72 world):
     # count each extract's rows in a private copy, so that verifying never changes a release.
     with (
         hyper_process(log_dir) as process,
         tempfile.TemporaryDirectory(dir=log_dir, prefix=".verify-") as tmp,
     ):
-        for table in manifest["tables"]:
-            extract = Release(folder).hyper / f"{table}.hyper"
-            if not extract.is_file():
-                raise ReleaseError(f"release {folder.name}: {table} has no Hyper extract")
-            copy = Path(tmp) / extract.name
-            shutil.copyfile(extract, copy)
-            counts[table].append(count_rows(process, copy))
-            copy.unlink()
-    for table, (in_duckdb, in_parquet, in_hyper) in counts.items():
+        for audience, section in manifest["audiences"].items():
+            if "hyper" not in section["formats"]:
+                continue
+            for table in section["tables"]:
+                extract = Release(folder).audience(audience).hyper / f"{table}.hyper"
+                if not extract.is_file():
+                    raise ReleaseError(f"release {folder.name}: {audience}/{table} has no Hyper extract")
+                copy = Path(tmp) / extract.name
+                shutil.copyfile(extract, copy)
+                counts[audience, table].append(count_rows(process, copy))
+                copy.unlink()
+    for (audience, table), found in counts.items():
         expected = manifest["tables"][table]["rows"]
-        if not in_duckdb == in_parquet == in_hyper == expected:
+        if set(found) != {expected} or manifest["audiences"][audience]["tables"][table]["rows"] != expected:
+            formats = manifest["audiences"][audience]["formats"]
+            said = ", ".join(f"{n} in {f}" for n, f in zip(found, formats, strict=True))
             raise ReleaseError(
-                f"release {folder.name}: {table} has {in_duckdb} rows in DuckDB, {in_parquet} in "
-                f"Parquet, {in_hyper} in Hyper and {expected} in the manifest"
+                f"release {folder.name}: {table} ({audience} set) has {said} and {expected} in the manifest"
             )
     return manifest
 

@@ -76,7 +76,7 @@ def write_transparency_files(
 
 def publish_transparency_files(release: Path, target: Path) -> list[str]:
     """Copy a release's transparency files to `published/transparency/`, atomically, where new or changed."""
-    source = Release(release).transparency
+    source = Release(release).open.transparency
     if not source.is_dir():
         return []
     target.mkdir(parents=True, exist_ok=True)

@@ -166,8 +166,12 @@ def release_content(release: Path) -> dict:
     per table its columns and types, row count and an order-independent checksum of its rows; the
     transparency files; the source files that fed it."""
     manifest = json.loads((release / "manifest.json").read_text())
-    con = duckdb.connect(str(release / "insight_hub.duckdb"), read_only=True)
+    con = duckdb.connect()
     try:
+        for audience, section in manifest["audiences"].items():  # each table read from its own set
+            con.execute(
+                f"attach '{release / section['folder'] / 'insight_hub.duckdb'}' as set_{audience} (read_only)"
+            )
         tables = {}
         for table, described in manifest["tables"].items():
             # A double's last bits depend on the order a sum met its rows: compared to 9 decimals.
@@ -177,14 +181,17 @@ def release_content(release: Path) -> dict:
                 if c["name"] not in VARYING_COLUMNS
             )
             checksum = con.execute(
-                f"select count(*), coalesce(sum(hash({quoted})), 0) from bi.{table}"
+                f"select count(*), coalesce(sum(hash({quoted})), 0) "
+                f"from set_{described['audience']}.bi.{table}"
             ).fetchone()
             tables[table] = {"columns": described["columns"], "rows": described["rows"], "checksum": checksum}
     finally:
         con.close()
     return {
         "tables": tables,
-        "transparency": {p.name: sha256(p) for p in sorted((release / "transparency").glob("*.csv"))},
+        "transparency": {
+            p.name: sha256(p) for p in sorted((release / "open" / "transparency").glob("*.csv"))
+        },
         "source_files": sorted(
             (f["feed"], f["name"], f["sha256"], f["rows"]) for f in manifest["source_files"]
         ),

@@ -73,26 +73,30 @@ def test_release_holds_every_table_in_three_formats_with_a_complete_manifest(pub
     tables = set(manifest["tables"])
     assert CONTRACT_TABLES | {"transparency_spend_over_500"} <= tables
 
-    con = duckdb.connect(str(current / "insight_hub.duckdb"), read_only=True)
-    in_duckdb = {t: con.execute(f"select count(*) from bi.{t}").fetchone()[0] for t in tables}
-    in_parquet = {
-        t: con.execute(f"select count(*) from read_parquet('{current / 'parquet' / t}.parquet')").fetchone()[
-            0
-        ]
-        for t in tables
-    }
-    con.close()
-    with (
-        HyperProcess(
-            Telemetry.DO_NOT_SEND_USAGE_DATA_TO_TABLEAU, parameters={"log_dir": str(home / "logs")}
-        ) as hyper,
-    ):
-        in_hyper = {}
-        for t in tables:
-            with Connection(hyper.endpoint, str(current / "hyper" / f"{t}.hyper")) as c:
-                in_hyper[t] = c.execute_scalar_query('select count(*) from "Extract"."Extract"')
-    assert in_duckdb == in_parquet == in_hyper == {t: d["rows"] for t, d in manifest["tables"].items()}
-    assert in_duckdb["fct_spend"] > 0 and in_duckdb["fct_contacts"] > 0
+    # Each table in every format of every set that holds it (docs/publication.md, Audiences).
+    in_duckdb, in_parquet, in_hyper, expected = {}, {}, {}, {}
+    with HyperProcess(
+        Telemetry.DO_NOT_SEND_USAGE_DATA_TO_TABLEAU, parameters={"log_dir": str(home / "logs")}
+    ) as hyper:
+        for audience, section in manifest["audiences"].items():
+            folder = current / section["folder"]
+            con = duckdb.connect(str(folder / "insight_hub.duckdb"), read_only=True)
+            for t in section["tables"]:
+                key = (audience, t)
+                expected[key] = manifest["tables"][t]["rows"]
+                in_duckdb[key] = con.execute(f"select count(*) from bi.{t}").fetchone()[0]
+                if "parquet" in section["formats"]:
+                    parquet = folder / "parquet" / f"{t}.parquet"
+                    in_parquet[key] = con.execute(
+                        f"select count(*) from read_parquet('{parquet}')"
+                    ).fetchone()[0]
+                if "hyper" in section["formats"]:
+                    with Connection(hyper.endpoint, str(folder / "hyper" / f"{t}.hyper")) as c:
+                        in_hyper[key] = c.execute_scalar_query('select count(*) from "Extract"."Extract"')
+            con.close()
+    assert in_duckdb == expected and {t for _, t in expected} == tables
+    assert in_parquet == in_hyper == {k: v for k, v in expected.items() if k[0] != "restricted"}
+    assert in_duckdb["internal", "fct_spend"] > 0 and in_duckdb["restricted", "fct_contacts"] > 0
 
     assert manifest["run_id"] == result.run_id
     assert manifest["reporting_date"] == max(

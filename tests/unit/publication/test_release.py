@@ -9,6 +9,7 @@ import duckdb
 import pytest
 from tableauhyperapi import Connection, HyperProcess, TableName, Telemetry
 
+from publication.audiences import AudiencePlan
 from publication.fingerprint import table_fingerprint
 from publication.gate import ReleaseRefused
 from publication.release import (
@@ -30,6 +31,7 @@ BASE = ReleaseInputs(
     checks=[],
     versions={"insight-hub": "0.1.0"},
     reporting_date=date(2025, 4, 30),
+    audiences=AudiencePlan({"kpi": "internal", "odd": "internal"}),
 )
 
 
@@ -103,7 +105,9 @@ def test_verify_refuses_a_release_whose_formats_disagree(tmp_path, warehouse):
     manifest["tables"]["kpi"]["rows"] = 4
     (folder / "manifest.json").chmod(0o644)  # release files are read-only: tampering needs this
     (folder / "manifest.json").write_text(json.dumps(manifest))
-    with pytest.raises(ReleaseError, match="kpi has 5 rows"):
+    with pytest.raises(
+        ReleaseError, match=r"kpi \(internal set\) has 5 in duckdb, 5 in parquet, 5 in hyper and 4"
+    ):
         verify_release(folder, tmp_path / "logs")
 
 
@@ -174,6 +178,16 @@ def test_the_identity_model_is_attached_and_every_file_is_in_the_manifest(tmp_pa
     manifest = json.loads((folder / "manifest.json").read_text())
     assert (folder / "identity" / "model.json").read_text() == '{"comparisons": []}'
     assert set(manifest["files"]) == {
+        "insight_hub.duckdb",
+        "parquet/kpi.parquet",
+        "hyper/kpi.hyper",
+        "identity/model.json",
+        "open/insight_hub.duckdb",
+        "open/manifest.json",
+        "restricted/insight_hub.duckdb",
+        "restricted/manifest.json",
+    }
+    assert set(manifest["audiences"]["internal"]["files"]) == {
         "insight_hub.duckdb",
         "parquet/kpi.parquet",
         "hyper/kpi.hyper",

@@ -78,7 +78,7 @@ def test_files_follow_the_contract_layout(con, tmp_path):
 
 def test_publishing_copies_only_new_or_changed_files(con, tmp_path):
     release = tmp_path / "release"
-    write_transparency_files(con, "t", release / "transparency", reporting_date=date(2025, 6, 1))
+    write_transparency_files(con, "t", release / "open" / "transparency", reporting_date=date(2025, 6, 1))
     target = tmp_path / "published" / "transparency"
     assert publish_transparency_files(release, target) == [
         "spend_over_500_2025-04.csv",
@@ -86,7 +86,7 @@ def test_publishing_copies_only_new_or_changed_files(con, tmp_path):
     ]
     assert publish_transparency_files(release, target) == []
     con.execute("update t set net_amount = 999 where transaction_number = '5200000001'")
-    write_transparency_files(con, "t", release / "transparency", reporting_date=date(2025, 6, 1))
+    write_transparency_files(con, "t", release / "open" / "transparency", reporting_date=date(2025, 6, 1))
     assert publish_transparency_files(release, target) == ["spend_over_500_2025-05.csv"]
     assert [p.name for p in target.iterdir()] == sorted(
         p.name for p in target.iterdir() if not p.name.startswith(".")
