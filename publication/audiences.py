@@ -140,7 +140,7 @@ def _open_table_problems(name: str, node: dict, suppressed: set[tuple[str, str]]
 
 
 class AudienceError(ValueError):
-    """A table without a declared audience, or a restricted-audience setting that cannot be honoured."""
+    """A restricted-audience setting that cannot be honoured."""
 
 
 @dataclass(frozen=True)
@@ -167,14 +167,11 @@ class AudiencePlan:
         return cls(audiences, counts)
 
     def tables_of(self, audience: str, tables: Iterable[str]) -> list[str]:
-        """The tables of `tables` that the audience's set holds; AudienceError for any undeclared."""
-        tables = sorted(tables)
-        if undeclared := [t for t in tables if t not in self.audiences]:
-            raise AudienceError(
-                f"no audience declared for {', '.join(undeclared)}: every published table needs "
-                "meta.audience on its dbt model (open, internal or restricted)"
-            )
-        return [t for t in tables if self.audiences[t] in SETS[audience]]
+        """The tables of `tables` that the audience's set holds (an undeclared table is in none)."""
+        return sorted(t for t in tables if self.audiences.get(t) in SETS[audience])
+
+    def undeclared(self, tables: Iterable[str]) -> list[str]:
+        return sorted(t for t in tables if t not in self.audiences)
 
 
 def set_problems(

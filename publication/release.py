@@ -215,7 +215,10 @@ def _write_duckdb_sets(
             raise ReleaseError(f"the warehouse has no tables in schema `{schema}` to publish")
         members = {audience: inputs.audiences.tables_of(audience, tables) for audience in AUDIENCES}
         fingerprints: dict[str, dict[str, str]] = {}
-        problems: list[str] = []
+        problems = [
+            f"{schema}/{table}: no audience declared (meta.audience on its dbt model), so in no set"
+            for table in inputs.audiences.undeclared(tables)
+        ]
         for audience, release in sets.items():
             database = _database_alias(audience)
             con.execute(

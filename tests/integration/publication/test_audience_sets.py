@@ -10,7 +10,7 @@ import pytest
 from conftest import released
 from tableauhyperapi import Connection, HyperProcess, TableName, Telemetry
 from test_publish import tree_state
-from test_publish_refusals import damaged, failure_text
+from test_publish_refusals import failure_text
 
 from orchestration.dbt import PROJECT
 from publication.audiences import SETS, AudiencePlan
@@ -114,12 +114,19 @@ def test_a_small_count_of_people_in_the_open_set_blocks_the_release(published, g
     home, _ = published
     state = tree_state(home / "published")
     table = "bi.open_workforce_monthly"
-    planted = (
-        f"update {table} set starters = 3, starters_suppressed = false "
-        f"where rowid = (select min(rowid) from {table})"
-    )
-    with damaged(home, (table,), planted):
+    with duckdb.connect(str(home / "warehouse.duckdb")) as warehouse:  # kept outside `bi`
+        warehouse.execute(f"create table main.open_kept as select * from {table}")
+        warehouse.execute(
+            f"update {table} set starters = 3, starters_suppressed = false "
+            f"where rowid = (select min(rowid) from {table})"
+        )
+    try:
         result = gate_and_publish(home)
+    finally:  # the same rows in the same table: the same fingerprint its checks judged
+        with duckdb.connect(str(home / "warehouse.duckdb")) as warehouse:
+            warehouse.execute(f"delete from {table}")
+            warehouse.execute(f"insert into {table} select * from main.open_kept")
+            warehouse.execute("drop table main.open_kept")
     assert not released(result)
     said = failure_text(result)
     assert "release refused" in said

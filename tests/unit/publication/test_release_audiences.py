@@ -241,7 +241,7 @@ def test_a_person_key_outside_restricted_is_refused_whatever_the_declaration(tmp
 def test_a_table_without_an_audience_is_not_published(tmp_path, warehouse):
     plan = AudiencePlan({"kpi": "internal", "open_kpi": "open"}, PLAN.counts)
     published = tmp_path / "published"
-    with pytest.raises(AudienceError, match="no audience declared for customer_360"):
+    with pytest.raises(ReleaseRefused, match="bi/customer_360: no audience declared"):
         build_release(warehouse, published, inputs(warehouse, plan=plan))
     assert list(releases_dir(published).iterdir()) == []
 
