@@ -61,6 +61,8 @@ class PersonalData:
         if kind == "phone":
             digits = re.sub(r"\D", "", value)
             national = "0" + digits[2:] if digits.startswith("44") else digits
+            if len(national) < 10:  # no number (telephony shows a withheld caller as a bare "+44")
+                return
             for form in (national, "+44" + national[1:]):
                 self.tokens[form] = kind
         elif kind == "postcode":

@@ -1,6 +1,9 @@
 """The release of a small simulated county split by audience, as the dbt meta declares it: each
 set complete in its formats, no person key outside restricted, the restricted set for its owner
-alone, the open set free of small counts of people - and that last rule blocking a release."""
+alone, the open set free of small counts of people - and that last rule blocking a release.
+
+Runs on the publication world (conftest) after test_publish.py, which reads the nightly run's own
+release: the last test here publishes again."""
 
 import json
 import stat
