@@ -15,7 +15,8 @@ from tableauhyperapi import Connection, HyperProcess, TableName, Telemetry
 from test_publish import tree_state
 from test_publish_refusals import failure_text
 
-from orchestration.dbt import PROJECT
+from ingestion.layout import Layout
+from orchestration.dbt import prepare_manifest
 from publication.audiences import SETS, AudiencePlan
 
 pytestmark = pytest.mark.slow
@@ -25,7 +26,9 @@ EXTRACT = TableName("Extract", "Extract")
 
 @pytest.fixture(scope="module")
 def plan() -> AudiencePlan:
-    return AudiencePlan.from_manifest(json.loads(PROJECT.manifest_path.read_text(encoding="utf-8")))
+    """Where the dbt meta puts each table: what the definitions' release asset was given."""
+    manifest = prepare_manifest(Layout.from_env())  # the session's, as the definitions read it
+    return AudiencePlan.from_manifest(json.loads(manifest.read_text(encoding="utf-8")))
 
 
 def test_each_set_holds_the_tables_its_audience_sees_in_each_of_its_formats(published, plan):
