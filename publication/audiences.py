@@ -146,7 +146,7 @@ class AudienceError(ValueError):
 @dataclass(frozen=True)
 class AudiencePlan:
     """Where each published table goes, read from the dbt manifest: its audience and what each
-    column of an open table counts (`meta.counts`: people, money or transactions)."""
+    column of an open table counts (`meta.counts`: people, money, transactions or days)."""
 
     audiences: Mapping[str, str]  # table -> audience
     counts: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # open table -> column -> kind
