@@ -16,7 +16,7 @@ from test_publish import tree_state
 from test_publish_refusals import failure_text
 
 from ingestion.layout import Layout
-from orchestration.dbt import prepare_manifest
+from orchestration.warehouse import prepare_manifest
 from publication.audiences import SETS, AudiencePlan
 
 pytestmark = pytest.mark.slow
