@@ -154,3 +154,28 @@ def test_two_runs_from_one_process_each_write_only_under_the_root_they_were_laun
     assert tree(session_home) == before["session"]
     assert tree(REPO_ROOT / "dbt_project") == before["dbt_project"]
     assert os.environ["INSIGHT_HUB_HOME"] == str(homes["b"])
+
+
+JOB_NAMES = "from orchestration.definitions import defs; print(*(job.name for job in defs().jobs))"
+
+
+@pytest.mark.slow
+def test_prepare_readies_a_fresh_home_for_dagsters_own_commands(tmp_path: Path):
+    """`insight-hub prepare`, then a `dagster` command's load of workspace.yaml's module succeeds."""
+    env = {**os.environ, "INSIGHT_HUB_HOME": str(tmp_path / "home")}
+    prepared = subprocess.run(
+        [sys.executable, "-m", "cli", "prepare"], env=env, capture_output=True, text=True, timeout=600
+    )
+    assert prepared.returncode == 0, prepared.stderr
+    layout = Layout(tmp_path / "home")
+    assert f"INSIGHT_HUB_HOME={layout.home}" in prepared.stdout
+    assert (layout.dbt_target / "manifest.json").is_file()
+    assert (layout.dagster_home / "dagster.yaml").is_file()
+    loaded = subprocess.run(
+        [sys.executable, "-c", JOB_NAMES],
+        env={**env, "DAGSTER_HOME": str(layout.dagster_home)},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert loaded.returncode == 0 and "nightly_refresh" in loaded.stdout.split(), loaded.stderr[-2000:]
