@@ -4,7 +4,8 @@ Usage: .venv/bin/python bench/subject_access.py [--scale 1.0] [--days 365] [--se
 The world is bench/identity.py's (person feeds loaded, cached in bench/cache/), with the telephony
 feed loaded and identity resolved once on a copy. Then `--requests` residents of the simulator's
 truth in three or more systems are served one after another (identity.subjects.subject_access: resolve,
-write JSON and CSV of every table holding their rows, log), each timed, and checked against the truth.
+write JSON and CSV of every table holding their rows, log), each timed, and checked against the truth
+(every record of theirs the warehouse holds is returned; records in files refused whole are not held).
 The working warehouse here has raw, restricted and identity tables but no dbt marts: a full home adds
 the marts' person-level tables (scanned the same way). Writes bench/results/subject_access_<date>.json.
 """
@@ -86,11 +87,17 @@ def main() -> None:
     timings, complete = [], 0
     with duckdb.connect(str(Layout(home).warehouse)) as con, tempfile.TemporaryDirectory() as out:
         tables = con.execute("select count(*) from duckdb_tables() where not temporary").fetchone()[0]
+        loaded = set(
+            con.execute("select source_system, source_record_id from restricted.customer_xref").fetchall()
+        )
         for n, records in enumerate(residents(home, args.requests)):
-            system, record_id = sorted(records)[0]
+            # A record of a file refused whole is not held: ask by one the warehouse holds.
+            held = [r for r in sorted(records) if r in loaded]
+            system, record_id = held[0]
             t0 = time.perf_counter()
             _, counts = subject_access(con, SALT, Path(out) / str(n), system=system, record_id=record_id)
             timings.append(round(time.perf_counter() - t0, 3))
+            records = set(held)  # the truth's records the warehouse holds
             returned = set()
             for path in (Path(out) / str(n)).glob("*.json"):
                 returned |= {(r["_source_system"], r["_record_id"]) for r in json.loads(path.read_text())}
@@ -104,7 +111,7 @@ def main() -> None:
         "limit_seconds": LIMIT_SECONDS,
         "requests": len(timings),
         "seconds": {"median": statistics.median(timings), "max": max(timings), "each": timings},
-        "requests_with_every_truth_record": complete,
+        "requests_with_every_held_truth_record": complete,
         "within_limit": max(timings) < LIMIT_SECONDS,
     }
     print(json.dumps(result, indent=2))
