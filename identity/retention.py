@@ -12,9 +12,12 @@ log, one action per data class that removed anything. Two triggers:
   every record resolved to them (person index records have no date of their own: they follow
   their customer).
 
-Periods count from the day the schedule is applied (the wall clock in production: retention is a
-legal limit on holding data, not a reporting period). `INSIGHT_HUB_RETENTION_SCHEDULE` names
-another schedule file (tests use short periods on simulated worlds).
+Periods count back from the warehouse's reporting date (the data's own clock: in production the
+newest day delivered, i.e. yesterday), which the caller passes: a rebuild, a replay or a simulated
+world dated in the past removes exactly what its own day would have removed, never what the day
+the code happens to run on says. A warehouse whose feeds stop stops its clock too; the stale-release
+alert fires the next morning (docs/governance.md). `INSIGHT_HUB_RETENTION_SCHEDULE` names another
+schedule file (tests use short periods on simulated worlds).
 """
 
 from __future__ import annotations
@@ -169,10 +172,10 @@ class Applied:
     files_rewritten: int
 
 
-def apply(con: duckdb.DuckDBPyConnection, home: Path, salt: str, today: date | None = None) -> list[Applied]:
-    """Remove every record past its period, class by class; each class that removed anything is one
-    action in the governance log (counts, the class, its cut-off: no identifier)."""
-    today = today or date.today()
+def apply(con: duckdb.DuckDBPyConnection, home: Path, salt: str, today: date) -> list[Applied]:
+    """Remove every record past its period on `today` (the reporting date), class by class; each
+    class that removed anything is one action in the governance log (counts, the class, its
+    cut-off: no identifier)."""
     done = []
     for data_class in load():
         records = expired(con, data_class, today)

@@ -15,6 +15,7 @@ from identity import retention as retention_schedule
 from ingestion import redaction
 from orchestration.policy import DUCKDB_WRITERS, OWNERS, TRANSIENT_RETRY
 from orchestration.resources import WarehouseResource, salt
+from publication.completeness import ReportingDateUnavailable, reporting_date
 
 LATEST = 20
 
@@ -68,13 +69,18 @@ RAW_PERSON_FEEDS = [dg.AssetKey(["raw", feed.spec.table]) for feed in redaction.
 def retention(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     """Remove what the schedule says is past its period (counts only in the metadata)."""
     with warehouse.connect() as con:
-        applied = retention_schedule.apply(con, warehouse.home_path, salt()[0])
+        try:
+            as_of = reporting_date(con)  # the last build's: one night behind at worst, never ahead
+        except ReportingDateUnavailable:
+            as_of = None  # the first build: nothing has been held long enough
+        applied = retention_schedule.apply(con, warehouse.home_path, salt()[0], as_of) if as_of else []
     for a in applied:
         context.log.info(
             f"retention: {a.data_class}: {a.records} records before {a.cutoff} removed ({a.rows} rows)"
         )
     return dg.MaterializeResult(
         metadata={
+            "as_of": dg.MetadataValue.text(as_of.isoformat() if as_of else "no reporting date yet"),
             "data_classes": dg.MetadataValue.int(len(retention_schedule.load())),
             "records_removed": dg.MetadataValue.int(sum(a.records for a in applied)),
             "rows_removed": dg.MetadataValue.int(sum(a.rows for a in applied)),
@@ -96,18 +102,35 @@ def retention(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -
     pool=DUCKDB_WRITERS,
     retry_policy=TRANSIENT_RETRY,
 )
-def warehouse_compaction(warehouse: WarehouseResource) -> dg.MaterializeResult:
+def warehouse_compaction(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
     """Withdraw releases that hold removed records; rewrite the working warehouse with live data only."""
     with warehouse.connect() as con:
         removed_at = governance.last_removal(con)
+    removal = removed_at.isoformat() if removed_at else "none"
+    if removal == _last_compacted_for(context):
+        # Nothing removed since the last compaction: rewriting the whole warehouse again would cost
+        # a night's budget for no deleted byte.
+        return dg.MaterializeResult(metadata={"compacted_for_removal_at": dg.MetadataValue.text(removal)})
     published = warehouse.layout.published.root
     withdrawn = erasure.withdraw_releases(published, erasure.release_id_at(removed_at)) if removed_at else []
     before, after = erasure.compact(warehouse.layout.warehouse)
     return dg.MaterializeResult(
         metadata={
+            "compacted_for_removal_at": dg.MetadataValue.text(removal),
             "releases_withdrawn": dg.MetadataValue.int(len(withdrawn)),
             "withdrawn": dg.MetadataValue.text(", ".join(withdrawn) or "-"),
             "bytes_before": dg.MetadataValue.int(before),
             "bytes_after": dg.MetadataValue.int(after),
         }
     )
+
+
+def _last_compacted_for(context: dg.AssetExecutionContext) -> str | None:
+    """The removal the last compaction covered (its materialization's metadata), if any."""
+    event = context.instance.get_latest_materialization_event(context.asset_key)
+    if event is None or event.asset_materialization is None:
+        return None
+    value = event.asset_materialization.metadata.get("compacted_for_removal_at")
+    return value.value if value is not None else None

@@ -22,6 +22,7 @@ import pytest
 from cli_runs import run
 from erasure_scan import age, identifiers, scan
 
+from publication.completeness import reporting_date
 from simulator import simulate
 
 pytestmark = pytest.mark.slow
@@ -75,7 +76,9 @@ def retained(tmp_path_factory) -> dict:
         values = set(found[:: max(1, len(found) // SAMPLE)])
     releases_before = sorted(p.name for p in (home / "published" / "releases").iterdir())
     schedule = root / "retention.yml"
-    short_schedule(schedule, (date.today() - CUTOFF).days)
+    with duckdb.connect(str(before), read_only=True) as con:
+        as_of = reporting_date(con)  # the retention clock: the warehouse's reporting date
+    short_schedule(schedule, (as_of - CUTOFF).days)
     os.environ["INSIGHT_HUB_RETENTION_SCHEDULE"] = str(schedule)
     try:
         result = run(home, "refresh", "--quiet")
