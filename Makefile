@@ -25,7 +25,7 @@ run: $(VENV)/.installed
 ## Lint (ruff check, ruff format --check), then all tests, slow ones included (what CI runs).
 ## sqlfluff runs inside the tests (tests/integration/dbt/test_sqlfluff.py: it needs dbt's environment).
 test: lint
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q --durations=25
 
 ## The quick local loop: skips tests marked slow.
 test-fast: $(VENV)/.installed
