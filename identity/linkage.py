@@ -23,6 +23,7 @@ from splink.clustering import cluster_pairwise_predictions_at_threshold
 
 from identity import clustering, review
 from identity.standardise import first_names_agree
+from ingestion.layout import Layout
 
 THRESHOLD = 0.99  # match probability at or above which two records are the same resident (chosen on seed 1)
 U_SEED = 42
@@ -353,7 +354,7 @@ def review_dashboards(con: duckdb.DuckDBPyConnection, linker: Linker, queue: pa.
     A second linker with the same parameters keeps the comparison columns the dashboards show,
     over the queue's records only (with the term frequencies of all records).
     """
-    folder.mkdir(parents=True, exist_ok=True)
+    Layout.private_folder(folder)  # the dashboards show residents' details
     con.register("queue_arrow", queue.slice(0, DASHBOARD_PAIRS))
     con.execute(
         "create or replace temp table review_pairs as select unique_id_l, unique_id_r from queue_arrow"

@@ -25,6 +25,8 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from ingestion.layout import Layout
+
 REVIEW_LOW = 0.5  # below: the model is sure enough they are different people
 REVIEW_HIGH = 0.995  # at or above: sure enough they are the same person
 DECISIONS = ("match", "no_match")
@@ -53,7 +55,7 @@ class ReviewError(ValueError):
 
 def review_dir(home: Path) -> Path:
     """The restricted folder of review files (queue, dashboards): personal data, never published."""
-    return home / "restricted" / "identity_review"
+    return Layout(home).identity_review
 
 
 def _pair(left: str, right: str) -> tuple[str, str]:
@@ -160,8 +162,7 @@ def write_queue(con: duckdb.DuckDBPyConnection, queue: pa.Table, queued_at: str)
 
 def export_queue(con: duckdb.DuckDBPyConnection, home: Path) -> Path:
     """Write the open queue as queue.csv in the restricted review folder, for a reviewer to fill in."""
-    folder = review_dir(home)
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = Layout.private_folder(review_dir(home))
     path = folder / "queue.csv"
     rows = con.execute(
         """select unique_id_l, unique_id_r, round(match_probability, 4), same_customer

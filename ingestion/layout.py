@@ -11,6 +11,7 @@ ingestion, identity, publication, the CLI and the Dagster resources all ask it.
     tmp/                            ingestion's scratch space (decoded files)
     warehouse.duckdb                the working warehouse
     identity/model.json             the trained Splink model of the last run
+    restricted/identity_review/     the review queue and Splink's dashboards (personal data: owner only)
     published/releases/<id>/        the releases: the internal set at the root (insight_hub.duckdb,
                                     parquet/, hyper/, identity/, manifest.json), open/ (the same plus
                                     transparency/) and restricted/ (owner or group only);
@@ -156,6 +157,19 @@ class Layout:
     @property
     def identity_model(self) -> Path:
         return self.home / "identity" / "model.json"
+
+    @property
+    def identity_review(self) -> Path:
+        """The identity review queue and Splink's dashboards: personal data, never published."""
+        return self.home / "restricted" / "identity_review"
+
+    @staticmethod
+    def private_folder(folder: Path) -> Path:
+        """Make `folder` (and its parent, the restricted area) readable by the owner only."""
+        folder.mkdir(parents=True, exist_ok=True)
+        for path in (folder.parent, folder):
+            path.chmod(0o700)
+        return folder
 
     @property
     def published(self) -> Published:

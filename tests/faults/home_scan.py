@@ -18,7 +18,9 @@ from pathlib import Path
 
 import duckdb
 
-SOURCE_DATA = ("landing", "archive", "quarantine", "simulator_truth")
+# Where personal data is held by design (the delivered files, the simulator's truth, and the
+# restricted area of review files, owner-only), beside warehouse.duckdb: not scanned for leaks.
+SOURCE_DATA = ("landing", "archive", "quarantine", "simulator_truth", "restricted")
 BINARY = (".duckdb", ".parquet", ".hyper", ".db", ".wal")
 
 

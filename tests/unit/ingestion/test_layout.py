@@ -1,0 +1,25 @@
+"""The layout's restricted area: review files hold residents' details, so only the owner reads them."""
+
+import os
+import stat
+
+from ingestion.layout import Layout
+
+
+def test_the_identity_review_folder_is_made_owner_only_whatever_the_umask(tmp_path):
+    folder = Layout(tmp_path).identity_review
+    old = os.umask(0o022)  # the usual default: folders readable by everyone
+    try:
+        assert Layout.private_folder(folder) == folder
+    finally:
+        os.umask(old)
+    for path in (folder, folder.parent):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o700, path
+
+
+def test_an_existing_open_folder_is_closed(tmp_path):
+    folder = Layout(tmp_path).identity_review
+    folder.mkdir(parents=True, mode=0o755)
+    folder.chmod(0o755)
+    Layout.private_folder(folder)
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
