@@ -30,7 +30,7 @@ import duckdb
 
 from identity import governance, review, subjects
 from ingestion import redaction
-from ingestion.layout import Layout, Published
+from ingestion.layout import Layout, Published, sql_path
 from publication.release import current_release, list_releases, releases_dir
 
 RELEASE_ID_FORMAT = "%Y%m%dT%H%M%SZ"
@@ -186,8 +186,8 @@ def compact(database: Path) -> tuple[int, int]:
     con = duckdb.connect()
     try:
         # Attached under the file's own name, so views that name their database still bind.
-        con.execute(f"attach '{_sql(database)}' as \"{database.stem}\" (read_only)")
-        con.execute(f"attach '{_sql(fresh)}' as compacted")
+        con.execute(f"attach '{sql_path(database)}' as \"{database.stem}\" (read_only)")
+        con.execute(f"attach '{sql_path(fresh)}' as compacted")
         con.execute(f'copy from database "{database.stem}" to compacted')
         con.execute("detach compacted")
         con.execute(f'detach "{database.stem}"')
@@ -196,7 +196,3 @@ def compact(database: Path) -> tuple[int, int]:
     fresh.replace(database)
     shutil.rmtree(folder, ignore_errors=True)
     return before, database.stat().st_size
-
-
-def _sql(path: Path) -> str:
-    return str(path).replace("'", "''")

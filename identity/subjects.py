@@ -27,6 +27,7 @@ import duckdb
 from identity import governance
 from identity.governance import GovernanceError
 from identity.records import PERSON_INDEX_SYSTEMS
+from ingestion.layout import sql_path
 
 # Source systems of the person records (as in restricted.customer_xref and the simulator's truth).
 SYSTEMS = ("crm", "eforms", *PERSON_INDEX_SYSTEMS)
@@ -258,14 +259,10 @@ def write_subject_access(con: duckdb.DuckDBPyConnection, out_dir: Path) -> dict[
         counts[h.name] = n
         for fmt, options in (("json", "format json, array true"), ("csv", "format csv, header true")):
             path = out_dir / f"{h.name}.{fmt}"
-            con.execute(f"copy (from subject_rows order by all) to '{_quoted(path)}' ({options})")
+            con.execute(f"copy (from subject_rows order by all) to '{sql_path(path)}' ({options})")
             os.chmod(path, 0o600)
     con.execute("drop table if exists subject_rows")
     return counts
-
-
-def _quoted(path: Path) -> str:
-    return str(path).replace("'", "''")
 
 
 def request_subject(system: str | None, record_id: str | None, customer_key: str | None) -> str:

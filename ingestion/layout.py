@@ -37,6 +37,12 @@ DEFAULT_HOME = "warehouse"
 SUPERSEDED = "superseded"
 
 
+def sql_path(path: Path) -> str:
+    """A path as the inside of a SQL string literal (DuckDB's attach, copy and read_* take paths as
+    literals): a quote in a folder name must not end the string."""
+    return str(path).replace("'", "''")
+
+
 @dataclass(frozen=True)
 class Release:
     """One release folder, or one audience's set inside it: the release format of the publication

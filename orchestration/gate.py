@@ -28,7 +28,7 @@ from expectations.gate import (
 from expectations.personal_data import load_known_values, personal_relations, scan_key
 from expectations.runner import SuiteOutcome, docs_index, run_suite
 from ingestion import FEEDS
-from ingestion.layout import Layout, Release
+from ingestion.layout import Layout, Release, sql_path
 from orchestration.policy import blocking, described, severity, table_blocking
 from orchestration.resources import WarehouseResource, salt
 from publication.completeness import daily_feed_days, missing_days, reporting_date
@@ -126,7 +126,7 @@ def _published_tables_results(
         if previous:
             # The release `current` points at, read-only: reading never changes a published file.
             release_db = Release(layout.published.current).database.resolve()
-            con.execute(f"attach '{release_db}' as {PREVIOUS} (read_only)")
+            con.execute(f"attach '{sql_path(release_db)}' as {PREVIOUS} (read_only)")
         for check in sorted(context.selected_asset_check_keys, key=lambda k: k.name):
             table = check.asset_key.path[1]
             # The content judged: the publish step publishes only what its blocking checks passed on.

@@ -32,7 +32,7 @@ from typing import Any
 
 import duckdb
 
-from ingestion.layout import Layout, Published, Release
+from ingestion.layout import Layout, Published, Release, sql_path
 from publication.audiences import AUDIENCES, FORMATS, AudiencePlan, RestrictedAccess, set_problems
 from publication.fingerprint import table_fingerprint
 from publication.gate import ReleaseRefused, audit
@@ -202,7 +202,7 @@ def _write_duckdb_sets(
     """
     con = _connect(":memory:")
     try:
-        con.execute(f"attach '{_sql_path(warehouse)}' as wh (read_only)")
+        con.execute(f"attach '{sql_path(warehouse)}' as wh (read_only)")
         tables = [
             r[0]
             for r in con.execute(
@@ -222,7 +222,7 @@ def _write_duckdb_sets(
         for audience, release in sets.items():
             database = _database_alias(audience)
             con.execute(
-                f"attach '{_sql_path(release.database)}' as {database} (storage_version '{STORAGE_VERSION}')"
+                f"attach '{sql_path(release.database)}' as {database} (storage_version '{STORAGE_VERSION}')"
             )
             con.execute(f"create schema {database}.{schema}")
             fingerprints[audience] = {}
@@ -305,7 +305,7 @@ def _write_parquet_and_hyper(release: Release, schema: str, section: dict[str, A
             if "parquet" in formats:
                 release.parquet.mkdir(exist_ok=True)
                 con.execute(
-                    f"copy {schema}.{table} to '{_sql_path(parquet)}' (format parquet, compression zstd)"
+                    f"copy {schema}.{table} to '{sql_path(parquet)}' (format parquet, compression zstd)"
                 )
             if "hyper" not in formats:
                 continue
@@ -316,7 +316,7 @@ def _write_parquet_and_hyper(release: Release, schema: str, section: dict[str, A
                 feed = feed_dir / f"{table}.parquet"
                 con.execute(
                     f"copy (select {select or '*'} from {schema}.{table}) "
-                    f"to '{_sql_path(feed)}' (format parquet)"
+                    f"to '{sql_path(feed)}' (format parquet)"
                 )
             release.hyper.mkdir(exist_ok=True)
             write_extract(process, release.hyper / f"{table}.hyper", columns, feed)
@@ -463,7 +463,7 @@ def verify_release(folder: Path, log_dir: Path) -> dict[str, Any]:
                     con.execute(f"select count(*) from {schema}.{table}").fetchone()[0]
                 ]
                 if "parquet" in section["formats"]:
-                    parquet = _sql_path(release.parquet / f"{table}.parquet")
+                    parquet = sql_path(release.parquet / f"{table}.parquet")
                     counts[audience, table].append(
                         con.execute(f"select count(*) from read_parquet('{parquet}')").fetchone()[0]
                     )
@@ -546,7 +546,3 @@ def _connect(database: str, read_only: bool = False) -> duckdb.DuckDBPyConnectio
     con = duckdb.connect(database, read_only=read_only)
     con.execute("set enable_progress_bar = false")
     return con
-
-
-def _sql_path(path: Path) -> str:
-    return str(path).replace("'", "''")

@@ -40,7 +40,7 @@ import duckdb
 import psycopg
 from psycopg import sql
 
-from ingestion.layout import Release
+from ingestion.layout import Release, sql_path
 from publication.serving_cluster import serving_url  # noqa: F401 (the callers' one import)
 
 AUDIENCES = ("open", "internal", "restricted")
@@ -310,7 +310,7 @@ def _source(folder: Path, manifest: dict[str, Any], table: str, audience: str) -
     release = Release(folder / manifest["audiences"][audience]["folder"])  # "." for internal
     parquet = release.parquet / f"{table}.parquet"
     if parquet.is_file():
-        return None, f"read_parquet('{_quote(parquet)}')"
+        return None, f"read_parquet('{sql_path(parquet)}')"
     return release.database, f"rel.{manifest['schema']}.{table}"
 
 
@@ -325,9 +325,9 @@ def _copy_table(
     try:
         duck.execute("set enable_progress_bar = false")
         if database is not None:
-            duck.execute(f"attach '{_quote(database)}' as rel (read_only)")
+            duck.execute(f"attach '{sql_path(database)}' as rel (read_only)")
         duck.execute(
-            f"copy (select * from {relation}) to '{_quote(csv)}' (format csv, header false, "
+            f"copy (select * from {relation}) to '{sql_path(csv)}' (format csv, header false, "
             "dateformat '%Y-%m-%d', timestampformat '%Y-%m-%d %H:%M:%S.%f')"
         )
     finally:
@@ -504,7 +504,3 @@ def _drop(conn: psycopg.Connection, release_id: str) -> bool:
     except psycopg.errors.LockNotAvailable:
         return False
     return True
-
-
-def _quote(path: Path) -> str:
-    return str(path).replace("'", "''")

@@ -23,3 +23,18 @@ def test_an_existing_open_folder_is_closed(tmp_path):
     folder.chmod(0o755)
     Layout.private_folder(folder)
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+
+
+def test_a_data_root_with_a_quote_in_its_name_is_attached_whole(tmp_path):
+    import duckdb
+
+    from ingestion.layout import sql_path
+
+    database = tmp_path / "council's warehouse" / "release.duckdb"
+    database.parent.mkdir()
+    duckdb.connect(str(database)).close()
+    with duckdb.connect() as con:
+        con.execute(f"attach '{sql_path(database)}' as previous (read_only)")
+        assert con.execute(
+            "select count(*) from duckdb_databases() where database_name = 'previous'"
+        ).fetchone()[0]
