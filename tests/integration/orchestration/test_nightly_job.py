@@ -50,7 +50,8 @@ def test_nightly_job_ingests_builds_gates_and_publishes():
     con.close()
     assert months == 2  # April and (part of) May 2025
     assert headcount > 0
-    assert manifest["tables"]["kpi_workforce_monthly"]["rows"] == 2 * 7
+    # Seven directorates and UNALLOCATED (agency spend lines without a directorate), each month.
+    assert manifest["tables"]["kpi_workforce_monthly"]["rows"] == 2 * 8
 
 
 def _corrected(archived: Path, landing: Path, extra: str) -> None:
