@@ -318,6 +318,7 @@ def _read(home: Path, query: Callable[[duckdb.DuckDBPyConnection], list[tuple]])
 def _status(args: argparse.Namespace, home: Path) -> int:
     import dagster as dg
 
+    from publication.audiences import set_lines
     from publication.release import current_manifest, current_release
 
     published = Layout(home).published
@@ -327,6 +328,8 @@ def _status(args: argparse.Namespace, home: Path) -> int:
     if current:
         manifest = current_manifest(published.root)
         print(f"  reporting date: {manifest.get('reporting_date')}  created: {manifest['created_at']}")
+        for line in set_lines(manifest, published.current):
+            print(line)
     with dg.DagsterInstance.get() as instance:
         runs = instance.get_runs(limit=1)
         if runs:
@@ -608,6 +611,7 @@ def _erase(args: argparse.Namespace, home: Path) -> int:
     try:
         with run_lock(home):
             withdrawn = erasure.withdraw_releases(layout.published.root, done.erased_at)
+            served, still_held = erasure.withdraw_served(done.erased_at)
             before, after = erasure.compact(layout.warehouse)
     except RunLockHeld as held:
         print(
@@ -619,6 +623,14 @@ def _erase(args: argparse.Namespace, home: Path) -> int:
     print(
         f"erase: withdrew {len(withdrawn)} releases built before the erasure: {', '.join(withdrawn) or '-'}"
     )
+    if served or still_held:
+        print(
+            f"erase: serving database: dropped {len(served)} release schemas built before the erasure"
+            + (
+                f"; held by a reader, dropped by the next nightly run: {', '.join(still_held)}"
+                * bool(still_held)
+            )
+        )
     print(f"erase: warehouse compacted: {before} -> {after} bytes")
     if code != EXIT_OK:
         print(

@@ -18,6 +18,7 @@ import os
 import pwd
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import duckdb
 
@@ -280,3 +281,35 @@ class RestrictedAccess:
                 "login session) or unset the variable"
             )
         return gid
+
+
+def set_lines(manifest: Mapping, release_folder: Path) -> list[str]:
+    """`insight-hub status`'s lines on a release's audience sets: per set its folder, formats, tables
+    and rows; for the restricted set who may read it (the group, or the owner only) and whether the
+    folder's mode on disk is still the one published (a widened folder is a finding, said plainly)."""
+    sections = manifest.get("audiences")
+    if not sections:
+        return ["  audience sets:  none (a release from before the audience split: one set for everyone)"]
+    lines = ["  audience sets:"]
+    for audience in AUDIENCES:
+        section = sections.get(audience)
+        if section is None:
+            lines.append(f"    {audience:<10} missing from the manifest")
+            continue
+        tables = section.get("tables", {})
+        rows = sum(int(t.get("rows", 0)) for t in tables.values())
+        line = (
+            f"    {audience:<10} {section.get('folder', '.') + '/':<12} {len(tables):>3} tables "
+            f"{rows:>10,} rows  {','.join(section.get('formats', []))}"
+        )
+        if audience == "restricted":
+            access = section.get("access", {})
+            published = access.get("folder_mode")
+            folder = release_folder / section.get("folder", audience)
+            actual = oct(folder.stat().st_mode & 0o777) if folder.exists() else None
+            line += f"  readers: {'group ' + access['group'] if access.get('group') else 'owner only'}"
+            line += f"  mode {actual or 'missing'}"
+            if actual != published:
+                line += f" (published as {published}: the release verification refuses it)"
+        lines.append(line)
+    return lines

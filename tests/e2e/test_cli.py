@@ -33,6 +33,7 @@ def test_simulate_refresh_status(tmp_path):
     assert status.returncode == 0, status.stderr
     assert f"current release: {release_id}" in status.stdout
     assert "nightly_refresh" in status.stdout and "SUCCESS" in status.stdout
+    assert "audience sets:" in status.stdout and "readers: owner only  mode 0o700" in status.stdout
 
     # Nothing new landed: refresh again still exits 0 and publishes the same data.
     again = run(home, "refresh")

@@ -10,7 +10,7 @@ from datetime import date
 import duckdb
 import pytest
 
-from publication.audiences import AudienceError, AudiencePlan, RestrictedAccess
+from publication.audiences import AudienceError, AudiencePlan, RestrictedAccess, set_lines
 from publication.fingerprint import table_fingerprint
 from publication.gate import ReleaseRefused
 from publication.release import ReleaseError, ReleaseInputs, build_release, releases_dir, verify_release
@@ -272,3 +272,25 @@ def test_transparency_files_are_in_the_open_set(tmp_path):
         "spend_over_500_2025-03.csv"
     ]
     assert not (folder / "transparency").exists()
+
+
+def test_status_lists_each_audience_set_with_its_counts_and_readers(tmp_path, warehouse):
+    folder = build_release(warehouse, tmp_path / "published", inputs(warehouse))
+    manifest = json.loads((folder / "manifest.json").read_text())
+
+    lines = set_lines(manifest, folder)
+    assert lines[0] == "  audience sets:"
+    by_set = {line.split()[0]: line for line in lines[1:]}
+    assert set(by_set) == {"open", "internal", "restricted"}
+    assert "1 tables" in by_set["open"] and " 3 rows" in by_set["open"]
+    assert "2 tables" in by_set["internal"] and " 8 rows" in by_set["internal"]
+    assert "1 tables" in by_set["restricted"] and " 4 rows" in by_set["restricted"]
+    assert by_set["restricted"].endswith("readers: owner only  mode 0o700")
+
+    # A restricted folder opened to others since the publish is shown as such.
+    os.chmod(folder / "restricted", 0o755)
+    widened = set_lines(manifest, folder)[-1]
+    assert "mode 0o755 (published as 0o700" in widened
+    # A release from before the split says so rather than failing.
+    del manifest["audiences"]
+    assert "none" in set_lines(manifest, folder)[0]
