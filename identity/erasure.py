@@ -14,7 +14,8 @@
    dashboards, rebuilt by every run) are deleted.
 
 What the caller then does (the CLI `erase`): rebuild and publish (the nightly job), withdraw every
-release built before the erasure (`withdraw_releases`: they hold the person) and compact the
+release built before the erasure (`withdraw_releases`, and `withdraw_served` from the serving
+database: they hold the person) and compact the
 working warehouse (`compact`: DuckDB leaves deleted rows' bytes in free blocks until the file is
 rewritten).
 """
@@ -32,6 +33,7 @@ from identity import governance, review, subjects
 from ingestion import redaction
 from ingestion.layout import Layout, Published, sql_path
 from publication.release import current_release, list_releases, releases_dir
+from publication.serving_cluster import serving_url
 
 RELEASE_ID_FORMAT = "%Y%m%dT%H%M%SZ"
 
@@ -108,6 +110,7 @@ def remove(
     (subjects.resolve, or `name_records`). `dated_before` empties the copies of daily feeds dated
     before a day (retention). Returns rows deleted per table and the rewritten copies."""
     layout = Layout(home)
+    redaction.finish_interrupted(con, layout)  # a crashed removal's swaps first: copies match the register
     rewritten = redaction.redact_copies(layout, records, dated_before)
     deleted: dict[str, int] = {}
     con.execute("begin transaction")
@@ -123,6 +126,7 @@ def remove(
         con.execute("rollback")
         redaction.discard(rewritten)
         raise
+    redaction.save_register(con, layout)
     redaction.apply(rewritten)
     shutil.rmtree(review.review_dir(home), ignore_errors=True)
     return deleted, rewritten
@@ -171,6 +175,18 @@ def withdraw_releases(published: Path, before: str) -> list[str]:
             shutil.rmtree(releases_dir(published) / release_id)
             withdrawn.append(release_id)
     return withdrawn
+
+
+def withdraw_served(before: str) -> tuple[list[str], list[str]]:
+    """With a serving database configured (INSIGHT_HUB_SERVING_URL), drop its schemas of the releases
+    built before `before`, as `withdraw_releases` deletes their files; returns (dropped, still held
+    by a reader: retried by the next night's compaction asset). Without one, nothing to do."""
+    url = serving_url()
+    if not url:
+        return [], []
+    from publication import serving  # the PostgreSQL driver, in the team configuration only
+
+    return serving.withdraw(url, before)
 
 
 def compact(database: Path) -> tuple[int, int]:

@@ -88,6 +88,11 @@ def ingest_feed(
     result = FeedResult(spec.table)
     specs = folder_specs(spec)
     first = specs[0] == spec
+    # A removal cut short between its commit and its swaps is finished (or undone) first, so that
+    # the delivered copies match the register (ingestion/redaction.py).
+    redaction.finish_interrupted(con, layout, [spec.feed_path])
+    # Erased records stay erased in a warehouse rebuilt from archive/: the register comes back first.
+    redaction.restore_register(con, layout)
     # Rebuild first (ingestion/rebuild.py): delivered copies the register does not know, in their order.
     if first:
         for copy in unregistered_copies(con, home, spec.feed_path, lambda p: is_stranger(p, specs)):

@@ -12,6 +12,9 @@ ingestion, identity, publication, the CLI and the Dagster resources all ask it.
     warehouse.duckdb                the working warehouse
     identity/model.json             the trained Splink model of the last run
     restricted/identity_review/     the review queue and Splink's dashboards (personal data: owner only)
+    restricted/governance/erasure_register.parquet
+                                    the erasure register's copy outside the warehouse (keyed hashes:
+                                    a warehouse rebuilt from archive/ gets it back; owner only)
     published/releases/<id>/        the releases: the internal set at the root (insight_hub.duckdb,
                                     parquet/, hyper/, identity/, manifest.json), open/ (the same plus
                                     transparency/) and restricted/ (owner or group only);
@@ -168,6 +171,11 @@ class Layout:
     def identity_review(self) -> Path:
         """The identity review queue and Splink's dashboards: personal data, never published."""
         return self.home / "restricted" / "identity_review"
+
+    @property
+    def erasure_register(self) -> Path:
+        """The erasure register kept beside the warehouse (identity/erasure.py, ingestion/redaction.py)."""
+        return self.home / "restricted" / "governance" / "erasure_register.parquet"
 
     @staticmethod
     def private_folder(folder: Path) -> Path:

@@ -33,9 +33,11 @@ import duckdb
 from ingestion import csc_crm, csc_telephony, person_index, register, web_forms
 from ingestion.batch import BatchTables
 from ingestion.contract import FeedSpec
-from ingestion.layout import Layout
+from ingestion.layout import Layout, sql_path
 
 REASONS = ("erasure", "retention")
+# A delivered copy's rewrite waits beside it as `.<name>.redacting` until the register agrees.
+REWRITTEN_SUFFIX = ".redacting"
 
 ERASURE_REGISTER_DDL = """
 create schema if not exists ops;
@@ -95,6 +97,40 @@ def register_erased(
             [(reason, request_hash, system, digest) for system, digest in rows],
         )
     return len(rows)
+
+
+def save_register(con: duckdb.DuckDBPyConnection, layout: Layout) -> None:
+    """Write `ops.erasure_register` to its copy outside the warehouse (after every change to it), so
+    that a warehouse deleted and rebuilt from archive/ still withholds erased records re-delivered."""
+    path = layout.erasure_register
+    Layout.private_folder(path.parent)
+    part = path.with_name(f".{path.name}.part")
+    con.execute(ERASURE_REGISTER_DDL)
+    con.execute(f"copy (from ops.erasure_register order by all) to '{sql_path(part)}' (format parquet)")
+    os.chmod(part, 0o600)
+    os.replace(part, path)
+
+
+def restore_register(con: duckdb.DuckDBPyConnection, layout: Layout) -> int:
+    """Bring back the entries of the register's copy that the warehouse lacks (rebuilt from archive/,
+    or restored from a backup older than an erasure), and rewrite the copy if the warehouse holds
+    entries it lacks (a crash between a removal's commit and `save_register`). Returns the entries
+    brought back. Run before each feed is ingested."""
+    con.execute(ERASURE_REGISTER_DDL)
+    path = layout.erasure_register
+    restored = 0
+    in_file = 0
+    if path.exists():
+        source = f"read_parquet('{sql_path(path)}')"
+        [(restored,)] = con.execute(
+            f"insert into ops.erasure_register select * from {source} "
+            "except select * from ops.erasure_register"
+        ).fetchall()
+        [(in_file,)] = con.execute(f"select count(*) from {source}").fetchall()
+    [(in_table,)] = con.execute("select count(*) from ops.erasure_register").fetchall()
+    if in_table > in_file:
+        save_register(con, layout)
+    return restored
 
 
 def erased_hashes(con: duckdb.DuckDBPyConnection, source_system: str) -> set[str]:
@@ -246,7 +282,7 @@ def _redact(path: Path, feed: PersonFeed, ids: set[str], everything: bool = Fals
     drop = set(removed)
     kept = b"".join(line for n, line in enumerate(lines, start=1) if n not in drop)
     stat = path.stat()
-    temporary = path.with_name(f".{path.name}.redacting")
+    temporary = path.with_name(f".{path.name}{REWRITTEN_SUFFIX}")
     temporary.write_bytes(kept)
     os.chmod(temporary, stat.st_mode & 0o7777)
     os.utime(temporary, ns=(stat.st_atime_ns, stat.st_mtime_ns))
@@ -326,3 +362,36 @@ def discard(redactions: list[Redaction]) -> None:
     """Drop rewritten copies not applied (the removal failed before its commit)."""
     for r in redactions:
         r.rewritten.unlink(missing_ok=True)
+
+
+def finish_interrupted(
+    con: duckdb.DuckDBPyConnection, layout: Layout, feed_paths: Iterable[str] | None = None
+) -> tuple[int, int]:
+    """Complete or roll back the swaps a crash interrupted (between a removal's commit and `apply`).
+
+    A hidden `.<name>.redacting` copy beside a delivered one is the rewrite of that copy. If the
+    register recorded the rewrite (ops.file_redactions: the delivered copy's checksum to this
+    copy's) the transaction committed: the swap is completed, otherwise the removal rolled back and
+    the copy is dropped. Run before a feed is ingested (the delivered copy must match the register,
+    or the rebuild would judge it again) and before every removal (of the person feeds' folders
+    unless `feed_paths` are named). Returns (swapped, dropped)."""
+    swapped = dropped = 0
+    folders = sorted(set(feed_paths) if feed_paths is not None else {f.spec.feed_path for f in PERSON_FEEDS})
+    for area, feed_path in ((area, f) for area in (layout.archive, layout.quarantine) for f in folders):
+        for hidden in sorted((area / feed_path).rglob(f".*{REWRITTEN_SUFFIX}")):
+            delivered = hidden.with_name(hidden.name[1 : -len(REWRITTEN_SUFFIX)])
+            committed = delivered.is_file() and register.redaction_recorded(
+                con, feed_path, delivered.name, _sha256(delivered), _sha256(hidden)
+            )
+            if committed:
+                os.replace(hidden, delivered)
+                swapped += 1
+            else:
+                hidden.unlink()
+                dropped += 1
+    return swapped, dropped
+
+
+def _sha256(path: Path) -> str:
+    with path.open("rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()

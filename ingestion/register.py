@@ -271,6 +271,20 @@ def newest_loaded_per_feed(con: duckdb.DuckDBPyConnection) -> list[tuple[str, st
 # --- what erasure and retention write (ingestion/redaction.py), inside the caller's transaction ------
 
 
+def redaction_recorded(
+    con: duckdb.DuckDBPyConnection, feed_path: str, file_name: str, previous_sha256: str, sha256: str
+) -> bool:
+    """Whether a rewrite of the copy with checksum `previous_sha256` into `sha256` was committed."""
+    create(con)
+    return bool(
+        con.execute(
+            "select count(*) from ops.file_redactions where feed_path = ? and file_name = ? "
+            "and previous_sha256 = ? and sha256 = ?",
+            [feed_path, file_name, previous_sha256, sha256],
+        ).fetchone()[0]
+    )
+
+
 def record_redaction(
     con: duckdb.DuckDBPyConnection,
     feed_path: str,

@@ -97,7 +97,8 @@ def retention(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -
     kinds={"duckdb"},
     owners=OWNERS,
     description="After the release: the releases built before the latest erasure or retention removal "
-    "withdrawn (they hold what was removed), and warehouse.duckdb compacted (COPY FROM DATABASE to a "
+    "withdrawn, files and serving database schemas (they hold what was removed), and "
+    "warehouse.duckdb compacted (COPY FROM DATABASE to a "
     "new file, then swapped) so deleted rows leave no bytes behind.",
     pool=DUCKDB_WRITERS,
     retry_policy=TRANSIENT_RETRY,
@@ -109,15 +110,27 @@ def warehouse_compaction(
     with warehouse.connect() as con:
         removed_at = governance.last_removal(con)
     removal = removed_at.isoformat() if removed_at else "none"
+    # The serving database's schemas of those releases every night (cheap): one a reader held
+    # yesterday is dropped today.
+    served, held = erasure.withdraw_served(erasure.release_id_at(removed_at)) if removed_at else ([], [])
+    if held:
+        context.log.warning(f"serving releases still held by a reader, withdrawn next night: {held}")
+    serving = {
+        "serving_schemas_dropped": dg.MetadataValue.int(len(served)),
+        "serving_schemas_held": dg.MetadataValue.text(", ".join(held) or "-"),
+    }
     if removal == _last_compacted_for(context):
         # Nothing removed since the last compaction: rewriting the whole warehouse again would cost
         # a night's budget for no deleted byte.
-        return dg.MaterializeResult(metadata={"compacted_for_removal_at": dg.MetadataValue.text(removal)})
+        return dg.MaterializeResult(
+            metadata={"compacted_for_removal_at": dg.MetadataValue.text(removal), **serving}
+        )
     published = warehouse.layout.published.root
     withdrawn = erasure.withdraw_releases(published, erasure.release_id_at(removed_at)) if removed_at else []
     before, after = erasure.compact(warehouse.layout.warehouse)
     return dg.MaterializeResult(
         metadata={
+            **serving,
             "compacted_for_removal_at": dg.MetadataValue.text(removal),
             "releases_withdrawn": dg.MetadataValue.int(len(withdrawn)),
             "withdrawn": dg.MetadataValue.text(", ".join(withdrawn) or "-"),

@@ -485,9 +485,30 @@ def discard(url: str, release_id: str) -> bool:
         return _drop(conn, release_id)
 
 
-def _drop(conn: psycopg.Connection, release_id: str) -> bool:
-    """Drop one loaded release and its bookkeeping unless it is current or a reader holds it."""
-    if release_id == current(conn):
+def withdraw(url: str, before: str) -> tuple[list[str], list[str]]:
+    """Drop every loaded release built before `before` (a release id), the current one included: they
+    hold what an erasure or retention removed (identity/erasure.withdraw_releases withdraws their
+    files). Dropping the current release drops the stable views with it: nothing is served until a
+    release built after the removal is published. Returns the releases dropped and those a reader
+    still held (withdrawn at the next withdrawal: the compaction asset runs it again next night)."""
+    with connect(url) as conn:
+        loaded = [
+            r[0]
+            for r in conn.execute(
+                sql.SQL("select release_id from {}.releases where release_id < %s order by 1").format(
+                    sql.Identifier(META)
+                ),
+                [before],
+            ).fetchall()
+        ]
+        dropped = [release_id for release_id in loaded if _drop(conn, release_id, even_current=True)]
+    return dropped, [release_id for release_id in loaded if release_id not in dropped]
+
+
+def _drop(conn: psycopg.Connection, release_id: str, even_current: bool = False) -> bool:
+    """Drop one loaded release and its bookkeeping unless it is current (but `even_current`) or a
+    reader holds it."""
+    if release_id == current(conn) and not even_current:
         return False
     try:
         with conn.transaction():

@@ -248,3 +248,38 @@ def test_each_reader_reads_its_audience_only_and_writes_nothing(serving_url, tmp
         for statement in writes:
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 conn.execute(statement)
+
+
+def test_withdrawal_drops_the_schemas_of_releases_built_before_a_removal(serving_url, tmp_path):
+    for day in ("01", "02", "03"):
+        serving.publish(serving_url, make_release(tmp_path, f"202601{day}T000000Z"))
+    # An erasure at 02T12: 01 and 02 hold the person; 03 (current) was built after.
+    assert serving.withdraw(serving_url, "20260102T120000Z") == (["20260101T000000Z", "20260102T000000Z"], [])
+    with psycopg.connect(serving_url) as conn:
+        schemas = [r[0] for r in conn.execute("select nspname from pg_namespace where nspname ~ '^release_'")]
+        assert schemas == ["release_20260103t000000z"] and serving.current(conn) == "20260103T000000Z"
+    assert shown(serving_url, "bi", "fct_spend") == {"20260103T000000Z"}
+
+    # The current release holds the person too (the rebuild could not publish): it goes as well,
+    # and the stable views with it: nothing is served until a release built after is published.
+    assert serving.withdraw(serving_url, "20260104T000000Z") == (["20260103T000000Z"], [])
+    with psycopg.connect(serving_url) as conn:
+        assert count(conn, "select count(*) from pg_namespace where nspname like 'release_%'") == 0
+        assert count(conn, "select count(*) from pg_views where schemaname like 'bi%'") == 0
+        assert serving.current(conn) is None
+    serving.publish(serving_url, make_release(tmp_path, "20260105T000000Z"))
+    assert shown(serving_url, "bi_restricted", "customer_360") == {"20260105T000000Z"}
+
+
+def test_a_release_a_reader_holds_is_withdrawn_at_the_next_attempt(serving_url, tmp_path):
+    for day in ("01", "02"):
+        serving.publish(serving_url, make_release(tmp_path, f"202601{day}T000000Z"))
+    serving.publish(serving_url, tmp_path / "releases" / "20260101T000000Z")  # rolled back to 01
+    reader = psycopg.connect(serving_url)
+    reader.execute("select count(*) from bi.fct_spend").fetchone()  # holds 01's views until it ends
+    try:
+        assert serving.withdraw(serving_url, "20260101T120000Z") == ([], ["20260101T000000Z"])
+    finally:
+        reader.rollback()
+        reader.close()
+    assert serving.withdraw(serving_url, "20260101T120000Z") == (["20260101T000000Z"], [])

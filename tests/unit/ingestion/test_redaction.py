@@ -11,6 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from identity import erasure
 from ingestion import redaction, register
 from ingestion.csc_crm import CONTACTS
 from ingestion.landing import ingest_feed
@@ -119,3 +120,109 @@ def test_the_erasure_register_holds_keyed_hashes_only(tmp_path):
             redaction.register_erased(con, SALT, "tidy", None, {"crm": {"C1"}})
     assert row == ("retention", "crm", redaction.record_hash(SALT, "crm", "C000777"))
     assert "C000777" not in row[2]
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def crash_before_the_swap(redactions: list[redaction.Redaction]) -> None:
+    raise KeyboardInterrupt("killed between the commit and the swap")
+
+
+def test_a_removal_cut_short_after_its_commit_is_finished_by_the_next_load(tmp_path, monkeypatch):
+    deliver(tmp_path, "contacts_20250401.csv", [contact("C1", "Ada"), contact("C2", "Bert")])
+    archived = Layout(tmp_path).archive / CONTACTS.feed_path / "contacts_20250401.csv"
+    hidden = archived.with_name(f".{archived.name}{redaction.REWRITTEN_SUFFIX}")
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as con:
+        ingest_feed(con, tmp_path, CONTACTS)
+        erasure.name_records(con, {"crm": {"C2"}})
+        monkeypatch.setattr(redaction, "apply", crash_before_the_swap)
+        with pytest.raises(KeyboardInterrupt):
+            erasure.remove(con, tmp_path, SALT, {"crm": {"C2"}}, "erasure", None)
+        monkeypatch.undo()
+        # Committed: the rows are gone and the register names the rewrite, but the delivered copy
+        # still holds the person and its rewrite waits beside it.
+        held = con.execute("select count(*) from raw.csc_crm_contacts where contact_id = 'C2'").fetchone()
+        assert held == (0,)
+        assert "Bert" in archived.read_text() and hidden.exists()
+        [(registered,)] = con.execute("select sha256 from ops.file_register").fetchall()
+        assert registered != sha(archived)
+
+        outcome = ingest_feed(con, tmp_path, CONTACTS, salt=SALT)  # the next refresh
+
+        assert outcome.files == []  # the copy matches the register again: nothing judged anew
+        assert not hidden.exists() and "Bert" not in archived.read_text() and "Ada" in archived.read_text()
+        assert sha(archived) == registered
+        assert register.out_of_balance(con, CONTACTS.table) == []
+
+
+def test_a_rewrite_never_committed_is_dropped_and_the_next_erasure_starts_clean(tmp_path, monkeypatch):
+    deliver(tmp_path, "contacts_20250401.csv", [contact("C1", "Ada"), contact("C2", "Bert")])
+    layout = Layout(tmp_path)
+    archived = layout.archive / CONTACTS.feed_path / "contacts_20250401.csv"
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as con:
+        ingest_feed(con, tmp_path, CONTACTS)
+        # Killed after writing the rewrite, before the transaction: nothing was committed.
+        (orphan,) = redaction.redact_copies(layout, {"crm": {"C1"}})
+        assert redaction.finish_interrupted(con, layout) == (0, 1)
+        assert not orphan.rewritten.exists() and "Ada" in archived.read_text()
+
+        # Killed after the commit of C2's erasure: the erasure of C1 completes it first, then its own.
+        erasure.name_records(con, {"crm": {"C2"}})
+        monkeypatch.setattr(redaction, "apply", crash_before_the_swap)
+        with pytest.raises(KeyboardInterrupt):
+            erasure.remove(con, tmp_path, SALT, {"crm": {"C2"}}, "erasure", None)
+        monkeypatch.undo()
+        erasure.name_records(con, {"crm": {"C1"}})
+        erasure.remove(con, tmp_path, SALT, {"crm": {"C1"}}, "erasure", None)
+        text = archived.read_text()
+        assert "Ada" not in text and "Bert" not in text
+        assert [p.name for p in archived.parent.iterdir()] == [archived.name]
+        [(registered,)] = con.execute("select sha256 from ops.file_register").fetchall()
+        assert sha(archived) == registered and register.out_of_balance(con, CONTACTS.table) == []
+
+
+def test_an_erased_person_stays_erased_after_a_rebuild_from_the_archive(tmp_path):
+    original = [contact("C1", "Ada"), contact("C2", "Bert")]
+    deliver(tmp_path, "contacts_20250401.csv", original)
+    layout = Layout(tmp_path)
+    with duckdb.connect(str(layout.warehouse)) as con:
+        ingest_feed(con, tmp_path, CONTACTS)
+        erasure.name_records(con, {"crm": {"C2"}})
+        erasure.remove(con, tmp_path, SALT, {"crm": {"C2"}}, "erasure", None)
+    saved = layout.erasure_register
+    assert saved.exists() and saved.stat().st_mode & 0o777 == 0o600
+    assert saved.parent.stat().st_mode & 0o777 == 0o700
+    assert b"C2" not in saved.read_bytes()  # keyed hashes only
+
+    layout.warehouse.unlink()  # lost: rebuilt from archive/
+    with duckdb.connect(str(layout.warehouse)) as con:
+        rebuilt = ingest_feed(con, tmp_path, CONTACTS, salt=SALT).files
+        assert [f.file_name for f in rebuilt] == ["contacts_20250401.csv"]
+        assert con.execute("select record_hash from ops.erasure_register").fetchall() == [
+            (redaction.record_hash(SALT, "crm", "C2"),)
+        ]
+        # The CRM sends the original file again: the erased record is withheld, not loaded.
+        deliver(tmp_path, "contacts_20250401.csv", original, mtime=1_700_100_000)
+        again = ingest_feed(con, tmp_path, CONTACTS, salt=SALT).files
+        held = con.execute("select contact_id from raw.csc_crm_contacts order by 1").fetchall()
+        suppressed = con.execute(
+            "select suppressed_by_erasure from ops.file_register order by version desc limit 1"
+        ).fetchone()
+    assert [f.file_name for f in again] == ["contacts_20250401.csv"]
+    assert held == [("C1",)] and suppressed == (1,)
+
+
+def test_a_register_entry_committed_but_not_saved_is_saved_by_the_next_load(tmp_path):
+    deliver(tmp_path, "contacts_20250401.csv", [contact("C1", "Ada")])
+    layout = Layout(tmp_path)
+    with duckdb.connect(str(layout.warehouse)) as con:
+        ingest_feed(con, tmp_path, CONTACTS)
+        redaction.register_erased(con, SALT, "erasure", None, {"crm": {"C9"}})  # no save: a crash
+        assert not layout.erasure_register.exists()
+        ingest_feed(con, tmp_path, CONTACTS, salt=SALT)
+        assert redaction.restore_register(con, layout) == 0  # nothing to bring back: in step
+    with duckdb.connect() as con:
+        saved = con.execute(f"select count(*) from '{layout.erasure_register}'").fetchone()
+    assert saved == (1,)
