@@ -115,7 +115,7 @@ def remove(
     deleted: dict[str, int] = {}
     con.execute("begin transaction")
     try:
-        redaction.register_erased(con, salt, reason, request_hash, records)
+        registered = redaction.register_erased(con, salt, reason, request_hash, records)
         for h in subjects.holdings(con):
             n = con.execute(f"delete from {h.relation} where {h.condition}").fetchone()[0]
             if n:
@@ -126,7 +126,8 @@ def remove(
         con.execute("rollback")
         redaction.discard(rewritten)
         raise
-    redaction.save_register(con, layout)
+    if registered:
+        redaction.save_register(con, layout)
     redaction.apply(rewritten)
     shutil.rmtree(review.review_dir(home), ignore_errors=True)
     return deleted, rewritten
