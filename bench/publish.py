@@ -64,6 +64,32 @@ def build_world(home: Path, scale: float, start: dt.date, days: int, seed: int) 
     return note
 
 
+def world_arguments(description: str) -> argparse.Namespace:
+    """The world a publication benchmark measures, and how many runs (shared with serving_load)."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--days", type=int, default=365)
+    parser.add_argument("--start", type=dt.date.fromisoformat, default=dt.date(2025, 4, 1))
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--runs", type=int, default=3)
+    return parser.parse_args()
+
+
+def published_world(args: argparse.Namespace) -> tuple[Path, str, Path]:
+    """The world's home, refreshed and published once (an entry point: the tools' environment, then
+    dbt's manifest, before the definitions load); its home, how it was built and dbt's manifest."""
+    home = prepared_home(args.scale, args.start, args.days, args.seed)
+    os.environ["INSIGHT_HUB_HOME"] = str(home)
+    sys.path.insert(0, str(REPO))
+
+    from orchestration.resources import configure_environment
+    from orchestration.warehouse import prepare_manifest
+
+    configure_environment()
+    manifest_path = prepare_manifest(Layout(home))
+    return home, build_world(home, args.scale, args.start, args.days, args.seed), manifest_path
+
+
 def timed_publish() -> dict:
     """Run the publish asset alone; its step time and what the release holds."""
     import dagster as dg
@@ -99,27 +125,10 @@ def timed_publish() -> dict:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scale", type=float, default=1.0)
-    parser.add_argument("--days", type=int, default=365)
-    parser.add_argument("--start", type=dt.date.fromisoformat, default=dt.date(2025, 4, 1))
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--runs", type=int, default=3)
-    args = parser.parse_args()
-
-    home = prepared_home(args.scale, args.start, args.days, args.seed)
-    os.environ["INSIGHT_HUB_HOME"] = str(home)
-    sys.path.insert(0, str(REPO))
-
-    from orchestration.resources import configure_environment
-    from orchestration.warehouse import prepare_manifest
+    args = world_arguments(__doc__.splitlines()[0])
+    home, world, _ = published_world(args)
     from publication.release import current_manifest
 
-    # An entry point: the tools' environment, then dbt's manifest, before the definitions load.
-    configure_environment()
-    prepare_manifest(Layout(home))
-
-    world = build_world(home, args.scale, args.start, args.days, args.seed)
     runs = []
     for i in range(args.runs):
         runs.append(timed_publish())

@@ -11,7 +11,6 @@ switches the stable schemas to it, timing both. Writes bench/results/serving_loa
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import json
 import os
@@ -21,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from publish import build_world, prepared_home
+from publish import published_world, world_arguments
 from recording import machine, record
 
 from ingestion.layout import Layout, Release
@@ -64,27 +63,12 @@ def timed_load(admin_url: str, url: str, folder: Path, docs: dict) -> dict:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scale", type=float, default=1.0)
-    parser.add_argument("--days", type=int, default=365)
-    parser.add_argument("--start", type=dt.date.fromisoformat, default=dt.date(2025, 4, 1))
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--runs", type=int, default=3)
-    args = parser.parse_args()
-
-    home = prepared_home(args.scale, args.start, args.days, args.seed)
-    os.environ["INSIGHT_HUB_HOME"] = str(home)
-    sys.path.insert(0, str(REPO))
-
-    from orchestration.resources import configure_environment
-    from orchestration.warehouse import prepare_manifest
+    args = world_arguments(__doc__.splitlines()[0])
+    home, world, manifest_path = published_world(args)
     from publication import serving
     from publication.release import current_release
     from publication.serving_cluster import Cluster
 
-    configure_environment()
-    manifest_path = prepare_manifest(Layout(home))
-    world = build_world(home, args.scale, args.start, args.days, args.seed)
     published = Layout(home).published
     folder = published.release(current_release(published.root))
     manifest = json.loads(Release(folder).manifest.read_text(encoding="utf-8"))

@@ -13,7 +13,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -35,6 +35,29 @@ USES_DEFINITIONS = {"refresh", "publish", "ui", "prepare", "erase"}
 NIGHTLY_JOB = "nightly_refresh"
 
 
+class _Exit(Exception):
+    """A command ends with this exit code; its reason is already printed."""
+
+    def __init__(self, code: int) -> None:
+        self.code = code
+
+
+@contextlib.contextmanager
+def _guard(command: str, *failures: type[Exception], busy: str = "not done") -> Iterator[None]:
+    """One place that turns a held run lock into EXIT_BUSY and a command's expected failures into
+    EXIT_FAILED, each said once on stderr as `<command>: <reason>`."""
+    from orchestration.operations.run_lock import RunLockHeld
+
+    try:
+        yield
+    except RunLockHeld as held:
+        print(f"{command}: {busy}: {held}", file=sys.stderr)
+        raise _Exit(EXIT_BUSY) from None
+    except failures as error:
+        print(f"{command}: {error}", file=sys.stderr)
+        raise _Exit(EXIT_FAILED) from None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
@@ -54,7 +77,10 @@ def main(argv: list[str] | None = None) -> int:
         # Once here, before any code server starts: each would otherwise parse dbt at once into the
         # same target folder on a fresh home.
         prepare_manifest(Layout(home))
-    return args.handler(args, home)
+    try:
+        return args.handler(args, home)
+    except _Exit as exit_:
+        return exit_.code
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -184,7 +210,6 @@ def _run_job(args: argparse.Namespace, home: Path, job_name: str, command: str) 
     from cli.progress import run_config
     from orchestration.ingestion import days_to_run, range_tags
     from orchestration.operations.run_lock import (
-        RunLockHeld,
         in_process_tags,
         other_runs_in_progress,
         release_dead_runs,
@@ -200,33 +225,29 @@ def _run_job(args: argparse.Namespace, home: Path, job_name: str, command: str) 
     before = current_release(published.root)
     started = time.monotonic()
     job = _job(job_name)
-    try:
-        with run_lock(home), dg.DagsterInstance.get() as instance:
-            for run_id in release_dead_runs(instance, lock_held=True):
-                print(f"{command}: run {run_id} was left unfinished by a process that died: marked failed")
-            if busy := other_runs_in_progress(instance):
-                print(
-                    f"{command}: not started: run {busy[0].run_id} of {busy[0].job_name} is in progress "
-                    "(launched by the Dagster daemon); try again when it has finished",
-                    file=sys.stderr,
-                )
-                return EXIT_BUSY
-            # dagster-dbt echoes dbt's own log lines to stdout: keep them in a file, not on screen.
-            tool_log = layout.dbt_logs / f"{command}.stdout.log"
-            tool_log.parent.mkdir(parents=True, exist_ok=True)
-            with tool_log.open("w", encoding="utf-8") as raw, contextlib.redirect_stdout(raw):
-                result = job.execute_in_process(
-                    instance=instance,
-                    raise_on_error=False,
-                    run_config=run_config(args.quiet),
-                    tags={
-                        **in_process_tags(),
-                        **(range_tags(days_to_run(home)) if job.partitions_def else {}),
-                    },
-                )
-    except RunLockHeld as held:
-        print(f"{command}: not started: {held}", file=sys.stderr)
-        return EXIT_BUSY
+    with _guard(command, busy="not started"), run_lock(home), dg.DagsterInstance.get() as instance:
+        for run_id in release_dead_runs(instance, lock_held=True):
+            print(f"{command}: run {run_id} was left unfinished by a process that died: marked failed")
+        if busy := other_runs_in_progress(instance):
+            print(
+                f"{command}: not started: run {busy[0].run_id} of {busy[0].job_name} is in progress "
+                "(launched by the Dagster daemon); try again when it has finished",
+                file=sys.stderr,
+            )
+            return EXIT_BUSY
+        # dagster-dbt echoes dbt's own log lines to stdout: keep them in a file, not on screen.
+        tool_log = layout.dbt_logs / f"{command}.stdout.log"
+        tool_log.parent.mkdir(parents=True, exist_ok=True)
+        with tool_log.open("w", encoding="utf-8") as raw, contextlib.redirect_stdout(raw):
+            result = job.execute_in_process(
+                instance=instance,
+                raise_on_error=False,
+                run_config=run_config(args.quiet),
+                tags={
+                    **in_process_tags(),
+                    **(range_tags(days_to_run(home)) if job.partitions_def else {}),
+                },
+            )
     after = current_release(published.root)
 
     failed_steps = [e for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE]
@@ -367,7 +388,7 @@ def _publish(args: argparse.Namespace, home: Path) -> int:
 
 
 def _rollback(args: argparse.Namespace, home: Path) -> int:
-    from orchestration.operations.run_lock import RunLockHeld, run_lock
+    from orchestration.operations.run_lock import run_lock
     from orchestration.warehouse import dbt_project
     from publication.release import ReleaseError, current_release, switch_current
 
@@ -375,31 +396,24 @@ def _rollback(args: argparse.Namespace, home: Path) -> int:
     published = layout.published.root
     before = current_release(published)
     url = serving_cluster.serving_url()
-    try:
-        with run_lock(home):
-            switch_current(published, args.to)
-            if url:  # the serving database follows, or the files switch back
-                from publication import serving
+    with _guard("rollback", ReleaseError), run_lock(home):
+        switch_current(published, args.to)
+        if url:  # the serving database follows, or the files switch back
+            from publication import serving
 
-                try:
-                    serving.publish(
-                        url,
-                        layout.published.release(args.to),
-                        serving.dbt_docs(dbt_project(layout).manifest_path),
-                    )
-                except BaseException as error:
-                    if before:
-                        switch_current(published, before)
-                    if not isinstance(error, serving.ServingError):
-                        raise
-                    print(f"rollback: {error}; current release stays {before}", file=sys.stderr)
-                    return EXIT_FAILED
-    except RunLockHeld as held:
-        print(f"rollback: not done: {held}", file=sys.stderr)
-        return EXIT_BUSY
-    except ReleaseError as error:
-        print(f"rollback: {error}", file=sys.stderr)
-        return EXIT_FAILED
+            try:
+                serving.publish(
+                    url,
+                    layout.published.release(args.to),
+                    serving.dbt_docs(dbt_project(layout).manifest_path),
+                )
+            except BaseException as error:
+                if before:
+                    switch_current(published, before)
+                if not isinstance(error, serving.ServingError):
+                    raise
+                print(f"rollback: {error}; current release stays {before}", file=sys.stderr)
+                return EXIT_FAILED
     print(f"rollback: current release {before} -> {args.to}" + (" (and the serving database)" if url else ""))
     return EXIT_OK
 
@@ -408,7 +422,7 @@ def _serve_db(args: argparse.Namespace, home: Path) -> int:
     from publication.serving_cluster import Cluster, ClusterError
 
     cluster = Cluster(Layout(home).serving_db, port=args.port)
-    try:
+    with _guard("serve-db", ClusterError):
         if args.action == "start":
             url = cluster.start()
             print(f"serve-db: running; export INSIGHT_HUB_SERVING_URL='{url}'")
@@ -417,9 +431,6 @@ def _serve_db(args: argparse.Namespace, home: Path) -> int:
             print("serve-db: stopped")
         else:
             print(f"serve-db: {cluster.status()}")
-    except ClusterError as error:
-        print(f"serve-db: {error}", file=sys.stderr)
-        return EXIT_FAILED
     return EXIT_OK
 
 
@@ -450,17 +461,10 @@ def _evaluate_identity(args: argparse.Namespace, home: Path) -> int:
 
 def _repair_instance(args: argparse.Namespace, home: Path) -> int:
     from cli.instance import InstanceStorageError, repair_instance
-    from orchestration.operations.run_lock import RunLockHeld, run_lock
+    from orchestration.operations.run_lock import run_lock
 
-    try:
-        with run_lock(home):
-            done = repair_instance(Path(os.environ["DAGSTER_HOME"]))
-    except RunLockHeld as held:
-        print(f"repair-instance: not done: {held}", file=sys.stderr)
-        return EXIT_BUSY
-    except InstanceStorageError as error:
-        print(f"repair-instance: {error}", file=sys.stderr)
-        return EXIT_FAILED
+    with _guard("repair-instance", InstanceStorageError), run_lock(home):
+        done = repair_instance(Path(os.environ["DAGSTER_HOME"]))
     for line in done:
         print(f"repair-instance: {line}")
     print(f"repair-instance: the Dagster storage in {os.environ['DAGSTER_HOME']} is ready")
@@ -472,58 +476,52 @@ def _review_identity(args: argparse.Namespace, home: Path) -> int:
     import duckdb
 
     from identity import review
-    from orchestration.operations.run_lock import RunLockHeld, run_lock
+    from orchestration.operations.run_lock import run_lock
 
     command = f"review-identity {args.action}"
     if not Layout(home).warehouse.exists():
         print(f"{command}: no warehouse in {home}: run `insight-hub refresh`", file=sys.stderr)
         return EXIT_USAGE
-    try:
-        with run_lock(home), duckdb.connect(str(Layout(home).warehouse)) as con:
-            if (
-                args.action in ("list", "export")
-                and not con.execute(
-                    "select count(*) from duckdb_tables() where schema_name = 'restricted' "
-                    "and table_name = 'identity_review'"
-                ).fetchall()[0][0]
-            ):
-                print(f"{command}: no review queue yet: run `insight-hub refresh`", file=sys.stderr)
-                return EXIT_FAILED
-            if args.action == "list":
-                total, open_ = con.execute(
-                    "select count(*), count(*) filter (where decision is null) "
-                    "from restricted.identity_review"
-                ).fetchall()[0]
-                print(
-                    f"{command}: {open_} pairs to review ({total} in the band "
-                    f"[{review.REVIEW_LOW}, {review.REVIEW_HIGH}))"
-                )
-                for row in con.execute(
-                    "select unique_id_l, unique_id_r, match_probability, same_customer "
-                    "from restricted.identity_review where decision is null "
-                    "order by match_probability desc, unique_id_l, unique_id_r limit ?",
-                    [args.limit],
-                ).fetchall():
-                    print(f"  {row[0]}  {row[1]}  p={row[2]:.4f}  {'linked' if row[3] else 'apart'}")
-                print(f"  dashboards: {review.review_dir(home)}")
-            elif args.action == "export":
-                print(f"{command}: wrote {review.export_queue(con, home)}")
-            elif args.action == "decide":
-                pair = review.record_decision(
-                    con, args.left, args.right, args.decision, args.reviewer, args.reason
-                )
-                print(
-                    f"{command}: recorded {args.decision} for {pair[0]} {pair[1]}; applies from the next run"
-                )
-            else:
-                n = review.record_file(con, args.file, args.reviewer)
-                print(f"{command}: recorded {n} decisions from {args.file}; they apply from the next run")
-    except RunLockHeld as held:
-        print(f"{command}: not done: {held}", file=sys.stderr)
-        return EXIT_BUSY
-    except (review.ReviewError, OSError) as error:
-        print(f"{command}: {error}", file=sys.stderr)
-        return EXIT_FAILED
+    with (
+        _guard(command, review.ReviewError, OSError),
+        run_lock(home),
+        duckdb.connect(str(Layout(home).warehouse)) as con,
+    ):
+        if (
+            args.action in ("list", "export")
+            and not con.execute(
+                "select count(*) from duckdb_tables() where schema_name = 'restricted' "
+                "and table_name = 'identity_review'"
+            ).fetchall()[0][0]
+        ):
+            print(f"{command}: no review queue yet: run `insight-hub refresh`", file=sys.stderr)
+            return EXIT_FAILED
+        if args.action == "list":
+            total, open_ = con.execute(
+                "select count(*), count(*) filter (where decision is null) from restricted.identity_review"
+            ).fetchall()[0]
+            print(
+                f"{command}: {open_} pairs to review ({total} in the band "
+                f"[{review.REVIEW_LOW}, {review.REVIEW_HIGH}))"
+            )
+            for row in con.execute(
+                "select unique_id_l, unique_id_r, match_probability, same_customer "
+                "from restricted.identity_review where decision is null "
+                "order by match_probability desc, unique_id_l, unique_id_r limit ?",
+                [args.limit],
+            ).fetchall():
+                print(f"  {row[0]}  {row[1]}  p={row[2]:.4f}  {'linked' if row[3] else 'apart'}")
+            print(f"  dashboards: {review.review_dir(home)}")
+        elif args.action == "export":
+            print(f"{command}: wrote {review.export_queue(con, home)}")
+        elif args.action == "decide":
+            pair = review.record_decision(
+                con, args.left, args.right, args.decision, args.reviewer, args.reason
+            )
+            print(f"{command}: recorded {args.decision} for {pair[0]} {pair[1]}; applies from the next run")
+        else:
+            n = review.record_file(con, args.file, args.reviewer)
+            print(f"{command}: recorded {n} decisions from {args.file}; they apply from the next run")
     return EXIT_OK
 
 
@@ -548,7 +546,7 @@ def _subject_access(args: argparse.Namespace, home: Path) -> int:
 
     from identity.governance import GovernanceError
     from identity.subjects import subject_access
-    from orchestration.operations.run_lock import RunLockHeld, run_lock
+    from orchestration.operations.run_lock import run_lock
 
     subject = _subject_args(args)
     layout = Layout(home)
@@ -560,15 +558,12 @@ def _subject_access(args: argparse.Namespace, home: Path) -> int:
         print(f"subject-access: no warehouse in {home}: run `insight-hub refresh`", file=sys.stderr)
         return EXIT_USAGE
     started = time.monotonic()
-    try:
-        with run_lock(home), duckdb.connect(str(layout.warehouse)) as con:
-            found, counts = subject_access(con, salt()[0], out, **subject)
-    except RunLockHeld as held:
-        print(f"subject-access: not done: {held}", file=sys.stderr)
-        return EXIT_BUSY
-    except GovernanceError as error:
-        print(f"subject-access: {error}", file=sys.stderr)
-        return EXIT_FAILED
+    with (
+        _guard("subject-access", GovernanceError),
+        run_lock(home),
+        duckdb.connect(str(layout.warehouse)) as con,
+    ):
+        found, counts = subject_access(con, salt()[0], out, **subject)
     print(
         f"subject-access: {found.records} source records ({', '.join(found.systems)}), "
         f"{found.calls} calls, {found.customer_keys} customer; {sum(counts.values())} rows from "
@@ -592,22 +587,18 @@ def _erase(args: argparse.Namespace, home: Path) -> int:
     if not layout.warehouse.exists():
         print(f"erase: no warehouse in {home}: run `insight-hub refresh`", file=sys.stderr)
         return EXIT_USAGE
-    try:
-        with run_lock(home), duckdb.connect(str(layout.warehouse)) as con:
-            done = erasure.erase(con, home, salt()[0], **subject)
-    except RunLockHeld as held:
-        print(f"erase: not done: {held}", file=sys.stderr)
-        return EXIT_BUSY
-    except GovernanceError as error:
-        print(f"erase: {error}", file=sys.stderr)
-        return EXIT_FAILED
+    with _guard("erase", GovernanceError), run_lock(home), duckdb.connect(str(layout.warehouse)) as con:
+        done = erasure.erase(con, home, salt()[0], **subject)
     found = done.subject
     print(
         f"erase: {found.records} source records ({', '.join(found.systems)}), {found.calls} calls: "
         f"{sum(done.rows.values())} rows from {len(done.rows)} tables, {done.lines_removed} lines from "
         f"{done.files_rewritten} delivered files (logged in ops.governance_log)"
     )
-    code = _run_job(args, home, NIGHTLY_JOB, "erase")
+    try:
+        code = _run_job(args, home, NIGHTLY_JOB, "erase")
+    except _Exit as exit_:  # the rebuild did not start; the releases holding the person still go
+        code = exit_.code
     try:
         with run_lock(home):
             withdrawn = erasure.withdraw_releases(layout.published.root, done.erased_at)
