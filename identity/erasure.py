@@ -117,7 +117,7 @@ def remove(
     try:
         registered = redaction.register_erased(con, salt, reason, request_hash, records)
         for h in subjects.holdings(con):
-            n = con.execute(f"delete from {h.relation} where {h.condition}").fetchone()[0]
+            n = con.execute(h.erase_statement()).fetchone()[0]
             if n:
                 deleted[h.name] = n
         redaction.record_redactions(con, rewritten, reason, request_hash)

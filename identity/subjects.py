@@ -38,6 +38,8 @@ RAW_RECORDS = {
     "eforms": ("web_eforms", "submission_id"),
     **{system: (f"person_index_{system}", "source_person_id") for system in PERSON_INDEX_SYSTEMS},
 }
+# The system whose ids the care payments' client_ref holds (for adults).
+CARE_CLIENTS = "adult_social_care"
 # Tables that record governance itself: hashes and counts, never a person's values.
 GOVERNANCE_TABLES = {("ops", "governance_log"), ("ops", "erasure_register")}
 
@@ -54,6 +56,14 @@ class Holding:
     condition: str  # SQL predicate over the table's columns
     source_system: str  # SQL expression: the source system the row belongs to
     record_id: str  # SQL expression: the row's source record id (or customer key)
+    blank: tuple[str, ...] = ()  # erasure empties these columns instead of deleting the row
+
+    def erase_statement(self) -> str:
+        """What erasure runs on the table: delete the rows, or empty the columns linking them."""
+        if self.blank:
+            emptied = ", ".join(f'"{c}" = null' for c in self.blank)
+            return f"update {self.relation} set {emptied} where {self.condition}"
+        return f"delete from {self.relation} where {self.condition}"
 
     @property
     def name(self) -> str:
@@ -215,6 +225,18 @@ def holding(schema: str, table: str, columns: list[str]) -> Holding | None:
         if column in cols:
             conditions.append(f'"{column}" {_IN_KEYS}')
             named.append(("'insight_hub'", f'"{column}"'))
+    if not conditions and "client_ref" in cols:
+        # A care payment for the person (an adult's client_ref is their adult social care id): the
+        # council's financial record, kept; erasure empties the link (ingestion/redaction.py).
+        record_id = "payment_line_id" if "payment_line_id" in cols else "client_ref"
+        return Holding(
+            schema,
+            table,
+            f"client_ref {_records_of(CARE_CLIENTS)}",
+            "'care_payments'",
+            record_id,
+            ("client_ref",),
+        )
     if not conditions:
         return None
     source_system, record_id = named[0]

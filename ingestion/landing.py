@@ -174,7 +174,7 @@ def _ingest_batch(
             kept_at.append(zone.move(d.path, layout.quarantine / d.feed_path))
         outcomes.append(_outcome(x))
     if suppressed.ids:
-        withheld = [path for path in kept_at if path.name in suppressed.per_file]
+        withheld = [path for path in kept_at if path.name in suppressed.files]
         redaction.redact_delivered(con, spec, withheld, suppressed.ids)
     return outcomes
 

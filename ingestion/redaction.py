@@ -30,7 +30,7 @@ from pathlib import Path
 
 import duckdb
 
-from ingestion import csc_crm, csc_telephony, person_index, register, web_forms
+from ingestion import care, csc_crm, csc_telephony, person_index, register, web_forms
 from ingestion.batch import BatchTables
 from ingestion.contract import FeedSpec
 from ingestion.layout import Layout, sql_path
@@ -49,11 +49,16 @@ create table if not exists ops.erasure_register (
 
 @dataclass(frozen=True)
 class PersonFeed:
-    """A feed whose records belong to a person: its source system and the column naming a record."""
+    """A feed whose records belong to a person: its source system and the column naming a record.
+
+    `blank` names the columns that link a line to the person in a feed whose lines are not theirs to
+    remove: a care payment is the council's financial record (kept for its accounts, and its BDU
+    batch must still reconcile with SAP), so erasure keeps the line and empties its `client_ref`."""
 
     spec: FeedSpec
     source_system: str
     key: str
+    blank: tuple[str, ...] = ()
 
 
 PERSON_FEEDS = (
@@ -64,6 +69,9 @@ PERSON_FEEDS = (
         PersonFeed(spec, system, "source_person_id")
         for spec, system in zip(person_index.FEEDS, person_index.SYSTEMS, strict=True)
     ),
+    # An adult's client_ref is their adult social care person id (children's are the children's
+    # system's ids, which identity resolution does not hold).
+    PersonFeed(care.CARE_PAYMENTS, "adult_social_care", "client_ref", blank=("client_ref",)),
 )
 BY_TABLE = {feed.spec.table: feed for feed in PERSON_FEEDS}
 
@@ -148,8 +156,9 @@ class Suppressed:
     """Records of erased people withheld from a batch: how many per file, and their ids (to redact the
     delivered copies once they are archived)."""
 
-    per_file: dict[str, int] = field(default_factory=dict)
+    per_file: dict[str, int] = field(default_factory=dict)  # lines withheld (not loaded)
     ids: set[str] = field(default_factory=set)
+    files: set[str] = field(default_factory=set)  # the files holding them (withheld or blanked)
 
 
 def suppress(tables: BatchTables, spec: FeedSpec, salt: str | None) -> Suppressed:
@@ -182,8 +191,14 @@ def suppress(tables: BatchTables, spec: FeedSpec, salt: str | None) -> Suppresse
             [hit],
         ).fetchall()
     )
+    if feed.blank:  # the line loads, without its link to the person
+        emptied = ", ".join(f'"{c}" = null' for c in feed.blank)
+        con.execute(
+            f'update landing_rows set {emptied} where "{feed.key}" in (select unnest(?::varchar[]))', [hit]
+        )
+        return Suppressed({}, set(hit), set(counts))
     con.execute(f'delete from landing_rows where "{feed.key}" in (select unnest(?::varchar[]))', [hit])
-    return Suppressed(counts, set(hit))
+    return Suppressed(counts, set(hit), set(counts))
 
 
 def redact_delivered(con: duckdb.DuckDBPyConnection, spec: FeedSpec, paths: list[Path], ids: set[str]) -> int:
@@ -216,6 +231,7 @@ class Redaction:
     new_sha256: str
     new_bytes: int
     lines_removed: tuple[int, ...]  # physical line numbers (1 = first line) in the copy as it was
+    lines_blanked: tuple[int, ...] = ()  # lines kept with the feed's `blank` columns emptied
 
 
 def redact_copies(
@@ -271,16 +287,24 @@ def _redact(path: Path, feed: PersonFeed, ids: set[str], everything: bool = Fals
         header = next(csv.reader([lines[0].decode("utf-8-sig", errors="replace")]), [])
         column = header.index(feed.key) if feed.key in header else None
         first = 1
-    removed = []
+    removed, blanked = [], []
     for n, line in enumerate(lines[first:], start=first + 1):
         text = line.decode("utf-8", errors="replace").rstrip("\r\n")
         key = _line_key(text, feed, column)
-        if everything or key in ids or (key is None and any(i in text for i in ids)):
+        if feed.blank and not everything and key in ids:
+            blanked.append(n)
+        elif everything or key in ids or (key is None and any(i in text for i in ids)):
             removed.append(n)
-    if not removed:
+    if not removed and not blanked:
         return None
-    drop = set(removed)
-    kept = b"".join(line for n, line in enumerate(lines, start=1) if n not in drop)
+    drop, empty = set(removed), set(blanked)
+    header = next(csv.reader([lines[0].decode("utf-8-sig", errors="replace")]), []) if blanked else []
+    emptied = [header.index(c) for c in feed.blank if c in header]
+    kept = b"".join(
+        _blanked(line, emptied) if n in empty else line
+        for n, line in enumerate(lines, start=1)
+        if n not in drop
+    )
     stat = path.stat()
     temporary = path.with_name(f".{path.name}{REWRITTEN_SUFFIX}")
     temporary.write_bytes(kept)
@@ -296,7 +320,20 @@ def _redact(path: Path, feed: PersonFeed, ids: set[str], everything: bool = Fals
         hashlib.sha256(kept).hexdigest(),
         len(kept),
         tuple(removed),
+        tuple(blanked),
     )
+
+
+def _blanked(line: bytes, columns: list[int]) -> bytes:
+    """A CSV line with some values emptied: written as the feeds write values (quoted; empty = null)."""
+    text = line.decode("utf-8", errors="surrogateescape")
+    body = text.rstrip("\r\n")
+    row = next(csv.reader([body]))
+    for c in columns:
+        if c < len(row):
+            row[c] = ""
+    quoted = ",".join('"' + v.replace('"', '""') + '"' if v else "" for v in row)
+    return (quoted + text[len(body) :]).encode("utf-8", errors="surrogateescape")
 
 
 def record_redactions(
@@ -326,6 +363,13 @@ def record_redactions(
             "and row_number in (select unnest(?::integer[]))",
             [r.file_name, r.old_sha256, list(r.lines_removed)],
         )
+        if r.lines_blanked:  # a refused blanked line's finding may echo the emptied value
+            con.execute(
+                "update ops.quarantined_rows set value = null where source_file = ? and file_sha256 = ? "
+                "and row_number in (select unnest(?::integer[])) "
+                "and column_name in (select unnest(?::varchar[]))",
+                [r.file_name, r.old_sha256, list(r.lines_blanked), list(BY_TABLE[table].blank)],
+            )
         con.execute(
             "update ops.quarantined_rows set file_sha256 = ? where source_file = ? and file_sha256 = ?",
             [r.new_sha256, r.file_name, r.old_sha256],

@@ -13,6 +13,7 @@ import pytest
 
 from identity import erasure
 from ingestion import redaction, register
+from ingestion.care import CARE_PAYMENTS
 from ingestion.csc_crm import CONTACTS
 from ingestion.landing import ingest_feed
 from ingestion.layout import Layout
@@ -226,3 +227,57 @@ def test_a_register_entry_committed_but_not_saved_is_saved_by_the_next_load(tmp_
     with duckdb.connect() as con:
         saved = con.execute(f"select count(*) from '{layout.erasure_register}'").fetchone()
     assert saved == (1,)
+
+
+CARE_HEADER = ",".join(f'"{c.name}"' for c in CARE_PAYMENTS.columns)
+
+
+def payment(line: str, client: str) -> str:
+    return (
+        f'"PL{line}","PRV1","Sheldon Care Homes Ltd","0000100029","{client}","Residential","ADULTS",'
+        '"2025-04-28","2025-05-04","7.00","night","100.00","700.00","25050501"'
+    )
+
+
+def deliver_payments(home: Path, name: str, lines: list[str], mtime: int = 1_700_000_000) -> Path:
+    path = Layout(home).landing / CARE_PAYMENTS.feed_path / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(("\ufeff" + "\r\n".join([CARE_HEADER, *lines]) + "\r\n").encode("utf-8"))
+    os.utime(path, (mtime, mtime))
+    return path
+
+
+def test_a_care_payment_of_an_erased_person_is_kept_without_its_link_to_them(tmp_path):
+    lines = [payment("1", "ASC0000001"), payment("2", "ASC0000002")]
+    deliver_payments(tmp_path, "care_payments_20250505.csv", lines)
+    archived = Layout(tmp_path).archive / CARE_PAYMENTS.feed_path / "care_payments_20250505.csv"
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as con:
+        ingest_feed(con, tmp_path, CARE_PAYMENTS)
+        erasure.name_records(con, {"adult_social_care": {"ASC0000002"}})
+        rows, rewritten = erasure.remove(
+            con, tmp_path, SALT, {"adult_social_care": {"ASC0000002"}}, "erasure", None
+        )
+        payments = con.execute(
+            "select payment_line_id, client_ref, amount_gbp from raw.care_payments order by 1"
+        ).fetchall()
+        counts = con.execute("select rows_read, rows_loaded, sha256 from ops.file_register").fetchone()
+        assert register.out_of_balance(con, CARE_PAYMENTS.table) == []
+    # The payment stays (the council's accounts, the BDU batch's reconciliation), unlinked from them.
+    assert rows == {"raw.care_payments": 1} and rewritten[0].lines_blanked == (3,)
+    assert [(p, c) for p, c, _ in payments] == [("PL1", "ASC0000001"), ("PL2", None)]
+    data = archived.read_bytes()
+    assert b"ASC0000002" not in data and data.count(b"\r\n") == 3
+    assert b'"PL2","PRV1","Sheldon Care Homes Ltd","0000100029",,"Residential"' in data
+    assert counts[:2] == (2, 2) and counts[2] == sha(archived)
+
+    # A re-delivery loads the payment without the link, and its archived copy is rewritten too.
+    deliver_payments(tmp_path, "care_payments_20250512.csv", [payment("3", "ASC0000002")], 1_700_100_000)
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as con:
+        ingest_feed(con, tmp_path, CARE_PAYMENTS, salt=SALT)
+        again = con.execute(
+            "select client_ref from raw.care_payments where payment_line_id = 'PL3'"
+        ).fetchone()
+        assert register.out_of_balance(con, CARE_PAYMENTS.table) == []
+    assert again == (None,)
+    redelivered = Layout(tmp_path).archive / CARE_PAYMENTS.feed_path / "care_payments_20250512.csv"
+    assert "ASC0000002" not in redelivered.read_text(encoding="utf-8-sig")
