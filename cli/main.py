@@ -33,6 +33,9 @@ USES_INSTANCE = {"refresh", "status", "publish", "ui", "prepare", "erase"}
 # The commands that load the Dagster definitions: dbt's manifest is prepared before they start.
 USES_DEFINITIONS = {"refresh", "publish", "ui", "prepare", "erase"}
 NIGHTLY_JOB = "nightly_refresh"
+# The commands that may start a data root; every other one reads an existing root, so a mistyped
+# INSIGHT_HUB_HOME is refused rather than left behind as an empty one.
+STARTS_HOME = {"simulate", "refresh", "prepare", "ui", "serve-db"}
 
 
 class _Exit(Exception):
@@ -61,6 +64,14 @@ def _guard(command: str, *failures: type[Exception], busy: str = "not done") -> 
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    named = Layout.from_env().home
+    if args.command not in STARTS_HOME and not named.is_dir():
+        print(
+            f"{args.command}: no data root at {named} (INSIGHT_HUB_HOME names no folder: mistyped?); "
+            "`insight-hub prepare` or `insight-hub simulate` starts one",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     home = configure_environment()
     if args.command in USES_INSTANCE:
         from cli.instance import InstanceStorageError, prepare_instance

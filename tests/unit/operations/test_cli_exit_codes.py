@@ -64,3 +64,14 @@ def test_a_successful_run_exits_zero(run_with, capsys):
         run_with(SimpleNamespace(success=True, all_events=[], run_id="r3", dagster_run=None)) == cli.EXIT_OK
     )
     assert "nothing new to publish" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("command", [["status"], ["publish", "--status"], ["rollback", "--to", "r1"]])
+def test_a_command_reading_a_data_root_refuses_one_that_does_not_exist(
+    tmp_path, monkeypatch, capsys, command
+):
+    mistyped = tmp_path / "warehuose"
+    monkeypatch.setenv("INSIGHT_HUB_HOME", str(mistyped))
+    assert cli.main(command) == cli.EXIT_USAGE
+    assert f"no data root at {mistyped}" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []  # nothing created, not even the root
