@@ -94,7 +94,7 @@ class InsightHubDbtCliResource(DbtCliResource):
         target_path: Path | None = None,
         **kwargs: Any,
     ) -> DbtCliInvocation:
-        """dbt in a subprocess, its target and log folder under this resource's data root.
+        """dbt in a subprocess, its target and log folders under this resource's data root.
 
         dbt's profile reads the warehouse path from INSIGHT_HUB_HOME in the environment dbt
         inherits: a different root there would build another warehouse than the run's, so refuse.
@@ -111,7 +111,15 @@ class InsightHubDbtCliResource(DbtCliResource):
                 f"{context.op_execution_context.op.name}-{context.run.run_id[:8]}-" if context else ""
             )
             target_path = Layout(home).dbt_target / f"{invocation}{uuid.uuid4().hex[:7]}"
-        return super().cli(args, context=context, target_path=target_path, **kwargs)
+        # dagster-dbt points DBT_LOG_PATH at the target folder; the layout keeps logs apart, in a
+        # folder of the same name under dbt/logs (dbt's --log-path wins over the variable).
+        layout = Layout(home)
+        logs = layout.dbt_logs
+        if target_path.is_relative_to(layout.dbt_target):
+            logs = logs / target_path.relative_to(layout.dbt_target)
+        return super().cli(
+            [*args, "--log-path", str(logs)], context=context, target_path=target_path, **kwargs
+        )
 
 
 def dbt_resource(home: str) -> DbtCliResource:

@@ -111,6 +111,15 @@ def test_dbt_refuses_a_data_root_other_than_the_one_its_run_was_launched_with(tm
         dbt_resource(str(tmp_path / "home")).cli(["parse"])
 
 
+def test_dbt_writes_its_log_under_dbt_logs_and_its_artifacts_under_dbt_target():
+    """The layout's two dbt folders: dagster-dbt would put dbt.log beside the artifacts."""
+    definitions()  # the session's entry point prepared the manifest: `dbt parse` on its root
+    layout = Layout.from_env()
+    assert (layout.dbt_target / "manifest.json").is_file()
+    assert (layout.dbt_logs / "dbt.log").is_file()
+    assert not list(layout.dbt_target.rglob("dbt.log"))
+
+
 def tree(folder: Path) -> set[str]:
     return {p.relative_to(folder).as_posix() for p in folder.rglob("*")} if folder.exists() else set()
 
@@ -148,6 +157,9 @@ def test_two_runs_from_one_process_each_write_only_under_the_root_they_were_laun
         paths = tree(home)
         dbt_runs = [p for p in paths if p.startswith("dbt/target/dbt_models-")]
         assert dbt_runs and all(runs[name][:8] in p for p in dbt_runs)
+        dbt_logs = [p for p in paths if p.startswith("dbt/logs/dbt_models-") and p.endswith("/dbt.log")]
+        assert dbt_logs and all(runs[name][:8] in p for p in dbt_logs)
+        assert not any(p.startswith("dbt/target/") and p.endswith("dbt.log") for p in paths)
         assert layout.gx_run(runs[name]).is_dir()
         assert not any(other[:8] in p for p in paths), f"{name} holds files of the other run"
     # Nothing written outside the two roots: not the session's root, not the dbt project.
