@@ -67,7 +67,8 @@ def erase(
     if calls:
         records[subjects.TELEPHONY] = calls
     request = governance.subject_hash(salt, subjects.request_subject(system, record_id, customer_key))
-    rows, redactions = remove(con, home, salt, records, "erasure", request)
+    sweep = subjects.refused_lines_sweep(con)
+    rows, redactions = remove(con, home, salt, records, "erasure", request, sweep=sweep)
     governance.record(
         con,
         "erase",
@@ -104,14 +105,16 @@ def remove(
     reason: str,
     request_hash: str | None,
     dated_before: dict[str, date] | None = None,
+    sweep: redaction.Sweep | None = None,
 ) -> tuple[dict[str, int], list[redaction.Redaction]]:
     """Remove source records (system -> record ids) and everything derived from them: the shared
     machinery of erasure and retention. The subject temp tables must name the same records
     (subjects.resolve, or `name_records`). `dated_before` empties the copies of daily feeds dated
-    before a day (retention). Returns rows deleted per table and the rewritten copies."""
+    before a day (retention); `sweep` also removes the person's refused lines (erasure). Returns rows
+    deleted per table and the rewritten copies."""
     layout = Layout(home)
     redaction.finish_interrupted(con, layout)  # a crashed removal's swaps first: copies match the register
-    rewritten = redaction.redact_copies(layout, records, dated_before)
+    rewritten = redaction.redact_copies(layout, records, dated_before, sweep)
     deleted: dict[str, int] = {}
     con.execute("begin transaction")
     try:

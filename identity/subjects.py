@@ -27,6 +27,7 @@ import duckdb
 from identity import governance
 from identity.governance import GovernanceError
 from identity.records import PERSON_INDEX_SYSTEMS
+from ingestion import redaction
 from ingestion.layout import sql_path
 
 # Source systems of the person records (as in restricted.customer_xref and the simulator's truth).
@@ -285,6 +286,43 @@ def write_subject_access(con: duckdb.DuckDBPyConnection, out_dir: Path) -> dict[
             os.chmod(path, 0o600)
     con.execute("drop table if exists subject_rows")
     return counts
+
+
+# Contact values distinctive enough to claim a refused line for the person (names, dates of birth and
+# postcodes are shared by too many residents): the columns of the raw person tables holding them.
+DISTINCTIVE_COLUMNS = ("customer_email", "customer_phone", "email", "phone", "nhs_number")
+SHORTEST_DISTINCTIVE = 8  # shorter values (a withheld caller's bare "+44") claim nothing
+
+
+def refused_lines_sweep(con: duckdb.DuckDBPyConnection) -> redaction.Sweep:
+    """What finds the subject's refused lines in the delivered copies (redaction.Sweep): their own
+    contact values that no other loaded record holds, and the ids of every loaded record (a loaded
+    line is found by its id, or is someone else's)."""
+    theirs: set[str] = set()
+    shared: set[str] = set()
+    loaded: dict[str, set[str]] = {}
+    tables = {**RAW_RECORDS, TELEPHONY: ("csc_telephony_cdr", "call_id")}
+    for source, (table, key) in tables.items():
+        if not table_exists(con, "raw", table):
+            continue
+        loaded[source] = {r[0] for r in con.execute(f"select distinct {key} from raw.{table}").fetchall()}
+        columns = {
+            r[0]
+            for r in con.execute(
+                "select column_name from duckdb_columns() where database_name = current_database() "
+                "and schema_name = 'raw' and table_name = ?",
+                [table],
+            ).fetchall()
+        } & set(DISTINCTIVE_COLUMNS)
+        mine = f"{key} in (select source_record_id from subject_records where source_system = '{source}')"
+        for column in sorted(columns):
+            value = f'lower(trim("{column}"::varchar))'
+            for is_theirs, found in con.execute(
+                f"select {mine}, {value} from raw.{table} where length({value}) >= {SHORTEST_DISTINCTIVE} "
+                f"group by all"
+            ).fetchall():
+                (theirs if is_theirs else shared).add(found)
+    return redaction.Sweep(frozenset(theirs - shared), loaded)
 
 
 def request_subject(system: str | None, record_id: str | None, customer_key: str | None) -> str:

@@ -23,7 +23,7 @@ import hashlib
 import hmac
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -234,25 +234,46 @@ class Redaction:
     lines_blanked: tuple[int, ...] = ()  # lines kept with the feed's `blank` columns emptied
 
 
+@dataclass(frozen=True)
+class Sweep:
+    """Refused lines to remove by what they hold (erasure's): a refused row, or a row of a file refused
+    whole, never reached a table, so no resolved record names it; a line whose record was not loaded
+    (its id is in no raw table: `loaded`, system -> ids) and that holds one of the person's own
+    contact values (`values`: emails, phone numbers, NHS numbers no other record shares, lower case)
+    is theirs."""
+
+    values: frozenset[str]
+    loaded: Mapping[str, set[str]]
+
+    def claims(self, feed: PersonFeed, key: str | None, text: str) -> bool:
+        if not self.values or feed.blank or key in self.loaded.get(feed.source_system, ()):
+            return False
+        lowered = text.lower()
+        return any(v in lowered for v in self.values)
+
+
 def redact_copies(
-    layout: Layout, records: dict[str, set[str]], dated_before: dict[str, date] | None = None
+    layout: Layout,
+    records: dict[str, set[str]],
+    dated_before: dict[str, date] | None = None,
+    sweep: Sweep | None = None,
 ) -> list[Redaction]:
     """Write, beside every delivered copy of the person feeds holding `records` (system -> ids), a
     copy without their lines; `apply` swaps them in once the register agrees, `discard` drops them.
 
     `dated_before` (system -> day, retention's) also empties the copies of a daily feed dated before
     the day: their records are all older, and a copy refused whole never reached a table where its
-    records could be found by id."""
+    records could be found by id. `sweep` (erasure's) also removes the person's refused lines."""
     done = []
     dated_before = dated_before or {}
     for feed in PERSON_FEEDS:
         ids = records.get(feed.source_system, set())
         before = dated_before.get(feed.source_system)
-        if not ids and before is None:
+        if not ids and before is None and sweep is None:
             continue
         for path in _copies(layout, feed):
             everything = before is not None and feed.spec.file_date(path.name) < before
-            if (redaction := _redact(path, feed, ids, everything)) is not None:
+            if (redaction := _redact(path, feed, ids, everything, sweep)) is not None:
                 done.append(redaction)
     return done
 
@@ -278,7 +299,9 @@ def _line_key(text: str, feed: PersonFeed, column: int | None) -> str | None:
         return None
 
 
-def _redact(path: Path, feed: PersonFeed, ids: set[str], everything: bool = False) -> Redaction | None:
+def _redact(
+    path: Path, feed: PersonFeed, ids: set[str], everything: bool = False, sweep: Sweep | None = None
+) -> Redaction | None:
     data = path.read_bytes()
     lines = data.splitlines(keepends=True)
     column = None
@@ -293,7 +316,12 @@ def _redact(path: Path, feed: PersonFeed, ids: set[str], everything: bool = Fals
         key = _line_key(text, feed, column)
         if feed.blank and not everything and key in ids:
             blanked.append(n)
-        elif everything or key in ids or (key is None and any(i in text for i in ids)):
+        elif (
+            everything
+            or key in ids
+            or (key is None and any(i in text for i in ids))
+            or (sweep is not None and sweep.claims(feed, key, text))
+        ):
             removed.append(n)
     if not removed and not blanked:
         return None

@@ -281,3 +281,30 @@ def test_a_care_payment_of_an_erased_person_is_kept_without_its_link_to_them(tmp
     assert again == (None,)
     redelivered = Layout(tmp_path).archive / CARE_PAYMENTS.feed_path / "care_payments_20250512.csv"
     assert "ASC0000002" not in redelivered.read_text(encoding="utf-8-sig")
+
+
+def test_erasure_removes_the_persons_refused_lines_that_no_loaded_record_names(tmp_path):
+    refused = contact("C7", "Bert").replace('"Email"', '"Pigeon"')  # a channel the CRM does not have
+    deliver(tmp_path, "contacts_20250401.csv", [contact("C1", "Ada"), contact("C2", "Bert"), refused])
+    deliver(
+        tmp_path, "contacts_20250402.csv", [contact("C3", "Ada"), refused.replace("C7", "C9")], 1_700_000_100
+    )
+    archived = Layout(tmp_path).archive / CONTACTS.feed_path
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as con:
+        ingest_feed(con, tmp_path, CONTACTS)
+        assert con.execute("select count(*) from ops.quarantined_rows").fetchone()[0] >= 2
+        sweep = (erasure.subjects.resolve(con, "crm", "C2"), erasure.subjects.refused_lines_sweep(con))[1]
+        assert sweep.values == {"bert@example.org"}
+        done = erasure.erase(con, tmp_path, SALT, "crm", "C2")
+        left = con.execute("select contact_id from raw.csc_crm_contacts order by 1").fetchall()
+        refused_left = con.execute("select count(*) from ops.quarantined_rows").fetchone()[0]
+        assert register.out_of_balance(con, CONTACTS.table) == []
+        # A value another loaded record holds too claims nothing (a family's shared email): C3 is
+        # not resolved to C1's customer here, and has the same email.
+        erasure.subjects.resolve(con, "crm", "C1")
+        assert erasure.subjects.refused_lines_sweep(con).values == frozenset()
+    assert left == [("C1",), ("C3",)] and refused_left == 0
+    assert done.files_rewritten == 2 and done.lines_removed == 3
+    for name in ("contacts_20250401.csv", "contacts_20250402.csv"):
+        text = (archived / name).read_text()
+        assert "Bert" not in text and "bert@example.org" not in text and "Ada" in text
