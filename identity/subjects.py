@@ -39,7 +39,8 @@ RAW_RECORDS = {
     "eforms": ("web_eforms", "submission_id"),
     **{system: (f"person_index_{system}", "source_person_id") for system in PERSON_INDEX_SYSTEMS},
 }
-# The system whose ids the care payments' client_ref holds (for adults).
+# The system whose ids the care payments' client_ref holds (for adults): a payment line holds the
+# person even when no person index record does any more.
 CARE_CLIENTS = "adult_social_care"
 # Tables that record governance itself: hashes and counts, never a person's values.
 GOVERNANCE_TABLES = {("ops", "governance_log"), ("ops", "erasure_register")}
@@ -133,7 +134,7 @@ def resolve(
             "(select source_record_id from subject_records where source_system = ?)",
             [source],
         ).fetchone()[0]
-        for source, (table, column) in RAW_RECORDS.items()
+        for source, (table, column) in [*RAW_RECORDS.items(), (CARE_CLIENTS, ("care_payments", "client_ref"))]
         if table_exists(con, "raw", table)
     )
     keys = con.execute("select count(*) from subject_keys").fetchone()[0]

@@ -253,6 +253,12 @@ def test_a_care_payment_of_an_erased_person_is_kept_without_its_link_to_them(tmp
     archived = Layout(tmp_path).archive / CARE_PAYMENTS.feed_path / "care_payments_20250505.csv"
     with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as con:
         ingest_feed(con, tmp_path, CARE_PAYMENTS)
+        # Subject access returns the person's payment lines, each named by its payment line id.
+        erasure.subjects.resolve(con, "adult_social_care", "ASC0000002")
+        written = erasure.subjects.write_subject_access(con, tmp_path / "sar")
+        [returned] = json.loads((tmp_path / "sar" / "raw.care_payments.json").read_text())
+        assert written == {"raw.care_payments": 1}
+        assert (returned["_source_system"], returned["_record_id"]) == ("care_payments", "PL2")
         erasure.name_records(con, {"adult_social_care": {"ASC0000002"}})
         rows, rewritten = erasure.remove(
             con, tmp_path, SALT, {"adult_social_care": {"ASC0000002"}}, "erasure", None
