@@ -104,14 +104,14 @@ def load_feed(con: duckdb.DuckDBPyConnection, spec: FeedSpec, landing: Path, tmp
     register.record(
         con,
         [
-            {
-                "feed_path": spec.feed_path,
-                "table_name": spec.table,
-                "file_name": p.name,
-                "file_date": spec.file_date(p.name),
-                "version": 1,
-                "status": "loaded",
-            }
+            register.FileRow(
+                feed_path=spec.feed_path,
+                table_name=spec.table,
+                file_name=p.name,
+                file_date=spec.file_date(p.name),
+                version=1,
+                status="loaded",
+            )
             for p in files
         ],
         [],

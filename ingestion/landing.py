@@ -263,37 +263,37 @@ def _record(
     register.record(
         con,
         [
-            {
-                "feed_path": x.delivery.feed_path,
-                "table_name": table,
-                "file_name": x.delivery.name,
-                "file_date": spec.file_date(x.delivery.name) if spec else None,
-                "sha256": x.delivery.sha256,
-                "bytes": x.delivery.size,
-                "version": x.delivery.version,
-                "status": x.status,
-                "rows_read": x.rows[0],
-                "rows_loaded": x.rows[1],
-                "rows_quarantined": x.rows[2],
-                "check_failed": x.violation.check if x.violation else None,
-                "message": x.violation.message if x.violation else None,
-                "report_path": str(x.report_path) if x.report_path else None,
-                "suppressed_by_erasure": (suppressed or {}).get(x.delivery.name),
-            }
+            register.FileRow(
+                feed_path=x.delivery.feed_path,
+                table_name=table,
+                file_name=x.delivery.name,
+                file_date=spec.file_date(x.delivery.name) if spec else None,
+                sha256=x.delivery.sha256,
+                bytes=x.delivery.size,
+                version=x.delivery.version,
+                status=x.status,
+                rows_read=x.rows[0],
+                rows_loaded=x.rows[1],
+                rows_quarantined=x.rows[2],
+                check_failed=x.violation.check if x.violation else None,
+                message=x.violation.message if x.violation else None,
+                report_path=str(x.report_path) if x.report_path else None,
+                suppressed_by_erasure=(suppressed or {}).get(x.delivery.name),
+            )
             for x in decisions
         ],
         [
-            {
-                "feed_path": x.delivery.feed_path,
-                "table_name": table,
-                "file_name": x.delivery.name,
-                "sha256": x.delivery.sha256,
-                "version": x.delivery.version,
-                "check_name": f.check,
-                "severity": f.severity,
-                "rows_affected": f.rows_affected,
-                "message": f.message,
-            }
+            register.FindingRow(
+                feed_path=x.delivery.feed_path,
+                table_name=table,
+                file_name=x.delivery.name,
+                sha256=x.delivery.sha256,
+                version=x.delivery.version,
+                check_name=f.check,
+                severity=f.severity,
+                rows_affected=f.rows_affected,
+                message=f.message,
+            )
             for x in decisions
             for f in x.findings
         ],

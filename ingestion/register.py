@@ -11,7 +11,7 @@ parameters.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
 
@@ -143,12 +143,47 @@ def move_report(
     )
 
 
-def record(
-    con: duckdb.DuckDBPyConnection, files: list[dict[str, Any]], findings: list[dict[str, Any]]
-) -> None:
-    """Insert file versions (dicts keyed by register column) and their findings, stamped now."""
-    _insert(con, "ops.file_register", files, stamp="processed_at")
-    _insert(con, "ops.ingestion_findings", findings, stamp="found_at")
+@dataclass(frozen=True)
+class FileRow:
+    """One version of a delivered file as `ops.file_register` records it (callers fill in fields, the
+    register names the columns; processed_at is stamped on insert)."""
+
+    feed_path: str
+    table_name: str | None
+    file_name: str
+    version: int
+    status: str
+    file_date: date | None = None
+    sha256: str | None = None
+    bytes: int | None = None
+    rows_read: int | None = None
+    rows_loaded: int | None = None
+    rows_quarantined: int | None = None
+    check_failed: str | None = None
+    message: str | None = None
+    report_path: str | None = None
+    suppressed_by_erasure: int | None = None
+
+
+@dataclass(frozen=True)
+class FindingRow:
+    """One check that fired on a file version, as `ops.ingestion_findings` records it (found_at stamped)."""
+
+    feed_path: str
+    table_name: str | None
+    file_name: str
+    sha256: str
+    version: int
+    check_name: str
+    severity: str
+    rows_affected: int | None
+    message: str
+
+
+def record(con: duckdb.DuckDBPyConnection, files: list[FileRow], findings: list[FindingRow]) -> None:
+    """Insert file versions and their findings, stamped now."""
+    _insert(con, "ops.file_register", [asdict(f) for f in files], stamp="processed_at")
+    _insert(con, "ops.ingestion_findings", [asdict(f) for f in findings], stamp="found_at")
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict[str, Any]], stamp: str) -> None:
