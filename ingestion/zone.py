@@ -80,6 +80,15 @@ def pending_files(home: Path, spec: FeedSpec, window: DayWindow = ALL_DAYS) -> l
     return sorted(files, key=lambda p: (p.lstat().st_mtime_ns, -spec.file_date(p.name).toordinal(), p.name))
 
 
+def archived_files(home: Path, spec: FeedSpec) -> list[Path]:
+    """The feed's copies at the top of archive/<feed path>/: the versions its raw table holds (earlier
+    versions are under superseded/, reports in quarantine/)."""
+    folder = Layout(home).archive / spec.feed_path
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if is_complete(p) and spec.file_date(p.name))
+
+
 def folder_specs(spec: FeedSpec) -> list[FeedSpec]:
     """Every registered feed sharing this spec's landing folder (the spec alone if unregistered)."""
     from ingestion import FEEDS

@@ -26,8 +26,7 @@ from expectations.raw_feeds import feed_suite, suite_columns, suite_name
 from expectations.runner import run_suite
 from ingestion import FEEDS, FeedSpec, register
 from ingestion.landing import ingest_feed
-from ingestion.layout import Layout
-from ingestion.zone import ALL_DAYS, DayWindow, pending_files
+from ingestion.zone import ALL_DAYS, DayWindow, archived_files, pending_files
 from orchestration.gate import gx_result, gx_run_dir
 from orchestration.policy import DUCKDB_WRITERS, OWNERS, TRANSIENT_RETRY, blocking, described
 from orchestration.resources import WarehouseResource, salt
@@ -54,13 +53,6 @@ def day_window(partition_range: dg.PartitionKeyRange) -> DayWindow:
     )
 
 
-def _archived_days(home: Path, spec: FeedSpec) -> list[date]:
-    folder = Layout(home).archive / spec.feed_path
-    if not folder.is_dir():
-        return []
-    return [day for path in folder.iterdir() if (day := spec.file_date(path.name))]
-
-
 def days_to_run(home: Path) -> dg.PartitionKeyRange:
     """The range of days a nightly or sensor run takes.
 
@@ -73,7 +65,8 @@ def days_to_run(home: Path) -> dg.PartitionKeyRange:
     last = date.fromisoformat(FEED_DAYS.get_last_partition_key())
     days = [spec.file_date(path.name) for spec in DAILY_FEEDS for path in pending_files(home, spec, ALL_DAYS)]
     if not days:
-        newest = max((day for spec in DAILY_FEEDS for day in _archived_days(home, spec)), default=None)
+        archived = (spec.file_date(path.name) for spec in DAILY_FEEDS for path in archived_files(home, spec))
+        newest = max(archived, default=None)
         days = [newest or last]
     clamp = [min(max(day, first), last) for day in days]
     return dg.PartitionKeyRange(_key(min(clamp)), _key(max(clamp)))

@@ -5,7 +5,7 @@ import os
 import duckdb
 from ingestion_files import FI_HEADER, checks, landing, report, write_csv, write_sap
 
-from ingestion import FEEDS, staging
+from ingestion import FEEDS, staging, zone
 from ingestion.care import CARE_PAYMENTS
 from ingestion.ibc_hr import PA0000, PA0001
 from ingestion.landing import ingest_feed
@@ -143,6 +143,7 @@ def test_a_resend_is_a_new_version_and_the_old_copy_is_kept_aside(tmp_path, con)
     assert [p.read_bytes() for p in superseded] == [v1]
     top = [p.name for p in (tmp_path / "archive" / HR).iterdir() if p.is_file()]
     assert top == ["PA0001_20250101.txt"]  # a rebuild from the top level loads only the latest version
+    assert zone.archived_files(tmp_path, PA0001) == [tmp_path / "archive" / HR / "PA0001_20250101.txt"]
     rejection = report(tmp_path, HR, "PA0001_20250101.txt")
     assert (rejection["version"], rejection["outcome"]) == (2, "loaded_with_warnings")
     assert rejection["findings"][0]["check"] == "new_version"
