@@ -13,6 +13,10 @@ A storage stamped twice by an older version is reported with the command that re
 (`insight-hub repair-instance`, i.e. `repair_instance`): it keeps the oldest stamp and lets
 Dagster's own migration (`dagster instance migrate`) bring the schema to the current revision;
 Dagster's migrations are written to be re-runnable, which is what makes that safe.
+
+With INSIGHT_HUB_DAGSTER_STORAGE_URL the storage is a PostgreSQL database (dagster-postgres): it
+is checked reachable first (with a reason that names no password), then created or migrated the
+same way; the SQLite stamp checks and the repair concern the SQLite default only.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from orchestration.resources import DAGSTER_YAML
+from orchestration.resources import DAGSTER_STORAGE_VARIABLE, dagster_storage_url, write_instance_config
 
 LOCK_FILE = ".storage.lock"
 # The SQLite databases of the default storage of dagster.yaml (DAGSTER_YAML names no storage):
@@ -80,9 +84,7 @@ def prepare_instance(dagster_home: Path) -> list[str]:
     Returns what was done (empty when the storage was already current). Raises
     InstanceStorageError, naming the repair command, if a database is stamped more than once.
     """
-    dagster_home.mkdir(parents=True, exist_ok=True)
-    if not (dagster_home / "dagster.yaml").exists():
-        (dagster_home / "dagster.yaml").write_text(DAGSTER_YAML)
+    write_instance_config(dagster_home)
     with _storage_lock(dagster_home):
         if broken := _half_stamped(dagster_home):
             listed = "; ".join(f"{path} has {', '.join(revs)}" for path, revs in broken.items())
@@ -92,14 +94,37 @@ def prepare_instance(dagster_home: Path) -> list[str]:
                 f"issue 23). Stop `insight-hub ui` and any run of this home, then run: "
                 f"INSIGHT_HUB_HOME={dagster_home.parent} {REPAIR_COMMAND}"
             )
-        created = not all((dagster_home / relative).exists() for relative in STORAGE_DATABASES)
+        if url := dagster_storage_url():
+            created = not _postgres_storage_exists(url)
+            where = f"the PostgreSQL database of {DAGSTER_STORAGE_VARIABLE}"
+        else:
+            created = not all((dagster_home / relative).exists() for relative in STORAGE_DATABASES)
+            where = str(dagster_home)
         with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
             outdated = _outdated(instance)  # opening each storage creates and stamps it if new
             if outdated:
                 with contextlib.redirect_stdout(io.StringIO()):  # Dagster prints its progress
                     instance.upgrade()
-    done = [f"created the Dagster storage in {dagster_home}"] if created else []
+    done = [f"created the Dagster storage in {where}"] if created else []
     return done + [f"migrated {name} storage from {old} to {new}" for name, old, new in outdated]
+
+
+def _postgres_storage_exists(url: str) -> bool:
+    """Does the database hold Dagster's tables? Raises InstanceStorageError when it cannot be reached.
+
+    Checked here, before Dagster opens it: dagster-postgres retries a refused connection and then
+    says only "too many retries". psycopg's message names the host and the cause, never a password.
+    """
+    import psycopg
+
+    try:
+        with psycopg.connect(url, connect_timeout=10) as conn:
+            return conn.execute("select to_regclass('runs') is not null").fetchone()[0]
+    except psycopg.Error as error:
+        raise InstanceStorageError(
+            f"cannot use the Dagster storage database named by {DAGSTER_STORAGE_VARIABLE}: "
+            f"{str(error).strip()}"
+        ) from None
 
 
 def _outdated(instance: dg.DagsterInstance) -> list[tuple[str, str | None, str | None]]:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from ingestion import register
 from ingestion.layout import Layout
-from orchestration.resources import REPO_ROOT, configure_environment, salt
+from orchestration.resources import REPO_ROOT, InstanceConfigError, configure_environment, salt
 from publication import serving_cluster
 
 if TYPE_CHECKING:
@@ -72,7 +72,11 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
-    home = configure_environment()
+    try:
+        home = configure_environment()
+    except InstanceConfigError as error:
+        print(f"{args.command}: {error}", file=sys.stderr)
+        return EXIT_USAGE
     if args.command in USES_INSTANCE:
         from cli.instance import InstanceStorageError, prepare_instance
 

@@ -21,17 +21,13 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 DEMO_SALT = "insight-hub-demo-salt-not-for-production"
 
+# The Dagster instance's storage for a team deployment (dagster-postgres): a libpq URL of a PostgreSQL
+# database of its own. Unset, the storage is SQLite under DAGSTER_HOME (one machine, one engineer).
+DAGSTER_STORAGE_VARIABLE = "INSIGHT_HUB_DAGSTER_STORAGE_URL"
+
 DAGSTER_YAML = """\
-# Instance settings for the local Insight Hub deployment (written on first use).
-# For a shared deployment, switch run, event and schedule storage to Postgres:
-#   storage:
-#     postgres:
-#       postgres_db:
-#         username: {env: DAGSTER_PG_USERNAME}
-#         password: {env: DAGSTER_PG_PASSWORD}
-#         hostname: {env: DAGSTER_PG_HOST}
-#         db_name: {env: DAGSTER_PG_DB}
-#         port: 5432
+# The Dagster instance of Insight Hub, written by `insight-hub` at each launch from the environment
+# (orchestration/resources.py, write_instance_config): edits here are overwritten (docs/deployment.md).
 telemetry:
   enabled: false
 # DuckDB allows one writer process: one run at a time, and one step at a time in each pool
@@ -43,6 +39,60 @@ concurrency:
     default_limit: 1
     granularity: op
 """
+# What dagster.yaml names: the same URL with the driver dagster-postgres is written for (psycopg2).
+# SQLAlchemy 2.1 opens a bare postgresql:// URL with psycopg 3, on which dagster-postgres 0.29's
+# event log fails (its `NOTIFY run_events, :id` cannot take a server-side parameter).
+DAGSTER_DRIVER_VARIABLE = "INSIGHT_HUB_DAGSTER_STORAGE_SQLALCHEMY_URL"
+# Run, event-log and schedule storage on PostgreSQL; the URL (and any password in it) stays in the
+# environment of each Dagster process, never in the file.
+POSTGRES_STORAGE_YAML = f"""\
+storage:
+  postgres:
+    postgres_url:
+      env: {DAGSTER_DRIVER_VARIABLE}
+"""
+
+
+class InstanceConfigError(ValueError):
+    """The environment names a Dagster storage this product cannot use."""
+
+
+def dagster_storage_url() -> str | None:
+    """The PostgreSQL URL of Dagster's storage, or None for the single-user SQLite default."""
+    url = os.environ.get(DAGSTER_STORAGE_VARIABLE, "").strip()
+    if not url:
+        return None
+    if not url.startswith(("postgresql://", "postgres://")):
+        scheme = url.split("://", 1)[0] if "://" in url else "no scheme"
+        raise InstanceConfigError(
+            f"{DAGSTER_STORAGE_VARIABLE} must be a postgresql:// URL of a PostgreSQL database for "
+            f"Dagster's storage (got {scheme}); unset it for the single-user SQLite storage"
+        )
+    return url
+
+
+def write_instance_config(dagster_home: Path) -> Path:
+    """Write `<dagster_home>/dagster.yaml` for the storage the environment names now: the only writer.
+
+    Rewritten at every launch (atomically, and only when it changes), so the storage follows the
+    configuration: SQLite by default, PostgreSQL when INSIGHT_HUB_DAGSTER_STORAGE_URL is set (then
+    INSIGHT_HUB_DAGSTER_STORAGE_SQLALCHEMY_URL, which the file names, is derived from it here).
+    """
+    url = dagster_storage_url()
+    if url:
+        # Set for this process and inherited by the Dagster processes it starts.
+        os.environ[DAGSTER_DRIVER_VARIABLE] = "postgresql+psycopg2://" + url.split("://", 1)[1]
+    else:
+        os.environ.pop(DAGSTER_DRIVER_VARIABLE, None)
+    text = DAGSTER_YAML + (POSTGRES_STORAGE_YAML if url else "")
+    dagster_home.mkdir(parents=True, exist_ok=True)
+    path = dagster_home / "dagster.yaml"
+    if path.exists() and path.read_text() == text:
+        return path
+    partial = path.with_name(f".{path.name}.{os.getpid()}")
+    partial.write_text(text)
+    os.replace(partial, path)  # a process starting now reads the old file or the new one, whole
+    return path
 
 
 def configure_environment() -> Path:
@@ -55,9 +105,7 @@ def configure_environment() -> Path:
     home = layout.home
     home.mkdir(parents=True, exist_ok=True)
     dagster_home = layout.dagster_home
-    dagster_home.mkdir(exist_ok=True)
-    if not (dagster_home / "dagster.yaml").exists():
-        (dagster_home / "dagster.yaml").write_text(DAGSTER_YAML)
+    write_instance_config(dagster_home)
     derived = {
         "INSIGHT_HUB_HOME": str(home),
         "DAGSTER_HOME": str(dagster_home),

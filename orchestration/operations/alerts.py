@@ -1,7 +1,10 @@
-"""Alerts to the people who run Insight Hub: by email (SMTP) and by webhook (Teams or Slack).
+"""Alerts to the people who run Insight Hub: by email (SMTP), by webhook (Slack-style JSON) and to a
+Microsoft Teams channel (dagster-msteams).
 
 Sent by sensors in the Dagster daemon: a failed run (naming the failed steps and failed blocking
 checks) and a success summary after the nightly publish (late feeds: orchestration/operations/freshness.py).
+To Teams, a failed run goes through dagster-msteams' own run-failure sensor and every other alert
+through its client, as a card; the Teams URL is read when the definitions load (at launch).
 Alerts carry run ids, step and check names, counts and a link to the run: never row values, so
 no personal data can reach them.
 """
@@ -9,12 +12,18 @@ no personal data can reach them.
 import json
 import os
 import smtplib
+import urllib.parse
 import urllib.request
 from email.message import EmailMessage
 
 import dagster as dg
+import requests
+from dagster_msteams import Card, MSTeamsResource, make_teams_on_run_failure_sensor
+from dagster_msteams.adaptive_card import AdaptiveCard
 
 from orchestration.operations.schedule import nightly_refresh
+
+TEAMS_VARIABLE = "INSIGHT_HUB_TEAMS_WEBHOOK_URL"
 
 
 class Notifier(dg.ConfigurableResource):
@@ -27,13 +36,14 @@ class Notifier(dg.ConfigurableResource):
     smtp_from: str = "insight-hub@localhost"
     smtp_to: str = ""  # comma-separated recipients
     webhook_url: str = ""
+    teams_webhook_url: str = ""  # a Teams incoming webhook or Workflows URL
     ui_url: str = "http://127.0.0.1:3000"
 
     def run_link(self, run_id: str) -> str:
-        return f"{self.ui_url.rstrip('/')}/runs/{run_id}"
+        return run_link(self.ui_url, run_id)
 
-    def send(self, subject: str, lines: list[str]) -> list[str]:
-        """Send to every configured channel; returns the channels used."""
+    def send(self, subject: str, lines: list[str], teams: bool = True) -> list[str]:
+        """Send to every configured channel (Teams unless `teams` is False); returns the channels used."""
         sent = []
         body = "\n".join(lines)
         recipients = [r.strip() for r in self.smtp_to.split(",") if r.strip()]
@@ -61,7 +71,29 @@ class Notifier(dg.ConfigurableResource):
             with urllib.request.urlopen(request, timeout=30) as response:
                 response.read()
             sent.append("webhook")
+        if self.teams_webhook_url and teams:
+            post_to_teams(self.teams_webhook_url, f"**Insight Hub: {subject}**\n\n" + "\n\n".join(lines))
+            sent.append("teams")
         return sent
+
+
+def run_link(ui_url: str, run_id: str) -> str:
+    return f"{ui_url.rstrip('/')}/runs/{run_id}"
+
+
+def post_to_teams(hook_url: str, text: str) -> None:
+    """Post `text` as a card with dagster-msteams' client: the legacy connector card for an
+    `*.webhook.office.com` URL, an Adaptive Card for a Workflows (Power Automate) URL, as its
+    run-failure sensor does. Raises when Teams refuses (requests' RequestException, with its answer)."""
+    client = MSTeamsResource(hook_url=hook_url).get_client()
+    card = Card() if client.is_legacy_webhook() else AdaptiveCard()
+    card.add_attachment(text)
+    try:
+        client.post_message(card.payload)
+    except (requests.ConnectionError, requests.Timeout) as error:
+        # requests' message names the URL, the channel's secret: not passed on to the tick's error.
+        reason = type(error).__name__
+        raise ConnectionError(f"Teams could not be reached at {TEAMS_VARIABLE}: {reason}") from None
 
 
 def notifier_from_env() -> Notifier:
@@ -74,6 +106,7 @@ def notifier_from_env() -> Notifier:
         smtp_from=env("INSIGHT_HUB_SMTP_FROM", "insight-hub@localhost"),
         smtp_to=env("INSIGHT_HUB_SMTP_TO", ""),
         webhook_url=dg.EnvVar("INSIGHT_HUB_WEBHOOK_URL") if env("INSIGHT_HUB_WEBHOOK_URL") else "",
+        teams_webhook_url=dg.EnvVar(TEAMS_VARIABLE) if env(TEAMS_VARIABLE) else "",
         ui_url=env("INSIGHT_HUB_UI_URL", "http://127.0.0.1:3000"),
     )
 
@@ -87,12 +120,8 @@ def _failed_checks(instance: dg.DagsterInstance, run_id: str) -> list[str]:
     ]
 
 
-@dg.run_failure_sensor(
-    name="alert_on_run_failure",
-    description="Email and webhook when any run fails, naming the failed steps and checks.",
-    default_status=dg.DefaultSensorStatus.RUNNING,
-)
-def alert_on_run_failure(context: dg.RunFailureSensorContext, notifier: Notifier) -> None:
+def _failure_lines(context: dg.RunFailureSensorContext, ui_url: str) -> tuple[str, list[str]]:
+    """The subject and lines of a failed run's alert, the same on every channel."""
     run = context.dagster_run
     steps = sorted({e.step_key for e in context.get_step_failure_events() if e.step_key})
     checks = _failed_checks(context.instance, run.run_id)
@@ -101,9 +130,50 @@ def alert_on_run_failure(context: dg.RunFailureSensorContext, notifier: Notifier
         f"Failed steps: {', '.join(steps) or 'none (the run failed outside a step)'}",
         f"Failed checks: {', '.join(checks) or 'none'}",
         "Nothing was published by this run; the current release is unchanged.",
-        f"Run in the Dagster UI: {notifier.run_link(run.run_id)}",
+        f"Run in the Dagster UI: {run_link(ui_url, run.run_id)}",
     ]
-    notifier.send(f"run failed: {run.job_name} ({', '.join(steps) or 'run'})", lines)
+    return f"run failed: {run.job_name} ({', '.join(steps) or 'run'})", lines
+
+
+@dg.run_failure_sensor(
+    name="alert_on_run_failure",
+    description="Email and webhook when any run fails, naming the failed steps and checks.",
+    default_status=dg.DefaultSensorStatus.RUNNING,
+)
+def alert_on_run_failure(context: dg.RunFailureSensorContext, notifier: Notifier) -> None:
+    subject, lines = _failure_lines(context, notifier.ui_url)
+    notifier.send(subject, lines, teams=False)  # Teams: teams_on_run_failure, below
+
+
+def teams_sensors() -> list[dg.SensorDefinition]:
+    """dagster-msteams' run-failure sensor posting to INSIGHT_HUB_TEAMS_WEBHOOK_URL, when it is set.
+
+    Called when the definitions load, so the URL is the one of the environment at launch; the
+    factory takes the URL itself, which stays in the sensor and out of every snapshot.
+    """
+    hook_url = os.environ.get(TEAMS_VARIABLE, "").strip()
+    if not hook_url:
+        return []
+    parsed = urllib.parse.urlsplit(hook_url)
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        # Not echoed: the URL is the channel's secret.
+        raise ValueError(f"{TEAMS_VARIABLE} must be the https:// URL of a Teams incoming webhook or workflow")
+    ui_url = os.environ.get("INSIGHT_HUB_UI_URL", "http://127.0.0.1:3000")
+
+    def message(context: dg.RunFailureSensorContext) -> str:
+        subject, lines = _failure_lines(context, ui_url)
+        return f"**Insight Hub: {subject}**\n\n" + "\n\n".join(lines)
+
+    return [
+        make_teams_on_run_failure_sensor(
+            hook_url=hook_url,
+            message_fn=message,
+            name="teams_on_run_failure",
+            webserver_base_url=ui_url.rstrip("/"),
+            default_status=dg.DefaultSensorStatus.RUNNING,
+            timeout=30,
+        )
+    ]
 
 
 @dg.run_status_sensor(

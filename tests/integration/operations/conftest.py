@@ -40,24 +40,44 @@ def smtp_inbox():
     controller.stop()
 
 
+class Receiver:
+    """An HTTP server on 127.0.0.1 keeping the JSON body of every POST; answers `status`."""
+
+    def __init__(self, status: int = 200) -> None:
+        self.calls: list[dict] = []
+        self.status = status
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 (http.server's hook name)
+                receiver.calls.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+                self.send_response(receiver.status)
+                self.end_headers()
+                self.wfile.write(b"refused by the test" if receiver.status >= 400 else b"")
+
+            def log_message(self, *args):
+                pass
+
+        self.server = HTTPServer(("127.0.0.1", free_port()), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.server.server_port}/{path}"
+
+
 @pytest.fixture
 def webhook_calls():
-    calls: list[dict] = []
+    receiver = Receiver()
+    yield receiver.url("hook"), receiver.calls
+    receiver.server.shutdown()
 
-    class Receiver(BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802 (http.server's hook name)
-            calls.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-            self.send_response(200)
-            self.end_headers()
 
-        def log_message(self, *args):
-            pass
-
-    server = HTTPServer(("127.0.0.1", free_port()), Receiver)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/hook", calls
-    server.shutdown()
+@pytest.fixture
+def teams():
+    """A stand-in for a Teams workflow URL (no internet): the cards posted to it."""
+    receiver = Receiver()
+    yield receiver
+    receiver.server.shutdown()
 
 
 @pytest.fixture

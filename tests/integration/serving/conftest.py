@@ -4,6 +4,7 @@
 import socket
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -30,13 +31,30 @@ def pg_cluster() -> Iterator[Cluster]:
         cluster.remove()
 
 
+@contextmanager
+def fresh_database(cluster: Cluster, name: str) -> Iterator[str]:
+    """A new, empty database on the cluster, dropped afterwards: its URL."""
+    with psycopg.connect(cluster.url("postgres"), autocommit=True) as admin:
+        admin.execute(f'drop database if exists "{name}" with (force)')
+        admin.execute(f'create database "{name}"')
+    yield cluster.url(name)
+    with psycopg.connect(cluster.url("postgres"), autocommit=True) as admin:
+        admin.execute(f'drop database if exists "{name}" with (force)')
+
+
+def _database_name(prefix: str, request) -> str:
+    return prefix + "".join(c if c.isalnum() else "_" for c in request.node.name.lower())[:50]
+
+
 @pytest.fixture
 def serving_url(pg_cluster: Cluster, request) -> Iterator[str]:
     """A database of the test's own (the roles are the cluster's, shared and created idempotently)."""
-    name = "t_" + "".join(c if c.isalnum() else "_" for c in request.node.name.lower())[:50]
-    with psycopg.connect(pg_cluster.url("postgres"), autocommit=True) as admin:
-        admin.execute(f'drop database if exists "{name}" with (force)')
-        admin.execute(f'create database "{name}"')
-    yield pg_cluster.url(name)
-    with psycopg.connect(pg_cluster.url("postgres"), autocommit=True) as admin:
-        admin.execute(f'drop database if exists "{name}" with (force)')
+    with fresh_database(pg_cluster, _database_name("t_", request)) as url:
+        yield url
+
+
+@pytest.fixture
+def dagster_storage_url(pg_cluster: Cluster, request) -> Iterator[str]:
+    """A database of the test's own for Dagster's storage (apart from serving, as deployed)."""
+    with fresh_database(pg_cluster, _database_name("d_", request)) as url:
+        yield url

@@ -123,10 +123,21 @@ def test_a_socket_path_too_long_is_named(tmp_path):
         Cluster(deep).start()
 
 
-def test_the_embedded_default_never_loads_the_driver():
+def test_the_embedded_default_never_loads_the_driver(tmp_path):
+    """No serving URL and no Dagster storage URL: neither PostgreSQL driver nor dagster-postgres is
+    loaded, by the imports or by preparing and opening the instance (SQLite)."""
     probe = (
-        "import sys, cli.main, orchestration.publication, publication.release; "
-        "assert 'psycopg' not in sys.modules, 'psycopg imported'"
+        "import sys, pathlib, dagster, cli.main, orchestration.definitions, orchestration.publication, "
+        "publication.release; from cli.instance import prepare_instance; "
+        f"home = pathlib.Path({str(tmp_path / 'dagster')!r}); prepare_instance(home); "
+        "dagster.DagsterInstance.from_config(str(home)).get_runs(limit=1); "
+        "loaded = {'psycopg', 'psycopg2', 'dagster_postgres'} & set(sys.modules); "
+        "assert not loaded, f'imported: {loaded}'"
     )
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=300)
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("INSIGHT_HUB_DAGSTER_STORAGE", "INSIGHT_HUB_SERVING"))
+    }
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=300, env=env)
     assert done.returncode == 0, done.stderr
