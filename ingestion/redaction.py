@@ -77,7 +77,8 @@ BY_TABLE = {feed.spec.table: feed for feed in PERSON_FEEDS}
 
 
 class ErasureError(RuntimeError):
-    """Erased records would be loaded and cannot be recognised (no salt given)."""
+    """Erased records would be loaded and cannot be recognised (no salt given, or the register's copy
+    outside the warehouse is damaged)."""
 
 
 def record_hash(salt: str, source_system: str, record_id: str) -> str:
@@ -130,11 +131,18 @@ def restore_register(con: duckdb.DuckDBPyConnection, layout: Layout) -> int:
     in_file = 0
     if path.exists():
         source = f"read_parquet('{sql_path(path)}')"
-        [(restored,)] = con.execute(
-            f"insert into ops.erasure_register select * from {source} "
-            "except select * from ops.erasure_register"
-        ).fetchall()
-        [(in_file,)] = con.execute(f"select count(*) from {source}").fetchall()
+        try:
+            [(restored,)] = con.execute(
+                f"insert into ops.erasure_register select * from {source} "
+                "except select * from ops.erasure_register"
+            ).fetchall()
+            [(in_file,)] = con.execute(f"select count(*) from {source}").fetchall()
+        except duckdb.Error as error:  # loading on without it could bring an erased person back
+            raise ErasureError(
+                f"{path}: the erasure register's copy cannot be read ({type(error).__name__}); restore "
+                "it from the backup, or, if the warehouse's own register is complete, delete the file: "
+                "the next load writes it again from the warehouse"
+            ) from None
     [(in_table,)] = con.execute("select count(*) from ops.erasure_register").fetchall()
     if in_table > in_file:
         save_register(con, layout)

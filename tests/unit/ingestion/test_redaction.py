@@ -314,3 +314,18 @@ def test_erasure_removes_the_persons_refused_lines_that_no_loaded_record_names(t
     for name in ("contacts_20250401.csv", "contacts_20250402.csv"):
         text = (archived / name).read_text()
         assert "Bert" not in text and "bert@example.org" not in text and "Ada" in text
+
+
+def test_a_damaged_register_copy_stops_the_load_with_what_to_do(tmp_path):
+    deliver(tmp_path, "contacts_20250401.csv", [contact("C1", "Ada")])
+    layout = Layout(tmp_path)
+    with duckdb.connect(str(layout.warehouse)) as con:
+        redaction.register_erased(con, SALT, "erasure", None, {"crm": {"C9"}})
+        redaction.save_register(con, layout)
+        layout.erasure_register.write_bytes(layout.erasure_register.read_bytes()[:40])  # truncated
+        with pytest.raises(redaction.ErasureError, match="restore it from the backup"):
+            ingest_feed(con, tmp_path, CONTACTS, salt=SALT)
+        assert con.execute("select count(*) from raw.csc_crm_contacts").fetchone() == (0,)
+        layout.erasure_register.unlink()  # the warehouse's register is complete: written again
+        ingest_feed(con, tmp_path, CONTACTS, salt=SALT)
+    assert layout.erasure_register.exists()
