@@ -29,7 +29,7 @@ from orchestration.operations.freshness import RELEASE_FRESHNESS
 from orchestration.policy import DUCKDB_WRITERS, OWNERS, TRANSIENT_RETRY
 from orchestration.resources import WarehouseResource
 from publication.audiences import AudienceError, AudiencePlan, RestrictedAccess
-from publication.completeness import daily_feed_days, missing_days, reporting_date
+from publication.completeness import daily_feed_days, ended_months, missing_days, reporting_date
 from publication.fingerprint import FINGERPRINT_METADATA_KEY
 from publication.gate import ReleaseRefused
 from publication.release import (
@@ -154,6 +154,7 @@ def release_asset(
         with warehouse.connect(read_only=True) as con:
             sources = register.latest_loaded_files(con)
             as_of = reporting_date(con)
+            ended = ended_months(con)
             missing = missing_days(daily_feed_days(con, DAILY_FEED_TABLES, as_of)) if as_of else []
         checks = gate_checks(context, bi_assets, known_checks)
         docs = gx_run_dir(home, context.run_id)
@@ -177,6 +178,7 @@ def release_asset(
                 )
             },
             reporting_date=as_of,
+            ended_months=ended,
             completeness={"daily_feeds": DAILY_FEED_TABLES, "missing": missing},
             data_docs=str(docs_index(docs)) if docs.exists() else None,
             # The trained Splink model (settings, m and u probabilities; no records), once identity ran.

@@ -6,7 +6,7 @@ Layout (contracts/publication.md, Audiences; docs/publication.md):
         insight_hub.duckdb, parquet/<table>.parquet, hyper/<table>.hyper, manifest.json (every set's
         section), identity/<model file> (if any)
         open/                                   the open set: the same formats, its manifest.json,
-            transparency/spend_over_500_YYYY-MM.csv (complete months)
+            transparency/spend_over_500_YYYY-MM.csv (ended months)
         restricted/                             person-level tables, DuckDB (Parquet, Hyper if
                                                 configured), owner (and group) only
 
@@ -69,6 +69,9 @@ class ReleaseInputs:
     checks: list[dict[str, Any]]
     versions: dict[str, str]
     reporting_date: date | None  # date of the newest FI_ITEMS file loaded
+    # First days of the months ended by the reporting date (dbt int_reporting_months.has_ended,
+    # the definition is_complete uses): the months that get a transparency file.
+    ended_months: tuple[date, ...]
     audiences: AudiencePlan  # where each table goes (dbt meta.audience)
     completeness: dict[str, Any] = field(default_factory=dict)  # what the gate found missing
     data_docs: str | None = None  # the run's Great Expectations Data Docs
@@ -137,9 +140,7 @@ def build_release(warehouse: Path, published: Path, inputs: ReleaseInputs, schem
             for audience, section in described.items():
                 _write_parquet_and_hyper(sets[audience], schema, section, process)
         open_set = sets["open"]
-        transparency = _write_transparency(
-            open_set, schema, described["open"]["tables"], inputs.reporting_date
-        )
+        transparency = _write_transparency(open_set, schema, described["open"]["tables"], inputs.ended_months)
         for attachment in inputs.attachments:
             Release(staging).identity.mkdir(exist_ok=True)
             shutil.copy2(attachment, Release(staging).identity / attachment.name)
@@ -372,15 +373,15 @@ def _with_content_flag(
 
 
 def _write_transparency(
-    release: Release, schema: str, tables: dict[str, Any], reporting_date: date | None
+    release: Release, schema: str, tables: dict[str, Any], ended_months: tuple[date, ...]
 ) -> list[str]:
-    """The transparency files of the complete months, in the open set (from its own DuckDB file)."""
-    if TRANSPARENCY_TABLE not in tables or reporting_date is None:
+    """The transparency files of the ended months, in the open set (from its own DuckDB file)."""
+    if TRANSPARENCY_TABLE not in tables or not ended_months:
         return []
     con = _connect(str(release.database), read_only=True)
     try:
         written = write_transparency_files(
-            con, f"{schema}.{TRANSPARENCY_TABLE}", release.transparency, reporting_date
+            con, f"{schema}.{TRANSPARENCY_TABLE}", release.transparency, ended_months
         )
     finally:
         con.close()

@@ -1,4 +1,4 @@
-"""The Local Government Transparency Code file `spend_over_500_YYYY-MM.csv`, one per complete month.
+"""The Local Government Transparency Code file `spend_over_500_YYYY-MM.csv`, one per ended month.
 
 Which rows and what they say (redaction of individuals, generic purpose) is decided in dbt
 (`bi.transparency_spend_over_500`); this module only lays the rows out as the contract's CSV:
@@ -11,6 +11,7 @@ import csv
 import filecmp
 import os
 import shutil
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
@@ -39,27 +40,19 @@ COLUMNS = {
 AMOUNTS = {"net_amount", "irrecoverable_vat"}
 
 
-def complete_months(first: date, reporting_date: date) -> list[date]:
-    """First days of the months from `first`'s month whose last day is before the reporting date."""
-    months = []
-    month = first.replace(day=1)
-    while _next_month(month) <= reporting_date:
-        months.append(month)
-        month = _next_month(month)
-    return months
-
-
 def write_transparency_files(
-    con: duckdb.DuckDBPyConnection, table: str, folder: Path, reporting_date: date
+    con: duckdb.DuckDBPyConnection, table: str, folder: Path, ended_months: Sequence[date]
 ) -> list[Path]:
-    """One file per complete month from the first month with spend (a month with none gets the header)."""
+    """One file per ended month (publication.completeness.ended_months: the months dbt says have
+    ended, the definition is_complete uses) from the first month with spend; a month with none
+    gets the header."""
     first = con.execute(f"select min(transaction_date) from {table}").fetchone()[0]
     if first is None:
         return []
     folder.mkdir(parents=True, exist_ok=True)
     select = ", ".join(COLUMNS.values())
     written = []
-    for month in complete_months(first, reporting_date):
+    for month in (m for m in ended_months if m >= first.replace(day=1)):
         rows = con.execute(
             f"select {select} from {table} where transaction_date >= ? and transaction_date < ? "
             "order by transaction_date, transaction_number, expense_type, supplier_id",

@@ -66,9 +66,10 @@
     cast({{ dbt.date_trunc('month', date_expression) }} as date)
 {%- endmacro %}
 
-{#- The directorate a line is reported under: its cost centre's ZDIRECT on the line's date, or
-    `UNALLOCATED` when there is none (no cost centre, an unknown KOSTL, or no CSKS record valid on
-    the date). A line is never dropped from a directorate grid for want of a directorate. -#}
+{#- The directorate a line (or a person or position of the workforce grid) is reported under:
+    its cost centre's ZDIRECT on the line's date, or `UNALLOCATED` when there is none (no cost
+    centre, an unknown KOSTL, or no CSKS record valid on the date). Nothing is dropped from a
+    directorate grid for want of a directorate. -#}
 {% macro directorate_or_unallocated(directorate) -%}
     coalesce({{ directorate }}, 'UNALLOCATED')
 {%- endmacro %}

@@ -3,6 +3,8 @@
 -- day of the month, or their last day employed if that comes earlier (they left during the
 -- month) - and the cost centre's directorate (CSKS) and contracted hours (PA0007) on that day.
 -- Casuals (PERSG 3 on the reference day) are left out: they are excluded from every measure.
+-- A person whose cost centre has no directorate that day counts under UNALLOCATED, like a money
+-- line (docs/warehouse.md, UNALLOCATED): the workforce grid's totals keep every person.
 with assignments as (
     select * from {{ ref('stg_ibc__hr_assignments') }}
 ),
@@ -50,7 +52,7 @@ reference_assignment as (
 with_directorate as (
     select
         reference_assignment.*,
-        cost_centres.directorate,
+        {{ directorate_or_unallocated('cost_centres.directorate') }} as directorate,
         row_number() over (
             partition by reference_assignment.person_id, reference_assignment.month
             order by cost_centres.valid_from desc

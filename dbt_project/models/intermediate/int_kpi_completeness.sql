@@ -3,12 +3,12 @@
 -- (feed, day) pairs over the days of the month up to the earlier of its last day and the reporting
 -- date with no file loaded (int_loaded_feed_days: a refused file is missing, a file loaded with
 -- quarantined rows is loaded, days before a feed's first delivery are missing); is_complete is
--- missing_source_days = 0 and the month's last day <= the reporting date. The marts join this
--- model on (mart, month): the rule is written here only.
+-- missing_source_days = 0 and the month has ended (int_reporting_months.has_ended: its last day
+-- <= the reporting date). The marts join this model on (mart, month): the rule is written here only.
 with months as (
     select
         month,
-        month_end,
+        has_ended,
         reporting_date
     from {{ ref('int_reporting_months') }}
 ),
@@ -55,7 +55,7 @@ select
     marts.mart,
     months.month,
     cast(coalesce(missing.missing_source_days, 0) as integer) as missing_source_days,
-    coalesce(missing.missing_source_days, 0) = 0 and months.month_end <= months.reporting_date as is_complete
+    coalesce(missing.missing_source_days, 0) = 0 and months.has_ended as is_complete
 from months
 cross join marts
 left join missing

@@ -1,5 +1,5 @@
 -- Funded positions valid on the last day of each reporting month, in the directorate of their
--- cost centre on that day (KPI dictionary, vacancy_rate).
+-- cost centre on that day (KPI dictionary, vacancy_rate), UNALLOCATED when it has none.
 with positions as (
     select
         months.month,
@@ -19,7 +19,7 @@ with positions as (
 with_directorate as (
     select
         positions.*,
-        cost_centres.directorate,
+        {{ directorate_or_unallocated('cost_centres.directorate') }} as directorate,
         row_number() over (
             partition by positions.month, positions.position_id order by cost_centres.valid_from desc
         ) as cost_centre_rank

@@ -17,9 +17,13 @@ TRICKY_RULES = {
     "credit_notes_can_push_pct_on_contract_outside_0_1",
     "credit_lines_are_negative",
     "missing_source_days_count_feed_days_up_to_the_reporting_date",
+    "a_month_is_complete_on_its_last_day",
+    "a_month_has_not_ended_the_day_before_its_last_day",
     "a_refused_file_is_a_missing_day_and_a_file_with_quarantined_rows_is_loaded",
     "a_line_without_a_directorate_on_its_date_is_unallocated",
     "budget_and_actuals_without_a_directorate_are_unallocated",
+    "people_and_positions_without_a_directorate_are_unallocated",
+    "a_position_without_a_directorate_is_unallocated",
 }
 
 

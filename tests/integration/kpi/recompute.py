@@ -22,7 +22,8 @@ from datetime import date, timedelta
 import duckdb
 from dateutil.easter import easter
 
-# The council's directorates, and UNALLOCATED for money lines whose cost centre has none on the date.
+# The council's directorates, and UNALLOCATED for money lines, people and positions whose cost centre
+# has none on the date.
 DIRECTORATES = (
     "ADULTS",
     "CHILDRENS",
@@ -213,8 +214,8 @@ person_month as (
     group by month, month_end, PERNR
 ),
 staff_month as (
-    select p.*, (select ZDIRECT from csks where csks.KOSTL = p.KOSTL and p.on_day between DATAB and DATBI
-                 order by DATAB desc limit 1) as directorate,
+    select p.*, coalesce((select ZDIRECT from csks where csks.KOSTL = p.KOSTL and p.on_day between DATAB
+                          and DATBI order by DATAB desc limit 1), 'UNALLOCATED') as directorate,
            (select WOSTD from pa0007 w where w.PERNR = p.PERNR and p.on_day between w.BEGDA and w.ENDDA
             order by w.BEGDA desc limit 1) as WOSTD
     from person_month p where PERSG is distinct from '3'
@@ -259,8 +260,8 @@ moves as (
 ),
 positions as (
     select m.month, p.FTE, p.VACANT,
-           (select ZDIRECT from csks where csks.KOSTL = p.KOSTL and m.month_end between DATAB and DATBI
-            order by DATAB desc limit 1) as directorate
+           coalesce((select ZDIRECT from csks where csks.KOSTL = p.KOSTL and m.month_end between DATAB
+                     and DATBI order by DATAB desc limit 1), 'UNALLOCATED') as directorate
     from months m join raw.ibc_positions p on m.month_end between p.BEGDA and p.ENDDA
     where p._source_file = (select max(_source_file) from raw.ibc_positions)
 ),

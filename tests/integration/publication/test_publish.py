@@ -4,7 +4,7 @@ disturbed, and that a failed blocking check publishes nothing."""
 import hashlib
 import json
 import os
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -187,6 +187,12 @@ def test_transparency_files_cover_the_complete_months_only(published):
     files = sorted(p.name for p in (home / "published" / "transparency").glob("*.csv"))
     assert files and files == sorted(manifest["transparency_files"])
     last = date.fromisoformat(files[-1][len("spend_over_500_") : -len(".csv")] + "-01")
-    assert last < reporting.replace(day=1)  # the reporting month itself is not complete
+    # The months that have ended by the reporting date (dbt's has_ended, as is_complete reads it).
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
+        ended = con.execute("select max(month) from intermediate.int_reporting_months where has_ended")
+        last_ended = ended.fetchone()[0]
+    assert last == last_ended
+    # the reporting month has a file only when the reporting date is its last day
+    assert (last == reporting.replace(day=1)) == ((reporting + timedelta(days=1)).day == 1)
     text = (home / "published" / "transparency" / files[-1]).read_bytes()
     assert text.startswith(b"\xef\xbb\xbfBody name,Transaction date,Transaction number,Supplier name,")

@@ -8,6 +8,7 @@ import pytest
 from publication.completeness import (
     ReportingDateUnavailable,
     daily_feed_days,
+    ended_months,
     missing_days,
     reporting_date,
 )
@@ -47,6 +48,18 @@ def test_a_warehouse_dbt_has_not_built_has_no_reporting_date_and_says_what_to_do
         ReportingDateUnavailable, match="int_reporting_date does not exist.*build the dbt models"
     ):
         reporting_date(con)
+
+
+def test_the_ended_months_are_read_from_the_table_dbt_builds(con):
+    with pytest.raises(ReportingDateUnavailable, match="int_reporting_months does not exist"):
+        ended_months(con)
+    con.execute("create schema intermediate")
+    con.execute(
+        "create table intermediate.int_reporting_months as select * from (values "
+        "(date '2025-05-01', false), (date '2025-03-01', true), (date '2025-04-01', true)) "
+        "as t (month, has_ended)"
+    )
+    assert ended_months(con) == (date(2025, 3, 1), date(2025, 4, 1))
 
 
 def test_every_daily_feed_is_judged_up_to_the_reporting_date(con):

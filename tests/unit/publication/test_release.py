@@ -31,6 +31,7 @@ BASE = ReleaseInputs(
     checks=[],
     versions={"insight-hub": "0.1.0"},
     reporting_date=date(2025, 4, 30),
+    ended_months=(date(2025, 4, 1),),
     audiences=AudiencePlan({"kpi": "internal", "odd": "internal"}),
 )
 

@@ -45,6 +45,7 @@ def inputs(warehouse, plan=PLAN, restricted=OWNER_ONLY) -> ReleaseInputs:
         checks=checks,
         versions={"insight-hub": "0.1.0"},
         reporting_date=date(2025, 4, 30),
+        ended_months=(date(2025, 3, 1), date(2025, 4, 1)),  # April ends on the reporting date
         audiences=plan,
         restricted=restricted,
     )
@@ -269,7 +270,8 @@ def test_transparency_files_are_in_the_open_set(tmp_path):
     plan = AudiencePlan({**PLAN.audiences, "transparency_spend_over_500": "open"}, PLAN.counts)
     folder = build_release(path, tmp_path / "published", inputs(path, plan=plan))
     assert sorted(p.name for p in (folder / "open" / "transparency").iterdir()) == [
-        "spend_over_500_2025-03.csv"
+        "spend_over_500_2025-03.csv",
+        "spend_over_500_2025-04.csv",  # ended on the reporting date (30 April), as is_complete says
     ]
     assert not (folder / "transparency").exists()
 

@@ -1,4 +1,4 @@
-"""The transparency file: the contract's CSV layout, one file per complete month only."""
+"""The transparency file: the contract's CSV layout, one file per ended month only."""
 
 from datetime import date
 from decimal import Decimal
@@ -6,12 +6,15 @@ from decimal import Decimal
 import duckdb
 import pytest
 
-from publication.transparency import complete_months, publish_transparency_files, write_transparency_files
+from publication.transparency import publish_transparency_files, write_transparency_files
 
 HEADER = (
     "Body name,Transaction date,Transaction number,Supplier name,Supplier ID,Net amount,Irrecoverable VAT,"
     "Department,Service area,Expense type,Procurement category,Purpose,Card transaction"
 )
+
+ENDED_TO_MAY = (date(2025, 4, 1), date(2025, 5, 1))
+ENDED_TO_JUNE = (*ENDED_TO_MAY, date(2025, 6, 1))
 
 
 @pytest.fixture
@@ -45,18 +48,17 @@ def con():
     return con
 
 
-def test_a_month_is_complete_once_the_reporting_date_is_past_its_end():
-    assert complete_months(date(2025, 3, 15), date(2025, 5, 31)) == [date(2025, 3, 1), date(2025, 4, 1)]
-    assert complete_months(date(2025, 3, 15), date(2025, 6, 1)) == [
-        date(2025, 3, 1),
-        date(2025, 4, 1),
-        date(2025, 5, 1),
-    ]
-    assert complete_months(date(2025, 3, 1), date(2025, 3, 31)) == []
+def test_a_file_for_each_ended_month_from_the_first_with_spend_and_none_for_another(con, tmp_path):
+    # The months come from dbt (int_reporting_months.has_ended, as is_complete): on a reporting date
+    # of 31 May, May has ended and gets its file; March, before the first spend, gets none.
+    ended = (date(2025, 3, 1), date(2025, 4, 1), date(2025, 5, 1))
+    written = write_transparency_files(con, "t", tmp_path, ended_months=ended)
+    assert [p.name for p in written] == ["spend_over_500_2025-04.csv", "spend_over_500_2025-05.csv"]
+    assert write_transparency_files(con, "t", tmp_path / "none", ended_months=()) == []
 
 
 def test_files_follow_the_contract_layout(con, tmp_path):
-    written = write_transparency_files(con, "t", tmp_path, reporting_date=date(2025, 7, 1))
+    written = write_transparency_files(con, "t", tmp_path, ended_months=ENDED_TO_JUNE)
     assert [p.name for p in written] == [
         "spend_over_500_2025-04.csv",
         "spend_over_500_2025-05.csv",
@@ -78,7 +80,7 @@ def test_files_follow_the_contract_layout(con, tmp_path):
 
 def test_publishing_copies_only_new_or_changed_files(con, tmp_path):
     release = tmp_path / "release"
-    write_transparency_files(con, "t", release / "open" / "transparency", reporting_date=date(2025, 6, 1))
+    write_transparency_files(con, "t", release / "open" / "transparency", ended_months=ENDED_TO_MAY)
     target = tmp_path / "published" / "transparency"
     assert publish_transparency_files(release, target) == [
         "spend_over_500_2025-04.csv",
@@ -86,7 +88,7 @@ def test_publishing_copies_only_new_or_changed_files(con, tmp_path):
     ]
     assert publish_transparency_files(release, target) == []
     con.execute("update t set net_amount = 999 where transaction_number = '5200000001'")
-    write_transparency_files(con, "t", release / "open" / "transparency", reporting_date=date(2025, 6, 1))
+    write_transparency_files(con, "t", release / "open" / "transparency", ended_months=ENDED_TO_MAY)
     assert publish_transparency_files(release, target) == ["spend_over_500_2025-05.csv"]
     assert [p.name for p in target.iterdir()] == sorted(
         p.name for p in target.iterdir() if not p.name.startswith(".")
