@@ -5,7 +5,8 @@ the landing sensor's folders, the personal-data scan - is derived from FEEDS.
 
 The fast tests show the derivation on the real registry; the slow one makes the four edits in a
 copy of the repository and runs the copy: the new feed is simulated, ingested, judged by a suite
-generated from its FeedSpec and built by its staging model, with no other file touched.
+generated from its FeedSpec and built by its staging model, with no other file touched; the
+simulator's conformance tests (every file against its FeedSpec) pass on the copy.
 """
 
 import json
@@ -179,6 +180,8 @@ def copy_of_the_repository(target: Path) -> Path:
     ):
         shutil.copytree(REPO_ROOT / folder, target / folder, ignore=skip)
     shutil.copytree(DBT_PROJECT_DIR, target / "dbt_project", ignore=skip)
+    # The feed-generic simulator tests: the files of every feed against its FeedSpec.
+    shutil.copytree(REPO_ROOT / "tests" / "unit" / "simulator", target / "tests" / "simulator", ignore=skip)
     return target
 
 
@@ -225,3 +228,21 @@ def test_a_new_daily_csv_feed_in_four_files_is_simulated_ingested_judged_and_sta
     assert seen["raw_rows"] == 3 * 20  # three days of twenty surveys
     rows, lowest, highest = seen["staged"]
     assert rows == 60 and 1 <= lowest <= highest <= 5  # built by its staging model, typed by its spec
+    # The simulator's conformance tests pass on the copy, the new feed's files among those they read.
+    conformance = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "tests/simulator/test_conformance.py",
+        ],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
+    assert conformance.returncode == 0, conformance.stdout[-3000:]

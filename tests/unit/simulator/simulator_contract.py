@@ -1,4 +1,5 @@
-"""A reader of the landing files written from sources.md alone (not from the simulator's code)."""
+"""A reader of the landing files written from sources.md (not from the simulator's code): the rules of
+each format here, each file type's columns from its FeedSpec."""
 
 from __future__ import annotations
 
@@ -9,37 +10,22 @@ import re
 from decimal import Decimal
 from pathlib import Path
 
-IBC = {
-    "PA0001": ["PERNR", "BEGDA", "ENDDA", "PERSG", "KOSTL", "ORGEH", "PLANS", "STELL", "AEDTM"],
-    "PA0002": ["PERNR", "NACHN", "VORNA", "GBDAT", "GESCH", "PERID"],
-    "PA0007": ["PERNR", "BEGDA", "ENDDA", "WOSTD", "AEDTM"],
-    "PA0000": ["PERNR", "BEGDA", "MASSN", "MASSG", "AEDTM"],
-    "PA2001": ["PERNR", "SUBTY", "BEGDA", "ENDDA", "ABWTG", "STDAZ", "AEDTM", "LOEKZ"],
-    "POSITIONS": ["PLANS", "KOSTL", "BEGDA", "ENDDA", "FTE", "VACANT"],
-    "CSKS": ["KOSTL", "DATAB", "DATBI", "KTEXT", "ZDIRECT", "ZSERVICE", "VERAK"],
-    "LFA1": ["LIFNR", "NAME1", "ORT01", "PSTLZ", "STCEG", "KTOKK", "ZCRN", "ZSME", "AEDTM"],
-    "FI_ITEMS": [
-        "BUKRS",
-        "BELNR",
-        "GJAHR",
-        "BUZEI",
-        "BLART",
-        "BLDAT",
-        "BUDAT",
-        "CPUDT",
-        "HKONT",
-        "KOSTL",
-        "LIFNR",
-        "DMBTR",
-        "SHKZG",
-        "EBELN",
-        "ZCONTRACT",
-        "XBLNR",
-        "SGTXT",
-    ],
-    "PAYMENTS": ["LAUFD", "BUKRS", "VBLNR", "LIFNR", "BELNR", "GJAHR", "ZALDT", "RWBTR", "RZAWE"],
-    "BUDGET": ["GJAHR", "VERSN", "KOSTL", "HKONT", "PERIO", "WTGBTR"],
-}
+from ingestion import FEEDS
+
+
+def headers(fmt: str) -> dict[str, list[str]]:
+    """{file name prefix: the columns in contract order} of every feed of one format."""
+    return {
+        spec.file_prefix.rstrip("_"): [c.name for c in spec.columns] for spec in FEEDS if spec.format == fmt
+    }
+
+
+# The header of every file type, as its FeedSpec (ingestion/, the contract of sources.md in code)
+# names it: a new feed's FeedSpec is its contract here too, not a fifth place to edit.
+IBC = headers("sap")
+CSV = headers("csv")
+JSONL = headers("jsonl")
+FEED_OF = {prefix: spec.feed_path for spec in FEEDS if (prefix := spec.file_prefix.rstrip("_")) in IBC}
 AMOUNT = {"FI_ITEMS": "DMBTR", "PAYMENTS": "RWBTR", "BUDGET": "WTGBTR"}
 KEY_WIDTH = {
     "PERNR": 8,
@@ -55,122 +41,6 @@ KEY_WIDTH = {
     "VERAK": 8,
 }
 DATES = {"BEGDA", "ENDDA", "AEDTM", "GBDAT", "DATAB", "DATBI", "BLDAT", "BUDAT", "CPUDT", "LAUFD", "ZALDT"}
-CSV = {
-    "contracts_register": [
-        "contract_ref",
-        "title",
-        "supplier_name",
-        "lifnr",
-        "company_number",
-        "category",
-        "directorate",
-        "start_date",
-        "end_date",
-        "review_date",
-        "max_extension_months",
-        "total_value_gbp",
-        "annual_value_gbp",
-        "sme",
-        "vcse",
-        "route",
-        "status",
-    ],
-    "care_payments": [
-        "payment_line_id",
-        "provider_ref",
-        "provider_name",
-        "lifnr",
-        "client_ref",
-        "service_type",
-        "directorate",
-        "period_start",
-        "period_end",
-        "units",
-        "unit",
-        "unit_rate",
-        "amount_gbp",
-        "bdu_batch_id",
-    ],
-    "contacts": [
-        "contact_id",
-        "created_at",
-        "channel",
-        "call_id",
-        "service",
-        "reason",
-        "outcome",
-        "case_ref",
-        "customer_title",
-        "customer_first_name",
-        "customer_last_name",
-        "customer_dob",
-        "customer_email",
-        "customer_phone",
-        "address_line1",
-        "postcode",
-        "uprn",
-        "agent_id",
-        "satisfaction",
-    ],
-    "person_index": [
-        "source_person_id",
-        "first_name",
-        "middle_name",
-        "last_name",
-        "dob",
-        "gender",
-        "address_line1",
-        "postcode",
-        "uprn",
-        "nhs_number",
-        "email",
-        "phone",
-    ],
-}
-JSONL = {
-    "cdr": [
-        "call_id",
-        "direction",
-        "queue",
-        "caller_number",
-        "offered_at",
-        "answered_at",
-        "ended_at",
-        "agent_id",
-        "talk_s",
-        "hold_s",
-        "wrap_s",
-        "transferred_to",
-        "callback_requested",
-    ],
-    "eforms": [
-        "submission_id",
-        "form",
-        "started_at",
-        "submitted_at",
-        "account_id",
-        "email",
-        "first_name",
-        "last_name",
-        "dob",
-        "postcode",
-        "uprn",
-        "payload",
-    ],
-}
-FEED_OF = {
-    "PA0001": "ibc/hr",
-    "PA0002": "ibc/hr",
-    "PA0007": "ibc/hr",
-    "PA0000": "ibc/hr",
-    "PA2001": "ibc/hr",
-    "POSITIONS": "ibc/hr",
-    "CSKS": "ibc/finance",
-    "LFA1": "ibc/finance",
-    "FI_ITEMS": "ibc/finance",
-    "PAYMENTS": "ibc/finance",
-    "BUDGET": "ibc/finance",
-}
 UTC_Z = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 
 

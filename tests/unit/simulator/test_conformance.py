@@ -9,6 +9,8 @@ from datetime import datetime
 from openpyxl import load_workbook
 from simulator_contract import CSV, FEED_OF, IBC, JSONL, UTC_Z, check_ibc, prefix_of, read_csv, read_jsonl
 
+from ingestion import FEEDS
+
 SERVICES = {
     "Adult Social Care",
     "Children's Services",
@@ -74,10 +76,11 @@ def test_ibc_text_uses_windows_1252_characters(clean_home):
 def test_csv_files_follow_the_contract(clean_home):
     home, _ = clean_home
     land = home / "landing"
-    checked = 0
+    checked, kinds = 0, set()
     for path in land.rglob("*.csv"):
         feed = path.parent.relative_to(land).as_posix()
-        kind = "person_index" if feed == "services/person_index" else prefix_of(path.name)
+        kind = prefix_of(path.name)
+        kinds.add(kind)
         header, rows = read_csv(path, bom=feed == "care/payments")
         assert header == CSV[kind], path.name
         assert all(len(r) == len(header) for r in rows)
@@ -98,13 +101,17 @@ def test_csv_files_follow_the_contract(clean_home):
                 assert row[col["status"]] in ("Active", "Expired", "Terminated", "Failing")
         checked += 1
     assert checked >= 9 + 1 + 1 + 4
+    assert kinds == set(CSV)  # every CSV feed's FeedSpec was delivered and read
 
 
 def test_jsonl_files_follow_the_contract(clean_home):
     home, _ = clean_home
     land = home / "landing"
-    for kind, folder in (("cdr", "csc/telephony"), ("eforms", "web/forms")):
-        for path in (land / folder).glob("*.jsonl"):
+    checked = set()
+    for spec in (spec for spec in FEEDS if spec.format == "jsonl"):
+        kind = spec.file_prefix.rstrip("_")
+        for path in (land / spec.feed_path).glob(f"{spec.file_prefix}*.jsonl"):
+            checked.add(kind)
             records = read_jsonl(path)
             assert records, f"{path.name} is empty"
             for rec in records:
@@ -119,8 +126,9 @@ def test_jsonl_files_follow_the_contract(clean_home):
                     assert rec["queue"] in SERVICES
                     assert rec["caller_number"].startswith("+44")
                     assert (rec["answered_at"] is None) == (rec["agent_id"] is None)
-                else:
+                if kind == "eforms":
                     assert isinstance(rec["payload"], dict)
+    assert checked == set(JSONL)  # every JSON lines feed delivered and read
 
 
 def test_phone_contacts_link_to_answered_inbound_calls(clean_home):
