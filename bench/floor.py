@@ -45,7 +45,7 @@ def _decoded_sap_files(files: list[Path], tmp: Path) -> list[str]:
     for path in files:
         text = codecs.decode(path.read_bytes(), "cp1252", errors="replace")
         body = text[: text.rstrip("\r\n").rfind("\n") + 1]
-        target = tmp / f"{path.name}.utf8"
+        target = Layout.decoded(tmp, path.name)
         target.write_text(body, encoding="utf-8")
         out.append(str(target))
     return out

@@ -199,7 +199,7 @@ def compact(database: Path) -> tuple[int, int]:
     with duckdb.connect(str(database)) as con:
         con.execute("checkpoint")  # the WAL folded in: the file alone is the database
     before = database.stat().st_size
-    folder = database.parent / f".{database.stem}.compacting"
+    folder = Layout.compacting(database)
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir()
     fresh = folder / database.name

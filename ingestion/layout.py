@@ -38,6 +38,9 @@ from pathlib import Path
 HOME_VARIABLE = "INSIGHT_HUB_HOME"
 DEFAULT_HOME = "warehouse"
 SUPERSEDED = "superseded"
+BUILDING = "building"
+CURRENT_CANDIDATE = "current"
+DECODED_SUFFIX = ".utf8"
 
 
 def sql_path(path: Path) -> str:
@@ -90,6 +93,11 @@ class Release:
     def manifest(self) -> Path:
         return self.folder / "manifest.json"
 
+    @property
+    def hyper_feed(self) -> Path:
+        """Scratch: the Parquet files Hyper reads where the set has none of its own (removed after)."""
+        return self.folder / ".hyper_feed"
+
 
 @dataclass(frozen=True)
 class Published:
@@ -115,6 +123,23 @@ class Published:
     @property
     def transparency(self) -> Path:
         return self.root / "transparency"
+
+    @property
+    def layout(self) -> Layout:
+        """The data root's layout (published/ sits at its top)."""
+        return Layout(self.root.parent)
+
+    def building(self, release_id: str) -> Path:
+        """Scratch: the hidden folder a release is built in before it is renamed into place."""
+        return self.releases / f".{release_id}.{BUILDING}"
+
+    def current_candidate(self, release_id: str, pid: int) -> Path:
+        """Scratch: the new `current` link, renamed over the old one (atomic switch)."""
+        return self.root / f".{CURRENT_CANDIDATE}.{release_id}.{pid}"
+
+    def leftovers(self) -> list[Path]:
+        """What a killed publish left: folders being built and candidate `current` links."""
+        return [*self.releases.glob(f".*.{BUILDING}"), *self.root.glob(f".{CURRENT_CANDIDATE}.*")]
 
 
 @dataclass(frozen=True)
@@ -158,6 +183,20 @@ class Layout:
     @property
     def tmp(self) -> Path:
         return self.home / "tmp"
+
+    @staticmethod
+    def decoded(work_dir: Path, name: str) -> Path:
+        """Scratch: the UTF-8 copy of a Windows-1252 file, in ingestion's scratch folder."""
+        return work_dir / f"{name}{DECODED_SUFFIX}"
+
+    def decoded_copies(self) -> list[Path]:
+        """Decoded copies left in the scratch folder (by a crashed run)."""
+        return sorted(self.tmp.glob(f"*{DECODED_SUFFIX}"))
+
+    @staticmethod
+    def compacting(database: Path) -> Path:
+        """Scratch: the hidden folder beside a DuckDB file its compaction writes the new file into."""
+        return database.parent / f".{database.stem}.compacting"
 
     @property
     def warehouse(self) -> Path:

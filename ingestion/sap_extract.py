@@ -18,6 +18,7 @@ import duckdb
 from ingestion.batch import BatchTables
 from ingestion.contract import FeedSpec, check_header
 from ingestion.encoding import check_line_length, decode_windows_1252, is_ascii
+from ingestion.layout import Layout
 from ingestion.loader import LANDING_META
 from ingestion.rejection import ContractViolation
 from ingestion.text_lines import stage_lines
@@ -46,7 +47,7 @@ def stage_sap_extract(
             if is_ascii(path):
                 readable[name] = path
                 continue
-            utf8 = work_dir / f"{name}.utf8"
+            utf8 = Layout.decoded(work_dir, name)
             decoded.append(utf8)
             try:
                 decode_windows_1252(path, utf8)

@@ -177,6 +177,6 @@ def clear_scratch(layout: Layout) -> Path:
     """The scratch folder, without the decoded copies a crashed run left (one writer at a time)."""
     work_dir = layout.tmp
     work_dir.mkdir(parents=True, exist_ok=True)
-    for stale in work_dir.glob("*.utf8"):
+    for stale in layout.decoded_copies():
         stale.unlink()
     return work_dir

@@ -32,7 +32,7 @@ from typing import Any
 
 import duckdb
 
-from ingestion.layout import Layout, Published, Release, sql_path
+from ingestion.layout import Published, Release, sql_path
 from publication.audiences import AUDIENCES, FORMATS, AudiencePlan, RestrictedAccess, set_problems
 from publication.fingerprint import table_fingerprint
 from publication.gate import ReleaseRefused, audit
@@ -85,7 +85,7 @@ def releases_dir(published: Path) -> Path:
 
 def hyper_log_dir(published: Path) -> Path:
     """Hyper's log folder: beside `published/`, i.e. under INSIGHT_HUB_HOME."""
-    return Layout(published.parent).hyper_logs
+    return Published(published).layout.hyper_logs
 
 
 def current_release(published: Path) -> str | None:
@@ -127,7 +127,7 @@ def build_release(warehouse: Path, published: Path, inputs: ReleaseInputs, schem
     gid = inputs.restricted.gid()  # a group that cannot be honoured stops the build before it starts
     release_id = new_release_id(published)
     final = releases_dir(published) / release_id
-    staging = releases_dir(published) / f".{release_id}.building"
+    staging = Published(published).building(release_id)
     shutil.rmtree(staging, ignore_errors=True)
     sets = {audience: Release(staging).audience(audience) for audience in AUDIENCES}
     staging.mkdir(parents=True)
@@ -297,7 +297,7 @@ def _write_parquet_and_hyper(release: Release, schema: str, section: dict[str, A
     formats = section["formats"]
     if "parquet" not in formats and "hyper" not in formats:
         return
-    feed_dir = release.folder / ".hyper_feed"
+    feed_dir = release.hyper_feed
     con = _connect(str(release.database), read_only=True)
     try:
         for table, info in section["tables"].items():
@@ -519,7 +519,7 @@ def switch_current(published: Path, release_id: str) -> None:
     if not target.is_dir():
         raise ReleaseError(f"no release {release_id} under {releases_dir(published)}")
     verify_release(target, hyper_log_dir(published))
-    tmp = published / f".current.{release_id}.{os.getpid()}"
+    tmp = Published(published).current_candidate(release_id, os.getpid())
     tmp.unlink(missing_ok=True)
     tmp.symlink_to(Published(published).current_target(release_id))
     os.replace(tmp, Published(published).current)
@@ -529,10 +529,11 @@ def prune_releases(published: Path, keep: int = 7) -> list[str]:
     """Delete all but the `keep` newest releases, never the current one; also what a killed publish
     left: release folders being built and temporary `current` links."""
     current = current_release(published)
-    for leftover in releases_dir(published).glob(".*.building"):
-        shutil.rmtree(leftover, ignore_errors=True)
-    for link in published.glob(".current.*"):
-        link.unlink(missing_ok=True)
+    for leftover in Published(published).leftovers():
+        if leftover.is_symlink():
+            leftover.unlink(missing_ok=True)
+        else:
+            shutil.rmtree(leftover, ignore_errors=True)
     releases = list_releases(published)
     removed = []
     for release_id in releases[: max(0, len(releases) - keep)]:

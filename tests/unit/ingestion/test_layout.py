@@ -38,3 +38,23 @@ def test_a_data_root_with_a_quote_in_its_name_is_attached_whole(tmp_path):
         assert con.execute(
             "select count(*) from duckdb_databases() where database_name = 'previous'"
         ).fetchone()[0]
+
+
+def test_scratch_names_are_the_layouts_and_hidden_beside_what_they_become(tmp_path):
+    layout = Layout(tmp_path)
+    published = layout.published
+    assert published.layout == layout  # the one walk up from published/ is the layout's
+    building = published.building("20250101T000000Z")
+    candidate = published.current_candidate("20250101T000000Z", 42)
+    assert building.parent == published.releases and building.name.startswith(".")
+    assert candidate.parent == published.root and candidate.name.startswith(".")
+    building.mkdir(parents=True)
+    candidate.symlink_to("releases/20250101T000000Z")
+    (published.releases / "20250101T000000Z").mkdir()
+    assert sorted(published.leftovers()) == sorted([building, candidate])  # never a release
+    decoded = Layout.decoded(layout.tmp, "PA0001_20250101.txt")
+    layout.tmp.mkdir()
+    decoded.write_text("")
+    assert layout.decoded_copies() == [decoded]
+    assert Layout.compacting(layout.warehouse).parent == tmp_path
+    assert Layout.compacting(layout.warehouse).name.startswith(".")
