@@ -18,8 +18,9 @@ run: $(VENV)/.installed
 	$(BIN)/insight-hub refresh
 	$(BIN)/insight-hub status
 	@echo
-	@echo "Published release:  $(INSIGHT_HUB_HOME)/published/current/ (insight_hub.duckdb, parquet/, manifest.json)"
-	@echo "Query it:           $(PY) -c \"import duckdb; print(duckdb.connect('$(INSIGHT_HUB_HOME)/published/current/insight_hub.duckdb', read_only=True).sql('from bi.kpi_workforce_monthly'))\""
+	@$(PY) -c "from ingestion.layout import Layout, Release; r = Release(Layout.from_env().published.current); \
+	  print(f'Published release:  {r.folder}/ (insight_hub.duckdb, parquet/, manifest.json)'); \
+	  print(f'Query it:           $(PY) -c \\\"import duckdb; print(duckdb.connect({str(r.database)!r}, read_only=True).sql(\'from bi.kpi_workforce_monthly\'))\\\"')"
 	@echo "Dagster UI:         make ui   (then open http://127.0.0.1:3000)"
 
 ## Lint (ruff check, ruff format --check), then all tests, slow ones included (what CI runs).
