@@ -119,9 +119,9 @@ def warehouse_compaction(
         "serving_schemas_dropped": dg.MetadataValue.int(len(served)),
         "serving_schemas_held": dg.MetadataValue.text(", ".join(held) or "-"),
     }
-    if removal == _last_compacted_for(context):
-        # Nothing removed since the last compaction: rewriting the whole warehouse again would cost
-        # a night's budget for no deleted byte.
+    if removed_at is None or removal == _last_compacted_for(context):
+        # Nothing ever removed, or nothing since the last compaction: rewriting the whole warehouse
+        # would cost a night's budget for no deleted byte.
         return dg.MaterializeResult(
             metadata={"compacted_for_removal_at": dg.MetadataValue.text(removal), **serving}
         )

@@ -50,9 +50,12 @@ def compaction(instance: dg.DagsterInstance, home) -> dict:
 
 def test_the_warehouse_is_compacted_once_per_removal_not_every_night(tmp_path):
     (tmp_path / "published").mkdir()
-    with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as con:
-        governance.record(con, "erase", None, {"raw.csc_crm_contacts": 1}, {"records": 1})
     with dg.instance_for_test() as instance:
+        duckdb.connect(str(tmp_path / "warehouse.duckdb")).close()
+        never = compaction(instance, tmp_path)  # nothing ever removed: nothing to rewrite
+        assert "bytes_before" not in never and never["compacted_for_removal_at"] == "none"
+        with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as con:
+            governance.record(con, "erase", None, {"raw.csc_crm_contacts": 1}, {"records": 1})
         first = compaction(instance, tmp_path)
         assert "bytes_before" in first  # a removal nobody compacted for yet: the file is rewritten
         second = compaction(instance, tmp_path)
