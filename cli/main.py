@@ -542,7 +542,11 @@ def _review_identity(args: argparse.Namespace, home: Path) -> int:
 
 def _add_subject_options(p: argparse.ArgumentParser) -> None:
     """--system and --record (one of the person's source records), or --customer-key."""
-    p.add_argument("--system", help="source system of the record: crm, eforms or a person index system")
+    p.add_argument(
+        "--system",
+        help="source system of the record: crm, eforms, a person index system, or ibc_hr (staff, by PERNR: "
+        "subject access only)",
+    )
     p.add_argument("--record", metavar="RECORD_ID", help="the record's id in that system")
     p.add_argument("--customer-key", metavar="KEY", help="the person's pseudonymous customer key")
 

@@ -58,6 +58,12 @@ def erase(
     customer_key: str | None = None,
 ) -> ErasureSummary:
     """Erase the resolved customer of a source record (or of a customer key) from the working data."""
+    if system == subjects.STAFF:
+        raise governance.GovernanceError(
+            "staff records are not erased here: they are SAP's, kept under the employment contract and "
+            "legal obligations, and the warehouse follows SAP's snapshots (docs/governance.md, Staff); "
+            "subject-access serves a member of staff's request"
+        )
     erased_at = release_id_at(datetime.now(UTC))
     subject = subjects.resolve(con, system, record_id, customer_key)
     records: dict[str, set[str]] = {}

@@ -33,6 +33,10 @@ from ingestion.layout import sql_path
 # Source systems of the person records (as in restricted.customer_xref and the simulator's truth).
 SYSTEMS = ("crm", "eforms", *PERSON_INDEX_SYSTEMS)
 TELEPHONY = "telephony"
+# Staff (IBC HR, by PERNR): subject access only. Their records are SAP's, kept under the employment
+# contract and legal obligations; erasure does not apply (docs/governance.md, Staff).
+STAFF = "ibc_hr"
+STAFF_RECORDS = ("ibc_pa0002", "PERNR")  # the personal data infotype: every employee has a record
 # Where each source system's records live (table, record id column) in schema raw.
 RAW_RECORDS = {
     "crm": ("csc_crm_contacts", "contact_id"),
@@ -102,8 +106,8 @@ def resolve(
     has_xref = table_exists(con, "restricted", "customer_xref")
     xref = "restricted.customer_xref" if has_xref else _EMPTY_XREF
     if record_id is not None:
-        if system not in SYSTEMS:
-            raise GovernanceError(f"unknown source system {system!r}: one of {', '.join(SYSTEMS)}")
+        if system not in (*SYSTEMS, STAFF):
+            raise GovernanceError(f"unknown source system {system!r}: one of {', '.join((*SYSTEMS, STAFF))}")
         con.execute(
             f"""create or replace temp table subject_keys as
                 select distinct customer_key from {xref}
@@ -134,7 +138,11 @@ def resolve(
             "(select source_record_id from subject_records where source_system = ?)",
             [source],
         ).fetchone()[0]
-        for source, (table, column) in [*RAW_RECORDS.items(), (CARE_CLIENTS, ("care_payments", "client_ref"))]
+        for source, (table, column) in [
+            *RAW_RECORDS.items(),
+            (CARE_CLIENTS, ("care_payments", "client_ref")),
+            (STAFF, STAFF_RECORDS),
+        ]
         if table_exists(con, "raw", table)
     )
     keys = con.execute("select count(*) from subject_keys").fetchone()[0]
@@ -220,6 +228,9 @@ def holding(schema: str, table: str, columns: list[str]) -> Holding | None:
         elif "source_system" in cols:
             conditions.append(f"(source_system || ':' || source_person_id) {_IN_UNIQUE_IDS}")
             named.append(("source_system", "source_person_id"))
+    if "PERNR" in cols:  # a member of staff's rows in the HR extracts
+        conditions.append(f'"PERNR" {_records_of(STAFF)}')
+        named.append((f"'{STAFF}'", '"PERNR"'))
     if "call_id" in cols and "contact_id" not in cols:  # a contact naming a call is the contact's row
         conditions.append("call_id in (select call_id from subject_calls)")
         named.append((f"'{TELEPHONY}'", "call_id"))
