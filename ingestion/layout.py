@@ -23,6 +23,7 @@ ingestion, identity, publication, the CLI and the Dagster resources all ask it.
     dagster/                        DAGSTER_HOME (dagster.yaml, run and event storage)
     serving-db/                     the development PostgreSQL cluster of `insight-hub serve-db`
     dbt/target, dbt/logs            dbt's target and log paths (and the CLI's tool output)
+    dbt/.prepare.lock               held while dbt's manifest is prepared
     logs/hyper/                     Hyper's logs
     gx/runs/<run id>/               each run's validation results and Data Docs
     simulator_truth/                written by `insight-hub simulate` only
@@ -244,6 +245,11 @@ class Layout:
     @property
     def dbt_logs(self) -> Path:
         return self.home / "dbt" / "logs"
+
+    @property
+    def dbt_prepare_lock(self) -> Path:
+        """Held while dbt's manifest is brought up to date (one `dbt parse` at a time)."""
+        return self.home / "dbt" / ".prepare.lock"
 
     @property
     def hyper_logs(self) -> Path:

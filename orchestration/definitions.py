@@ -82,5 +82,14 @@ def load_definitions() -> dg.Definitions:
 
 @dg.definitions
 def defs() -> dg.Definitions:
-    """What Dagster's tools load (workspace.yaml's code location)."""
+    """What Dagster's tools load (workspace.yaml's code location).
+
+    Each load (a code server starting, the UI's "Reload definitions" restarting it) first brings
+    dbt's manifest up to date with the project, so a new or changed model is seen without
+    `insight-hub prepare`; parses are serialised, so the webserver's and the daemon's loads never
+    write the manifest at once.
+    """
+    layout = Layout.from_env()
+    os.environ.setdefault(HOME_VARIABLE, str(layout.home))  # dbt's profile reads it
+    prepare_manifest(layout)
     return load_definitions()

@@ -8,6 +8,7 @@ content being published.
 """
 
 import contextlib
+import fcntl
 import importlib.metadata
 import os
 import sys
@@ -59,8 +60,11 @@ def prepare_manifest(layout: Layout) -> Path:
         for p in DBT_PROJECT_DIR.rglob("*")
         if p.is_file() and p.suffix in {".sql", ".yml", ".yaml", ".csv", ".md"}
     )
-    if not manifest.exists() or manifest.stat().st_mtime < newest_source:
-        dbt_resource(str(layout.home)).cli(["parse", "--quiet"], target_path=layout.dbt_target).wait()
+    layout.dbt_prepare_lock.parent.mkdir(parents=True, exist_ok=True)
+    with layout.dbt_prepare_lock.open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # one parse at a time; a waiting load then finds it current
+        if not manifest.exists() or manifest.stat().st_mtime < newest_source:
+            dbt_resource(str(layout.home)).cli(["parse", "--quiet"], target_path=layout.dbt_target).wait()
     return manifest
 
 

@@ -120,6 +120,26 @@ def test_dbt_writes_its_log_under_dbt_logs_and_its_artifacts_under_dbt_target():
     assert not list(layout.dbt_target.rglob("dbt.log"))
 
 
+def test_each_load_of_the_code_location_brings_the_manifest_up_to_date(tmp_path, monkeypatch):
+    """The UI's "Reload definitions" after a model changed: the load parses again (here the manifest
+    is made older than the project's files), under the prepare lock, and the model is in the graph."""
+    from orchestration.definitions import defs
+
+    session = Layout.from_env()
+    definitions()  # the session's manifest, prepared
+    layout = Layout(tmp_path / "home")
+    layout.dbt_target.mkdir(parents=True)
+    manifest = layout.dbt_target / "manifest.json"
+    manifest.write_bytes((session.dbt_target / "manifest.json").read_bytes())
+    os.utime(manifest, (0, 0))  # older than every project file, as after a model is added
+    monkeypatch.setenv("INSIGHT_HUB_HOME", str(layout.home))
+    loaded = defs()
+    assert manifest.stat().st_mtime > 0  # parsed again on load
+    assert layout.dbt_prepare_lock.is_file()
+    keys = loaded.resolve_asset_graph().get_all_asset_keys()
+    assert dg.AssetKey(["bi", "kpi_workforce_monthly"]) in keys
+
+
 def tree(folder: Path) -> set[str]:
     return {p.relative_to(folder).as_posix() for p in folder.rglob("*")} if folder.exists() else set()
 
