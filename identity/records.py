@@ -17,8 +17,7 @@ from __future__ import annotations
 import duckdb
 
 from identity import standardise
-
-PERSON_INDEX_SYSTEMS = ("adult_social_care", "blue_badge", "libraries", "school_admissions")
+from ingestion.person_index import SYSTEMS as PERSON_INDEX_SYSTEMS
 
 # Each source as the common shape: (source_system, source_record_id, record_date, first_name,
 # middle_name, last_name, dob, address_line1, postcode, uprn, email, phone, nhs_number).
@@ -90,16 +89,26 @@ def _table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
     )
 
 
+def source_sql() -> dict[str, str]:
+    """{raw table: its records in the common shape}: the person records identity reads, by table."""
+    sources = {"csc_crm_contacts": CRM_SQL, "web_eforms": EFORMS_SQL}
+    for system in PERSON_INDEX_SYSTEMS:
+        nhs = "nhs_number" if system == "adult_social_care" else "null::varchar"
+        sources[f"person_index_{system}"] = PERSON_INDEX_SQL.format(system=system, nhs_number=nhs)
+    return sources
+
+
+# The raw tables identity reads (its asset's dependencies are derived from this, not listed again).
+SOURCE_TABLES = tuple(source_sql())
+
+
 def build(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Create temp table `identity_records` from the raw tables; returns raw tables not there yet.
 
     A missing raw table (a feed not yet delivered on a new installation) contributes no records.
     """
     standardise.register(con)
-    sources = {"csc_crm_contacts": CRM_SQL, "web_eforms": EFORMS_SQL}
-    for system in PERSON_INDEX_SYSTEMS:
-        nhs = "nhs_number" if system == "adult_social_care" else "null::varchar"
-        sources[f"person_index_{system}"] = PERSON_INDEX_SQL.format(system=system, nhs_number=nhs)
+    sources = source_sql()
     missing = [table for table in sources if not _table_exists(con, table)]
     present = [EMPTY_SQL] + [sql for table, sql in sources.items() if table not in missing]
     con.execute(STANDARDISE_SQL.format(sources=" union all ".join(present)))

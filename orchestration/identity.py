@@ -7,15 +7,12 @@ tables and writes the restricted customer tables, which the dbt customer marts r
 
 import dagster as dg
 
-from identity import resolution
-from ingestion import csc_crm, person_index, web_forms
+from identity import records, resolution
 from orchestration.governance import RETENTION
 from orchestration.policy import DUCKDB_WRITERS, OWNERS, TRANSIENT_RETRY, severity
 from orchestration.resources import WarehouseResource, salt
 
-RAW_PERSON_TABLES = [
-    dg.AssetKey(["raw", spec.table]) for spec in (*csc_crm.FEEDS, *web_forms.FEEDS, *person_index.FEEDS)
-]
+RAW_PERSON_TABLES = [dg.AssetKey(["raw", table]) for table in records.SOURCE_TABLES]
 XREF = dg.AssetKey(["restricted", "customer_xref"])
 TABLES = {
     "customer_xref": "One row per person record (CRM contact, e-form, person index record): its "
