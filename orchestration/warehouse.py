@@ -9,7 +9,9 @@ content being published.
 
 import contextlib
 import fcntl
+import hashlib
 import importlib.metadata
+import json
 import os
 import sys
 import uuid
@@ -19,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
+import duckdb
 from dagster_dbt import (
     DagsterDbtTranslator,
     DagsterDbtTranslatorSettings,
@@ -177,14 +180,82 @@ def dbt_models_asset(project: DbtProject) -> dg.AssetsDefinition:
         dbt's unit tests check the SQL logic on fixed inputs, not the night's data: as dbt advises,
         they run in CI (tests/integration/dbt builds with them), not in the nightly build.
         """
-        invocation = dbt.cli(
-            ["build", "--exclude-resource-type", "unit_test"], context=context, raise_on_error=False
-        )
+        manifest = json.loads(project.manifest_path.read_text())
+        if reason := full_refresh_reason(warehouse.layout.warehouse, manifest):
+            context.log.info(f"dbt build with --full-refresh: {reason}")
+        args = dbt_build_args(full_refresh=reason is not None)
+        invocation = dbt.cli(args, context=context, raise_on_error=False)
         yield from with_fingerprints(invocation.stream(), warehouse)
         if (error := invocation.get_error()) is not None:
             raise error
 
     return dbt_models
+
+
+# The incremental models' state: written by dbt (macros/incremental.sql), only read here.
+INCREMENTAL_STATE = "ops.dbt_incremental_state"
+
+
+def project_digest(manifest: Mapping[str, Any]) -> str:
+    """The digest dbt's `project_digest()` (macros/incremental.sql) stores with each incremental model:
+    the project's models' and seeds' file checksums and its macros' SQL. When it differs from the
+    one a model was built with, the models are rebuilt whole."""
+    package = manifest["metadata"].get("project_name", "insight_hub")
+    parts = [
+        f"{n['unique_id']}:{n['checksum']['checksum']}"
+        for n in manifest["nodes"].values()
+        if n["package_name"] == package and n["resource_type"] in ("model", "seed")
+    ]
+    parts += [
+        f"{m['unique_id']}:{hashlib.md5(m['macro_sql'].encode()).hexdigest()}"
+        for m in manifest["macros"].values()
+        if m["package_name"] == package
+    ]
+    return hashlib.md5("|".join(sorted(parts)).encode()).hexdigest()
+
+
+def incremental_models(manifest: Mapping[str, Any]) -> list[str]:
+    """The tables of the incremental models (their state is kept under this name)."""
+    return sorted(
+        n["alias"]
+        for n in manifest["nodes"].values()
+        if n["resource_type"] == "model" and n["config"].get("materialized") == "incremental"
+    )
+
+
+def full_refresh_reason(warehouse: Path, manifest: Mapping[str, Any]) -> str | None:
+    """Why the nightly build must be `--full-refresh` (every incremental model dropped and rebuilt,
+    its columns from the new code), or None. The data-driven reasons (removed raw rows, new
+    reference files) dbt judges per model itself (macros/incremental.sql)."""
+    if not warehouse.exists():
+        return "no warehouse yet"
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        built = dict(
+            con.execute(
+                f"select model, min(digest) from {INCREMENTAL_STATE} where raw_table is null group by model"
+            ).fetchall()
+        )
+    except duckdb.CatalogException:
+        return "no incremental state (first build, or a warehouse rebuilt from archive)"
+    finally:
+        con.close()
+    models = incremental_models(manifest)
+    if missing := [m for m in models if m not in built]:
+        return f"no incremental state of {', '.join(missing)}"
+    digest = project_digest(manifest)
+    if changed := [m for m in models if built[m] != digest]:
+        return f"the project's models, seeds or macros changed since {', '.join(changed)} were built"
+    return None
+
+
+def dbt_build_args(full_refresh: bool) -> list[str]:
+    """The nightly `dbt build`: unit tests left out; `--full-refresh` when full_refresh_reason says.
+
+    No --vars: they would change from night to night, and dbt parses the whole project again when
+    its vars change (partial parsing is what keeps the build's start short).
+    """
+    return ["build", "--exclude-resource-type", "unit_test", *(["--full-refresh"] if full_refresh else [])]
 
 
 def bi_keys(dbt_models: dg.AssetsDefinition) -> list[dg.AssetKey]:

@@ -1,9 +1,26 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=['contact_id'],
+    on_schema_change='sync_all_columns',
+    pre_hook="{{ incremental_reset() }}",
+    post_hook="{{ incremental_record() }}",
+    meta={'incremental': {'events': ['csc_crm_contacts']}},
+) }}
+-- depends_on: {{ source('csc', 'csc_crm_contacts') }}
 -- CRM contacts with the reference data the KPIs need: the local date and month of created_at
 -- (already Europe/London wall time), the UTC instant (for the 168-hour repeat window; an
 -- ambiguous autumn wall time is read by the engine's rule), the reason's demand type (value or
 -- failure; NULL for a reason missing from the seed) and the channel's unit cost.
 with contacts as (
     select * from {{ ref('stg_csc__contacts') }}
+    {%- if incremental_is_partial() %}
+    -- Incremental: the contacts delivered in the window's files.
+    where contact_id in (
+        select contact_id from {{ source('csc', 'csc_crm_contacts') }}
+        where {{ incremental_window('csc_crm_contacts') }}
+    )
+    {%- endif %}
 )
 
 select

@@ -1,3 +1,13 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=['company_code', 'document_number', 'fiscal_year', 'line_item'],
+    on_schema_change='sync_all_columns',
+    pre_hook="{{ incremental_reset() }}",
+    post_hook="{{ incremental_record() }}",
+    meta={'incremental': {'events': ['ibc_fi_items'], 'references': ['ibc_csks']}},
+) }}
+-- depends_on: {{ source('ibc', 'ibc_fi_items') }}
 -- Every FI document line, classified: signed amount, the GL range's class and expense type, the
 -- directorate of the line's cost centre on the posting date (CSKS), the posting month, and the
 -- document's supplier (the LIFNR of its vendor line; the lowest such line if there are several).
@@ -7,9 +17,22 @@
 -- directorate are looked up once per distinct account and per distinct cost centre and day.
 with lines as (
     select
-        *,
-        {{ dbt.safe_cast('line_item', api.Column.translate_type('integer')) }} as line_number
-    from {{ ref('stg_ibc__fi_items') }}
+        fi_items.*,
+        {{ dbt.safe_cast('fi_items.line_item', api.Column.translate_type('integer')) }} as line_number
+    from {{ ref('stg_ibc__fi_items') }} as fi_items
+    {%- if incremental_is_partial() %}
+    -- Incremental: the documents delivered in the window's files (all their lines: the supplier is
+    -- the document's vendor line).
+    inner join (
+        select distinct bukrs, belnr, gjahr
+        from {{ source('ibc', 'ibc_fi_items') }}
+        where {{ incremental_window('ibc_fi_items') }}
+    ) as window_documents
+        on
+            fi_items.company_code = window_documents.bukrs
+            and fi_items.document_number = window_documents.belnr
+            and fi_items.fiscal_year = window_documents.gjahr
+    {%- endif %}
 ),
 
 accounts as (

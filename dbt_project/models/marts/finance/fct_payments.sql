@@ -1,3 +1,14 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=['company_code', 'document_number', 'fiscal_year'],
+    on_schema_change='fail',
+    pre_hook="{{ incremental_reset() }}",
+    post_hook="{{ incremental_record() }}",
+    meta={'incremental': {'events': ['ibc_fi_items', 'ibc_payments'], 'references': ['ibc_csks']}},
+) }}
+-- depends_on: {{ source('ibc', 'ibc_fi_items') }}
+-- depends_on: {{ source('ibc', 'ibc_payments') }}
 -- One row per paid vendor invoice (KR), in the month of its payment date, with days to pay and
 -- the Procurement Act 2023 payment band.
 select
@@ -19,4 +30,25 @@ select
     end as payment_band,
     cast(invoice_net_gbp as decimal(18, 2)) as invoice_net_gbp,
     cast(amount_paid_gbp as decimal(18, 2)) as amount_paid_gbp
-from {{ ref('int_invoice_payments') }}
+-- the alias is the incremental filter's (below); a full build does not use it
+from {{ ref('int_invoice_payments') }} as invoice_payments  -- noqa: AL05
+{%- if incremental_is_partial() %}
+-- Incremental: the invoices delivered, or paid by payment lines delivered, in the window's files.
+where
+    exists (
+        select 1 from {{ source('ibc', 'ibc_fi_items') }} as fi_items
+        where
+            {{ incremental_window('ibc_fi_items') }}
+            and fi_items.bukrs = invoice_payments.company_code
+            and fi_items.belnr = invoice_payments.document_number
+            and fi_items.gjahr = invoice_payments.fiscal_year
+    )
+    or exists (
+        select 1 from {{ source('ibc', 'ibc_payments') }} as payments
+        where
+            {{ incremental_window('ibc_payments') }}
+            and payments.bukrs = invoice_payments.company_code
+            and payments.belnr = invoice_payments.document_number
+            and payments.gjahr = invoice_payments.fiscal_year
+    )
+{%- endif %}

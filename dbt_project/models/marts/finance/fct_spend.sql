@@ -1,3 +1,17 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=['company_code', 'document_number', 'fiscal_year', 'line_item'],
+    on_schema_change='fail',
+    pre_hook="{{ incremental_reset() }}",
+    post_hook="{{ incremental_record() }}",
+    meta={'incremental': {
+        'events': ['ibc_fi_items', 'ibc_lfa1'],
+        'references': ['ibc_csks', 'procurement_contracts_register'],
+    }},
+) }}
+-- depends_on: {{ source('ibc', 'ibc_fi_items') }}
+-- depends_on: {{ source('ibc', 'ibc_lfa1') }}
 -- One row per expense line of vendor invoices and credit notes (int_spend_lines), signed, with
 -- the month and financial year of its posting date.
 select
@@ -23,4 +37,22 @@ select
     is_sme,
     is_vcse,
     is_local
-from {{ ref('int_spend_lines') }}
+-- the alias is the incremental filter's (below); a full build does not use it
+from {{ ref('int_spend_lines') }} as spend_lines  -- noqa: AL05
+{%- if incremental_is_partial() %}
+-- Incremental: the lines of the documents delivered in the window's files, and every line of a
+-- supplier whose vendor record was delivered in them (its SME, VCSE and local flags may change).
+where
+    exists (
+        select 1 from {{ source('ibc', 'ibc_fi_items') }} as fi_items
+        where
+            {{ incremental_window('ibc_fi_items') }}
+            and fi_items.bukrs = spend_lines.company_code
+            and fi_items.belnr = spend_lines.document_number
+            and fi_items.gjahr = spend_lines.fiscal_year
+    )
+    or spend_lines.supplier_id in (
+        select lifnr from {{ source('ibc', 'ibc_lfa1') }}
+        where {{ incremental_window('ibc_lfa1') }}
+    )
+{%- endif %}
