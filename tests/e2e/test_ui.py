@@ -9,28 +9,22 @@ import subprocess
 import time
 
 import pytest
-from ui_starts import CLI, cpu_load, first_start, graphql, start_ui, stop_ui, wait_until_ready
+from ui_starts import (
+    CLI,
+    LAUNCH,
+    LOCATIONS,
+    STATUS,
+    cpu_load,
+    first_start,
+    graphql,
+    start_ui,
+    stop_ui,
+    wait_until_ready,
+)
 
 from orchestration.ingestion import days_to_run, range_tags
 
 pytestmark = pytest.mark.slow
-
-LAUNCH = """
-mutation($location: String!, $tags: [ExecutionTag!]) {
-  launchRun(executionParams: {
-    selector: {
-      repositoryLocationName: $location, repositoryName: "__repository__", jobName: "nightly_refresh"
-    }
-    executionMetadata: {tags: $tags}
-  }) {
-    __typename
-    ... on LaunchRunSuccess { run { runId } }
-    ... on PythonError { message }
-  }
-}
-"""
-STATUS = "query($id: ID!) { runOrError(runId: $id) { ... on Run { status } } }"
-LOCATIONS = "{ workspaceOrError { ... on Workspace { locationEntries { name loadStatus } } } }"
 
 
 def test_ui_answers_and_runs_the_nightly_job(tmp_path):

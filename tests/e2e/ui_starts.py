@@ -25,6 +25,22 @@ CLI = [sys.executable, "-m", "cli"]
 NIGHTLY_JOB = "nightly_refresh"
 LOCATIONS = """{ workspaceOrError { ... on Workspace { locationEntries { name loadStatus
   locationOrLoadError { __typename ... on RepositoryLocation { repositories { jobs { name } } } } } } } }"""
+# The nightly job launched as the UI's Launch button does, and a run's status.
+LAUNCH = """
+mutation($location: String!, $tags: [ExecutionTag!]) {
+  launchRun(executionParams: {
+    selector: {
+      repositoryLocationName: $location, repositoryName: "__repository__", jobName: "nightly_refresh"
+    }
+    executionMetadata: {tags: $tags}
+  }) {
+    __typename
+    ... on LaunchRunSuccess { run { runId } }
+    ... on PythonError { message }
+  }
+}
+"""
+STATUS = "query($id: ID!) { runOrError(runId: $id) { ... on Run { status } } }"
 # Busy loops in child processes (one per core) of one process group, so the GIL does not cap them.
 BURN = """
 import multiprocessing, os, time

@@ -25,28 +25,21 @@ from publication import serving
 from publication.release import current_release
 
 sys.path.append(str(Path(__file__).resolve().parents[2] / "e2e"))
-from ui_starts import CLI, graphql, start_ui, stop_ui, wait_until_ready  # noqa: E402
+from ui_starts import (  # noqa: E402
+    CLI,
+    LAUNCH,
+    LOCATIONS,
+    STATUS,
+    graphql,
+    start_ui,
+    stop_ui,
+    wait_until_ready,
+)
 
 pytestmark = pytest.mark.slow
 
-LAUNCH = """
-mutation($location: String!, $tags: [ExecutionTag!]) {
-  launchRun(executionParams: {
-    selector: {
-      repositoryLocationName: $location, repositoryName: "__repository__", jobName: "nightly_refresh"
-    }
-    executionMetadata: {tags: $tags}
-  }) {
-    __typename
-    ... on LaunchRunSuccess { run { runId } }
-    ... on PythonError { message }
-  }
-}
-"""
-STATUS = "query($id: ID!) { runOrError(runId: $id) { ... on Run { status } } }"
 TERMINATE = "mutation($id: String!) { terminateRun(runId: $id) { __typename } }"
 RUNS = "{ runsOrError { ... on Runs { results { runId status } } } }"
-LOCATIONS = "{ workspaceOrError { ... on Workspace { locationEntries { name loadStatus } } } }"
 FINISHED = ("SUCCESS", "FAILURE", "CANCELED")
 
 
