@@ -468,15 +468,8 @@ def prune(url: str, keep: int) -> list[str]:
     """Drop the loaded releases beyond the `keep` newest, never the current one; a release a reader
     still holds is skipped (retried at the next publish)."""
     with connect(url) as conn:
-        loaded = [
-            r[0]
-            for r in conn.execute(
-                sql.SQL("select release_id from {}.releases order by release_id desc").format(
-                    sql.Identifier(META)
-                )
-            ).fetchall()
-        ]
-        return [release_id for release_id in loaded[keep:] if _drop(conn, release_id)]
+        newest_first = _loaded(conn)[::-1]
+        return [release_id for release_id in newest_first[keep:] if _drop(conn, release_id)]
 
 
 def discard(url: str, release_id: str) -> bool:
@@ -492,17 +485,15 @@ def withdraw(url: str, before: str) -> tuple[list[str], list[str]]:
     release built after the removal is published. Returns the releases dropped and those a reader
     still held (withdrawn at the next withdrawal: the compaction asset runs it again next night)."""
     with connect(url) as conn:
-        loaded = [
-            r[0]
-            for r in conn.execute(
-                sql.SQL("select release_id from {}.releases where release_id < %s order by 1").format(
-                    sql.Identifier(META)
-                ),
-                [before],
-            ).fetchall()
-        ]
+        loaded = [release_id for release_id in _loaded(conn) if release_id < before]
         dropped = [release_id for release_id in loaded if _drop(conn, release_id, even_current=True)]
     return dropped, [release_id for release_id in loaded if release_id not in dropped]
+
+
+def _loaded(conn: psycopg.Connection) -> list[str]:
+    """The loaded releases' ids, oldest first (release ids sort by time)."""
+    query = sql.SQL("select release_id from {}.releases order by release_id").format(sql.Identifier(META))
+    return [r[0] for r in conn.execute(query).fetchall()]
 
 
 def _drop(conn: psycopg.Connection, release_id: str, even_current: bool = False) -> bool:
