@@ -90,7 +90,9 @@ select
     cost_centre,
     directorate,
     weekly_hours,
-    cast(weekly_hours as double precision) / 37 as fte
+    -- A decimal, so that sums of it are exact and do not depend on the order DuckDB's threads add
+    -- rows in (a double's sum can differ in its last bits from one build to the next).
+    cast(cast(weekly_hours as double precision) / 37 as decimal(38, 18)) as fte
 from with_hours
 where
     working_time_rank = 1

@@ -30,9 +30,14 @@ select
     absence_working_days.person_id,
     absence_working_days.month,
     cast(count(*) as bigint) as sickness_days,
+    -- Each day's share as a decimal, so that the sums are exact and do not depend on the order
+    -- DuckDB's threads add rows in (a double's sum can differ in its last bits between builds).
     sum(
-        cast(coalesce(absence_working_days.recorded_hours, 0) as double precision)
-        / absence_working_days.absence_working_days
+        cast(
+            cast(coalesce(absence_working_days.recorded_hours, 0) as double precision)
+            / absence_working_days.absence_working_days
+            as decimal(38, 18)
+        )
     ) as sickness_hours
 from absence_working_days
 inner join {{ ref('int_reporting_months') }} as months

@@ -29,10 +29,10 @@ month_end_staff as (
         employee_months.directorate,
         count(*) as headcount,
         sum(coalesce(employee_months.fte, 0)) as fte,
-        sum(
-            cast(coalesce(employee_months.weekly_hours, 0) as double precision)
-            * working_days.working_days / 5
-        ) as contracted_hours
+        -- decimal sums (exact, whatever order the rows are added in), divided once
+        cast(
+            sum(coalesce(employee_months.weekly_hours, 0) * working_days.working_days) as double precision
+        ) / 5 as contracted_hours
     from employee_months
     inner join working_days on employee_months.month = working_days.month
     where employee_months.is_employed_at_month_end
