@@ -1,8 +1,9 @@
 """Shared helpers of the fault tests.
 
-The hand-written landing files of the ingestion unit tests (`ingestion_files`) and the personal-data
-scanner of the publication tests (`personal_data`) are reused, not copied: their folders are put
-on the import path here.
+The county refreshed once and lent to the modules that start from it is `refreshed_world`
+(shared_world.py). The hand-written landing files of the ingestion unit tests (`ingestion_files`)
+and the personal-data scanner of the publication tests (`personal_data`) are reused, not copied:
+their folders are put on the import path here.
 """
 
 import sys
@@ -18,6 +19,8 @@ for folder in (TESTS / "unit" / "ingestion", TESTS / "integration" / "publicatio
     if str(folder) not in sys.path:
         sys.path.append(str(folder))
 
+from shared_world import RefreshedWorld, build  # noqa: E402 (after the import path is set)
+
 
 @pytest.fixture
 def instance(tmp_path: Path):
@@ -26,3 +29,9 @@ def instance(tmp_path: Path):
     prepare_instance(home)
     with dg.DagsterInstance.from_config(str(home)) as instance:
         yield instance
+
+
+@pytest.fixture(scope="session")
+def refreshed_world(tmp_path_factory) -> RefreshedWorld:
+    """The small county simulated and refreshed once per test process (shared_world.py)."""
+    return build(tmp_path_factory.mktemp("shared"))

@@ -1,13 +1,14 @@
 """`insight-hub refresh` killed with SIGKILL in each stage, two refreshes at once, a BI reader during
 publish, and a refresh that rebuilds a deleted warehouse, all on one tiny simulated county.
 
-Two homes share the world's landing files. The baseline home is refreshed without interruption
-(the release to match); a refresh is then killed while it builds a release (with a BI reader holding
-the published file), warehouse.duckdb is deleted and a refresh rebuilds it from archive/. The
-crash home is refreshed and killed in ingestion (while a second refresh and the landing sensor
-try to start), then in identity resolution, then in dbt, then refreshed to the end. After each
-kill: every delivered file is in exactly one place and `current` is absent or a complete, verified
-release; at the end: nothing left behind, and the same release as the baseline's.
+Two homes share the world's landing files. The baseline home is refreshed without interruption (the
+release to match: the shared small county of shared_world.py); a refresh is then killed while it
+builds a release (with a BI reader holding the published file), warehouse.duckdb is deleted and a
+refresh rebuilds it from archive/. The crash home is refreshed and killed in ingestion (while a
+second refresh and the landing sensor try to start), then in identity resolution, then in dbt, then
+refreshed to the end. After each kill: every delivered file is in exactly one place and `current` is
+absent or a complete, verified release; at the end: nothing left behind, and the same release as the
+baseline's.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from __future__ import annotations
 import os
 import shutil
 import time
-from datetime import date
 from pathlib import Path
 
 import dagster as dg
@@ -41,11 +41,9 @@ from ingestion.contract import EARLIEST, HR_EARLIEST, LATEST
 from orchestration.operations.run_lock import release_dead_runs_sensor
 from orchestration.operations.schedule import landing_sensor
 from orchestration.resources import WarehouseResource
-from simulator import simulate
 
 pytestmark = pytest.mark.slow
 
-WORLD = {"scale": 0.01, "start": date(2025, 4, 1), "days": 40, "seed": 5, "defects": 0.02}
 AN_HOUR = 3600 * 10**9
 # Where each kill strikes, as observed in the run's event storage: (stage, ready, then wait seconds).
 KILL_POINTS = [
@@ -56,15 +54,9 @@ KILL_POINTS = [
 
 
 @pytest.fixture(scope="module")
-def pristine(tmp_path_factory) -> Path:
+def pristine(refreshed_world) -> Path:
     """The world's landing files, delivered an hour ago (in their order): the sensor's quiet time is over."""
-    home = tmp_path_factory.mktemp("pristine")
-    simulate(home, **WORLD)
-    for path in (home / "landing").rglob("*"):
-        if path.is_file():
-            stat = path.stat()
-            os.utime(path, ns=(stat.st_atime_ns - AN_HOUR, stat.st_mtime_ns - AN_HOUR))
-    return home
+    return refreshed_world.pristine
 
 
 def fresh_home(pristine: Path, tmp_path_factory, name: str) -> Path:
@@ -79,10 +71,9 @@ def refresh_to_the_end(home: Path) -> tuple[int, str]:
 
 
 @pytest.fixture(scope="module")
-def baseline(pristine, tmp_path_factory) -> tuple[Path, str, dict]:
-    home = fresh_home(pristine, tmp_path_factory, "baseline")
-    code, output = refresh_to_the_end(home)
-    assert code == 0 and "published release" in output, output
+def baseline(refreshed_world) -> tuple[Path, str, dict]:
+    """The shared county's home, refreshed to the end from the pristine landing files (shared_world.py)."""
+    home = refreshed_world.checkout()
     release = current_is_complete(home)
     return home, release, release_content(home / "published" / "releases" / release)
 

@@ -1,7 +1,8 @@
 """`insight-hub erase` of a resident present in three source systems, on a small simulated county.
 
-The home is refreshed, then the resident (chosen from the simulator's truth: records in CRM and two
-more systems, resolved as one customer, with calls) is erased by one of their records. Then:
+The home is the shared small county, refreshed (shared_world.py), then the resident (chosen from the
+simulator's truth: records in CRM and two more systems, resolved as one customer, with calls) is
+erased by one of their records. Then:
 
 - a scan of every file under INSIGHT_HUB_HOME (the simulator's truth aside: the outside world's
   record, never read by the platform) finds none of their identifiers: in the bytes, as UTF-8,
@@ -21,18 +22,14 @@ from __future__ import annotations
 
 import shutil
 import time
-from datetime import date
 
 import duckdb
 import pytest
 from cli_runs import run, sha256
 from erasure_scan import age, calls_of, choose, identifiers, scan, totals, truth
 
-from simulator import simulate
-
 pytestmark = pytest.mark.slow
 
-WORLD = {"scale": 0.01, "start": date(2025, 4, 1), "days": 40, "seed": 5, "defects": 0.02}
 CHANGED_BY_A_PERSON = {
     "fct_contacts",
     "customer_360",
@@ -45,13 +42,9 @@ ALSO_CHANGED = {"data_quality_summary", "open_csc_monthly", "open_digital_monthl
 
 
 @pytest.fixture(scope="module")
-def erased(tmp_path_factory) -> dict:
+def erased(refreshed_world, tmp_path_factory) -> dict:
     root = tmp_path_factory.mktemp("erasure")
-    home = root / "home"
-    simulate(home, **WORLD)
-    age(home / "landing")
-    code, output = run(home, "refresh", "--quiet")
-    assert code == 0 and "published release" in output, output
+    home = refreshed_world.checkout()
     before = root / "before.duckdb"
     shutil.copy(home / "warehouse.duckdb", before)
     with duckdb.connect(str(before), read_only=True) as con:
