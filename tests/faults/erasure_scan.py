@@ -136,13 +136,13 @@ def calls_of(con: duckdb.DuckDBPyConnection, records: set[tuple[str, str]]) -> s
 def scan(home: Path, values: set[str]) -> dict[str, set[str]]:
     """Files under the home (truth aside) holding any of the values: bytes in every encoding, and the
     values of DuckDB, Parquet and SQLite files. Findings name the kind of place, never the value."""
-    patterns = {v.encode(e): v for v in values for e in ENCODINGS if v.isascii() or e != "cp1252" or _cp(v)}
+    encoded = {(v.encode(e), v) for v in values for e in ENCODINGS if v.isascii() or e != "cp1252" or _cp(v)}
+    patterns = sorted((p.lower(), v) for p, v in encoded)
     found: dict[str, set[str]] = {}
     for path in home.rglob("*"):
         if not path.is_file() or path.is_symlink() or path.relative_to(home).parts[0] == "simulator_truth":
             continue
-        data = path.read_bytes().lower()
-        hits = {v for p, v in patterns.items() if p.lower() in data}
+        hits = _bytes_hits(path.read_bytes().lower(), patterns)
         table_values: list = []
         if path.suffix == ".duckdb":
             table_values = duckdb_values(path)
@@ -155,6 +155,32 @@ def scan(home: Path, values: set[str]) -> dict[str, set[str]]:
         if hits:
             found[path.relative_to(home).as_posix()] = {f"{len(hits)} identifiers"}
     return found
+
+
+def _bytes_hits(data: bytes, patterns: list[tuple[bytes, str]]) -> set[str]:
+    """The values one of whose patterns `data` holds. Where a pattern occurs, each of its halves (its
+    even and its odd bytes) occurs among the data's even or odd bytes: a UTF-16 pattern (it has NULs)
+    is looked for whole only in data with NULs where its NUL-free half is found. A shortcut that never
+    skips a pattern that is there: the search costs a third of looking for each one whole."""
+    hits: set[str] = set()
+    has_nul = b"\x00" in data
+    halves: dict[bytes, bool] = {}
+    alternate: tuple[bytes, bytes] | None = None
+    for pattern, value in patterns:
+        if value in hits:
+            continue
+        if b"\x00" in pattern:
+            if not has_nul:
+                continue
+            half = pattern[1::2] if b"\x00" in pattern[0::2] else pattern[0::2]
+            if half not in halves:
+                alternate = alternate or (data[0::2], data[1::2])
+                halves[half] = half in alternate[0] or half in alternate[1]
+            if not halves[half]:
+                continue
+        if pattern in data:
+            hits.add(value)
+    return hits
 
 
 def _cp(value: str) -> bool:
