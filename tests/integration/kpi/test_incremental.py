@@ -9,37 +9,18 @@ table and view of `intermediate` and `bi` is compared as a multiset of row hashe
 
 import json
 import shutil
-from datetime import timedelta
 from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import DEFECTS_WORLD, NIGHTS_EVERY, TEST_SALT, run_dbt
+from conftest import MODELS_ONLY, Nights, dbt_build
 
-from identity import resolution
-from ingestion import FEEDS
-from ingestion.landing import ingest_feed
 from ingestion.layout import Layout
 from orchestration.warehouse import full_refresh_reason
-from simulator import simulate
 
-pytestmark = pytest.mark.slow  # simulate and ingest fifteen nights, five dbt runs
+pytestmark = pytest.mark.slow  # the defects world (conftest: fifteen nights, four dbt runs), a full rebuild
 
-# The nights (days delivered so far) after which dbt runs: the first builds every table; the next
-# two hold no reference files, but a corrected re-send (FI_ITEMS of 5 March, seed 5) and late files
-# (FI_ITEMS of 19 and 21 March): incremental windows; the last holds April's and May's CSKS and
-# contracts snapshots (the models reading them rebuild whole, int_contacts stays incremental).
-BUILD_AFTER_DAYS = (5, 15, 25, 75)
 INCREMENTAL_MODELS = ("int_fi_lines", "int_contacts", "fct_spend", "fct_payments")
-
-
-def _dbt_run(home: Path, *args: str) -> str:
-    """Seeds and models as the nightly `dbt build` makes them (tests left out: not compared here)."""
-    result = run_dbt(
-        home, ["build", "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test", *args]
-    )
-    assert result.returncode == 0, result.stdout[-3000:]
-    return result.stdout
 
 
 def _relation_hashes(home: Path) -> dict[str, tuple[int, int]]:
@@ -63,43 +44,8 @@ def _relation_hashes(home: Path) -> dict[str, tuple[int, int]]:
         con.close()
 
 
-@pytest.fixture(scope="module")
-def nightly_world(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str], object]:
-    """The defects world built night by night: its home, the dbt output of each run, and the time
-    the file register had reached at the first run."""
-    home = tmp_path_factory.mktemp("incremental")
-    logs: list[str] = []
-    first_build_at = None
-    world = DEFECTS_WORLD
-    for offset in range(0, world["days"], NIGHTS_EVERY):
-        days = min(NIGHTS_EVERY, world["days"] - offset)
-        simulate(
-            home,
-            scale=world["scale"],
-            start=world["start"] + timedelta(offset),
-            days=days,
-            seed=world["seed"],
-            defects=world["defects"],
-        )
-        con = duckdb.connect(str(Layout(home).warehouse))
-        try:
-            for spec in FEEDS:
-                ingest_feed(con, home, spec)
-            if offset + days in BUILD_AFTER_DAYS:
-                resolution.run(con, home, TEST_SALT)
-                if first_build_at is None:
-                    first_build_at = con.execute(
-                        "select max(processed_at) from ops.file_register"
-                    ).fetchone()[0]
-        finally:
-            con.close()
-        if offset + days in BUILD_AFTER_DAYS:
-            logs.append(_dbt_run(home))
-    return home, logs, first_build_at
-
-
-def test_the_nights_were_incremental_and_took_late_and_corrected_files(nightly_world):
-    home, logs, first_build_at = nightly_world
+def test_the_nights_were_incremental_and_took_late_and_corrected_files(defects_nights: Nights):
+    home, logs, first_build_at = defects_nights.home, defects_nights.logs, defects_nights.first_build_at
     first, *later = logs
     assert all(f"{model}: full build" in first for model in INCREMENTAL_MODELS)
     assert all("int_contacts: incremental build from" in log for log in later)
@@ -132,11 +78,13 @@ def test_the_nights_were_incremental_and_took_late_and_corrected_files(nightly_w
     assert resent > 0 and late > 0
 
 
-def test_the_incremental_warehouse_equals_a_full_rebuild_table_by_table(nightly_world, tmp_path: Path):
-    home, _, _ = nightly_world
+def test_the_incremental_warehouse_equals_a_full_rebuild_table_by_table(
+    defects_nights: Nights, tmp_path: Path
+):
+    home = defects_nights.home
     incremental = _relation_hashes(home)
     shutil.copy(Layout(home).warehouse, Layout(tmp_path).warehouse)
-    rebuilt_log = _dbt_run(tmp_path, "--full-refresh")
+    rebuilt_log = dbt_build(tmp_path, *MODELS_ONLY, "--full-refresh")
     assert "fct_spend: full build" in rebuilt_log
     rebuilt = _relation_hashes(tmp_path)
 
