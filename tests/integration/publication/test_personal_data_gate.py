@@ -8,7 +8,8 @@ from datetime import date
 import dagster as dg
 import duckdb
 import pytest
-from conftest import check_evaluations, released
+from conftest import check_evaluations
+from published_world import released
 from test_publish import tree_state
 
 pytestmark = pytest.mark.slow

@@ -11,7 +11,8 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pytest
-from conftest import check_evaluations, released
+from conftest import check_evaluations
+from published_world import released
 from tableauhyperapi import Connection, HyperProcess, Telemetry
 
 pytestmark = pytest.mark.slow

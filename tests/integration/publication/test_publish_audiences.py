@@ -10,7 +10,7 @@ import stat
 
 import duckdb
 import pytest
-from conftest import released
+from published_world import released
 from tableauhyperapi import Connection, HyperProcess, TableName, Telemetry
 from test_publish import tree_state
 from test_publish_refusals import failure_text

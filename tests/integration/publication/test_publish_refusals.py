@@ -14,8 +14,8 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pytest
-from conftest import RELEASE_KEY, released
 from private_home import definitions, run_job
+from published_world import RELEASE_KEY, released
 from test_publish import tree_state
 
 from publication.release import list_releases

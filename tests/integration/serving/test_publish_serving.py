@@ -1,29 +1,28 @@
-"""The team configuration end to end: a small simulated county through the real nightly job with
-INSIGHT_HUB_SERVING_URL set: the release loaded and switched in PostgreSQL, a second publish
-switched, `insight-hub rollback` switching both back, and a serving database that refuses failing
-the publish with the files and PostgreSQL both left on the current release."""
+"""The team configuration end to end: the publication world (tests/integration/conftest.py, a small
+simulated county through the real nightly job) gated and published with INSIGHT_HUB_SERVING_URL set:
+the release loaded and switched in PostgreSQL, a second publish switched, `insight-hub rollback`
+switching both back, and a serving database that refuses failing the publish with the files and
+PostgreSQL both left on the current release. (The nightly job launched with the URL set, through
+the UI, is test_team_deployment's.)"""
 
 import json
 import os
-from datetime import date
 
 import dagster as dg
 import psycopg
 import pytest
 from private_home import run_job
 from psycopg import sql
+from published_world import RELEASE_KEY, released
 
 from cli import main as cli
 from ingestion.layout import Layout, Release
 from publication import serving
 from publication.release import current_release
-from simulator import simulate
 
 pytestmark = pytest.mark.slow
-RELEASE_KEY = dg.AssetKey(["publication", "release"])
-# The publish step alone: it finds the gate's evaluations of the nightly run in the same instance.
+# The publish step alone: it finds the gate's evaluations of the first publish in the same instance.
 PUBLISH_ONLY = dg.define_asset_job("publish_only", selection=dg.AssetSelection.assets(RELEASE_KEY))
-WORLD = {"scale": 0.01, "start": date(2025, 3, 1), "days": 70, "seed": 11, "defects": 0.0}
 
 
 def stable_views(conn: psycopg.Connection) -> dict[str, set[str]]:
@@ -33,16 +32,17 @@ def stable_views(conn: psycopg.Connection) -> dict[str, set[str]]:
     return views
 
 
-def test_publish_and_rollback_in_the_serving_database(tmp_path, serving_url, monkeypatch):
-    home = tmp_path / "home"
-    simulate(home, **WORLD)
+def test_publish_and_rollback_in_the_serving_database(published, world_instance, serving_url, monkeypatch):
+    home, _ = published
+    instance = world_instance
     monkeypatch.setenv("INSIGHT_HUB_SERVING_URL", serving_url)
-    instance = dg.DagsterInstance.ephemeral()
-    first = run_job(home, "nightly_refresh", monkeypatch, instance=instance)
-    assert first.success
-    published = Layout(home).published
-    r1 = current_release(published.root)
-    manifest = json.loads(Release(published.release(r1)).manifest.read_text())
+    # The gate on the world's current tables, then the publish step (`insight-hub publish`): the
+    # publication tests that ran before may have left a refused verdict on a restored table.
+    first = run_job(home, "publish_release", monkeypatch, instance=instance)
+    assert first.success and released(first)
+    store = Layout(home).published
+    r1 = current_release(store.root)
+    manifest = json.loads(Release(store.release(r1)).manifest.read_text())
     with psycopg.connect(serving_url) as conn:
         assert serving.current(conn) == r1
         assert stable_views(conn) == {
@@ -63,14 +63,14 @@ def test_publish_and_rollback_in_the_serving_database(tmp_path, serving_url, mon
 
     second = run_job(home, "publish_only", monkeypatch, extra_jobs=(PUBLISH_ONLY,), instance=instance)
     assert second.success
-    r2 = current_release(published.root)
+    r2 = current_release(store.root)
     assert r2 != r1
     with psycopg.connect(serving_url) as conn:
         assert serving.current(conn) == r2
 
     monkeypatch.setenv("INSIGHT_HUB_HOME", str(home))
     assert cli.main(["rollback", "--to", r1]) == cli.EXIT_OK
-    assert current_release(published.root) == r1
+    assert current_release(store.root) == r1
     with psycopg.connect(serving_url) as conn:
         assert serving.current(conn) == r1
         view = conn.execute("select definition from pg_views where schemaname = 'bi' limit 1").fetchone()[0]
@@ -78,14 +78,14 @@ def test_publish_and_rollback_in_the_serving_database(tmp_path, serving_url, mon
 
     # A switch that cannot happen (a transaction older than the load stays open): the files switch
     # back, the release is discarded from both, both stay on r1.
-    before = sorted(os.listdir(published.releases))
+    before = sorted(os.listdir(store.releases))
     monkeypatch.setenv("INSIGHT_HUB_SERVING_SWITCH_WAIT", "1")
     with psycopg.connect(serving_url) as old_snapshot:
         old_snapshot.execute("select 1")  # a transaction open across the whole publish
         blocked = run_job(home, "publish_only", monkeypatch, extra_jobs=(PUBLISH_ONLY,), instance=instance)
     assert not blocked.success
-    assert current_release(published.root) == r1
-    assert sorted(os.listdir(published.releases)) == before
+    assert current_release(store.root) == r1
+    assert sorted(os.listdir(store.releases)) == before
     with psycopg.connect(serving_url) as conn:
         assert serving.current(conn) == r1
         loaded = {r[0] for r in conn.execute("select release_id from insight_hub_serving.releases")}
@@ -95,7 +95,7 @@ def test_publish_and_rollback_in_the_serving_database(tmp_path, serving_url, mon
     monkeypatch.setenv("INSIGHT_HUB_SERVING_URL", serving_url.replace("/t_", "/missing_"))
     refused = run_job(home, "publish_only", monkeypatch, extra_jobs=(PUBLISH_ONLY,), instance=instance)
     assert not refused.success
-    assert current_release(published.root) == r1
-    assert sorted(os.listdir(published.releases)) == before
+    assert current_release(store.root) == r1
+    assert sorted(os.listdir(store.releases)) == before
     with psycopg.connect(serving_url) as conn:
         assert serving.current(conn) == r1
