@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import getpass
 import json
-from datetime import datetime
+from collections import Counter
+from datetime import UTC, datetime
 from typing import Any
 
 import duckdb
@@ -85,3 +86,28 @@ def last_removal(con: duckdb.DuckDBPyConnection) -> datetime | None:
     return con.execute(
         "select max(logged_at) from ops.governance_log where action in ('erase', 'retention')"
     ).fetchone()[0]
+
+
+def rows_removed_since(con: duckdb.DuckDBPyConnection, moment: datetime) -> dict[str, int]:
+    """Rows each table (`schema.table`) lost to erasures and retention logged after `moment`.
+
+    A release built before them held those rows lawfully; the gate's row-count rule compares a
+    table against what that release held less what was removed since, so a retention schedule that
+    clears a large backlog is published rather than held as a sudden loss. Read-only: a warehouse
+    with no log yet has removed nothing.
+    """
+    exists = con.execute(
+        "select count(*) from duckdb_tables() where schema_name = 'ops' and table_name = 'governance_log'"
+    ).fetchone()[0]
+    if not exists:
+        return {}
+    if moment.tzinfo is not None:  # the log's times are naive UTC
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    removed: Counter[str] = Counter()
+    for (counts,) in con.execute(
+        "select counts::varchar from ops.governance_log "
+        "where action in ('erase', 'retention') and logged_at > ?",
+        [moment],
+    ).fetchall():
+        removed.update(json.loads(counts))
+    return dict(removed)

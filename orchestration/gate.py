@@ -12,6 +12,7 @@ each table are dbt tests (the dbt YAML beside its model), which dagster-dbt turn
 """
 
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import dagster as dg
@@ -27,6 +28,7 @@ from expectations.gate import (
 )
 from expectations.personal_data import load_known_values, personal_relations, scan_key
 from expectations.runner import SuiteOutcome, docs_index, run_suite
+from identity.governance import rows_removed_since
 from ingestion import FEEDS
 from ingestion.layout import Layout, Release, sql_path
 from orchestration.policy import blocking, described, severity, table_blocking
@@ -123,6 +125,7 @@ def _published_tables_results(
     key = scan_key(salt()[0])
     with warehouse.connect(read_only=True) as con:
         known = load_known_values(con, key, personal_relations(con, FEEDS))
+        removed = rows_removed_since(con, datetime.fromisoformat(previous["created_at"])) if previous else {}
         if previous:
             # The release `current` points at, read-only: reading never changes a published file.
             release_db = Release(layout.published.current).database.resolve()
@@ -135,9 +138,12 @@ def _published_tables_results(
                 yield _closed_months_result(con, check, table, previous, docs, fingerprint)
                 continue
             previous_rows = previous["tables"].get(table, {}).get("rows") if previous else None
+            # What the current release held less what erasures and retention removed since.
+            removed_rows = removed.get(f"bi.{table}", 0)
+            baseline = None if previous_rows is None else previous_rows - removed_rows
             profile, findings = table_profile(con, "bi", table, key)
             outcome = run_suite(
-                published_table_suite(table, previous_rows),
+                published_table_suite(table, baseline),
                 profile,
                 blocking=table_blocking(table),
                 docs=docs,
@@ -149,6 +155,7 @@ def _published_tables_results(
                 check_name=check.name,
                 rows=int(profile["table_rows"].iloc[0]),
                 rows_in_current_release=previous_rows,
+                rows_removed_by_governance_since=removed_rows,
                 known_personal_values=known,
                 personal_data_findings=dg.MetadataValue.json(findings),
                 **fingerprint,
