@@ -182,6 +182,19 @@ create table if not exists {{ incremental_state() }} (
     {%- endif -%}
 {% endmacro %}
 
+{#- Whether an SAP FI document (company code, document number, fiscal year of `document`, a model's
+    row) was delivered in the window's files of `raw_table` (a feed keyed by BUKRS, BELNR, GJAHR). -#}
+{% macro fi_document_in_window(source_name, raw_table, document) %}
+    exists (
+        select 1 from {{ source(source_name, raw_table) }} as delivered
+        where
+            {{ incremental_window(raw_table) }}
+            and delivered.bukrs = {{ document }}.company_code
+            and delivered.belnr = {{ document }}.document_number
+            and delivered.gjahr = {{ document }}.fiscal_year
+    )
+{%- endmacro %}
+
 {#- Whether this build rebuilds only a window (models filter their keys on it). -#}
 {% macro incremental_is_partial() %}
     {{ return(incremental_plan()['mode'] == 'incremental') }}

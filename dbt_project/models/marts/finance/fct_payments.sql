@@ -35,20 +35,6 @@ from {{ ref('int_invoice_payments') }} as invoice_payments  -- noqa: AL05
 {%- if incremental_is_partial() %}
 -- Incremental: the invoices delivered, or paid by payment lines delivered, in the window's files.
 where
-    exists (
-        select 1 from {{ source('ibc', 'ibc_fi_items') }} as fi_items
-        where
-            {{ incremental_window('ibc_fi_items') }}
-            and fi_items.bukrs = invoice_payments.company_code
-            and fi_items.belnr = invoice_payments.document_number
-            and fi_items.gjahr = invoice_payments.fiscal_year
-    )
-    or exists (
-        select 1 from {{ source('ibc', 'ibc_payments') }} as payments
-        where
-            {{ incremental_window('ibc_payments') }}
-            and payments.bukrs = invoice_payments.company_code
-            and payments.belnr = invoice_payments.document_number
-            and payments.gjahr = invoice_payments.fiscal_year
-    )
+    {{ fi_document_in_window('ibc', 'ibc_fi_items', 'invoice_payments') }}
+    or {{ fi_document_in_window('ibc', 'ibc_payments', 'invoice_payments') }}
 {%- endif %}

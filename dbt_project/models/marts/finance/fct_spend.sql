@@ -43,14 +43,7 @@ from {{ ref('int_spend_lines') }} as spend_lines  -- noqa: AL05
 -- Incremental: the lines of the documents delivered in the window's files, and every line of a
 -- supplier whose vendor record was delivered in them (its SME, VCSE and local flags may change).
 where
-    exists (
-        select 1 from {{ source('ibc', 'ibc_fi_items') }} as fi_items
-        where
-            {{ incremental_window('ibc_fi_items') }}
-            and fi_items.bukrs = spend_lines.company_code
-            and fi_items.belnr = spend_lines.document_number
-            and fi_items.gjahr = spend_lines.fiscal_year
-    )
+    {{ fi_document_in_window('ibc', 'ibc_fi_items', 'spend_lines') }}
     or spend_lines.supplier_id in (
         select lifnr from {{ source('ibc', 'ibc_lfa1') }}
         where {{ incremental_window('ibc_lfa1') }}
