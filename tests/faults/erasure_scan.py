@@ -189,16 +189,3 @@ def _cp(value: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
-
-
-def totals(database: Path) -> dict[str, object]:
-    """Per bi table of the working warehouse: rows and an order-independent checksum."""
-    with duckdb.connect(str(database), read_only=True) as con:
-        tables = [
-            r[0]
-            for r in con.execute("select table_name from duckdb_tables() where schema_name = 'bi'").fetchall()
-        ]
-        return {
-            t: con.execute(f"select count(*), coalesce(sum(hash(t)), 0) from bi.{t} t").fetchone()
-            for t in tables
-        }

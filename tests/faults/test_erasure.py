@@ -25,8 +25,9 @@ import time
 
 import duckdb
 import pytest
+from bi_checksums import bi_checksums
 from cli_runs import run, sha256
-from erasure_scan import age, calls_of, choose, identifiers, scan, totals, truth
+from erasure_scan import age, calls_of, choose, identifiers, scan, truth
 
 pytestmark = pytest.mark.slow
 
@@ -79,7 +80,7 @@ def erased(refreshed_world, tmp_path_factory) -> dict:
     seen["releases after"] = sorted(p.name for p in (home / "published" / "releases").iterdir())
     seen["current after erase"] = (home / "published" / "current").resolve().name
     seen["scan after erase"] = scan(home, values)
-    seen["totals"] = (totals(before), totals(home / "warehouse.duckdb"))
+    seen["totals"] = (bi_checksums(before), bi_checksums(home / "warehouse.duckdb"))
     # The CRM re-delivers the file holding their first contact, as it was.
     redelivered = contact_files[0]
     shutil.copy2(originals / redelivered, home / "landing" / "csc" / "crm" / redelivered)

@@ -12,29 +12,17 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from bi_checksums import bi_checksums
 from warehouse_world import run_dbt
 
 pytestmark = pytest.mark.slow  # needs the small simulated world (simulate, ingest, dbt build)
-
-
-def checksums(database: Path) -> dict[str, tuple[int, int]]:
-    """Per bi table: rows and an order-independent checksum of every value."""
-    with duckdb.connect(str(database), read_only=True) as con:
-        tables = [
-            r[0]
-            for r in con.execute("select table_name from duckdb_tables() where schema_name = 'bi'").fetchall()
-        ]
-        return {
-            t: con.execute(f"select count(*), coalesce(sum(hash(t)), 0) from bi.{t} t").fetchone()
-            for t in tables
-        }
 
 
 def test_the_marts_do_not_depend_on_the_order_of_their_input_rows(small_world: Path, tmp_path: Path):
     home = tmp_path / "home"
     shutil.copytree(small_world, home, ignore=shutil.ignore_patterns("dbt"))
     database = home / "warehouse.duckdb"
-    before = checksums(database)
+    before = bi_checksums(database)
     with duckdb.connect(str(database)) as con:
         con.execute("select setseed(0.5)")
         intermediate = [
@@ -51,5 +39,5 @@ def test_the_marts_do_not_depend_on_the_order_of_their_input_rows(small_world: P
     assert {"int_employee_months", "int_sickness_months"} <= set(intermediate)
     result = run_dbt(home, ["run", "--select", "path:models/marts", "--full-refresh"])
     assert result.returncode == 0, result.stdout[-3000:]
-    after = checksums(database)
+    after = bi_checksums(database)
     assert after == before, {t for t in before if after.get(t) != before[t]}
