@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 BIN    := $(VENV)/bin
 export INSIGHT_HUB_HOME ?= $(CURDIR)/warehouse
 
-.PHONY: run test test-parallel test-fast ui bench lint serve-db serve-db-stop
+.PHONY: run test test-serial test-fast ui bench lint serve-db serve-db-stop
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -23,15 +23,15 @@ run: $(VENV)/.installed
 	  print(f'Query it:           $(PY) -c \\\"import duckdb; print(duckdb.connect({str(r.database)!r}, read_only=True).sql(\'from bi.kpi_workforce_monthly\'))\\\"')"
 	@echo "Dagster UI:         make ui   (then open http://127.0.0.1:3000)"
 
-## Lint (ruff check, ruff format --check), then all tests, slow ones included (what CI runs).
+## Lint (ruff check, ruff format --check), then all tests, slow ones included (what CI runs), on two
+## processes (pytest-xdist), each test module whole on one (docs/testing.md).
 ## sqlfluff runs inside the tests (tests/integration/dbt/test_sqlfluff.py: it needs dbt's environment).
 test: lint
-	$(PY) -m pytest -q --durations=25
-
-## Every test on two processes, each module whole on one (pytest-xdist): not yet what CI runs, as
-## no whole run of it has been recorded (docs/testing.md).
-test-parallel: lint
 	$(PY) -m pytest -q --durations=25 -n 2 --dist loadfile
+
+## The same tests on one process (for a traceback without xdist's indirection).
+test-serial: lint
+	$(PY) -m pytest -q --durations=25
 
 ## The quick local loop: skips tests marked slow.
 test-fast: $(VENV)/.installed
