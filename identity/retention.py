@@ -33,6 +33,7 @@ import yaml
 
 from identity import erasure, governance, subjects
 from identity.governance import GovernanceError
+from ingestion import redaction
 
 SCHEDULE = Path(__file__).with_name("retention.yml")
 SCHEDULE_VARIABLE = "INSIGHT_HUB_RETENTION_SCHEDULE"
@@ -41,9 +42,9 @@ PERIOD = re.compile(r"^\s*(\d+)\s+(day|month|year)s?\s*$")
 
 # The date of each dated source's records: (raw table, record id column, date column).
 RECORD_DATES = {
-    "crm": ("csc_crm_contacts", "contact_id", "created_at"),
-    "eforms": ("web_eforms", "submission_id", "started_at"),
-    "telephony": ("csc_telephony_cdr", "call_id", "offered_at"),
+    feed.source_system: (feed.spec.table, feed.key, feed.dated_by)
+    for feed in redaction.PERSON_FEEDS
+    if feed.dated_by
 }
 
 

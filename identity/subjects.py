@@ -37,11 +37,12 @@ TELEPHONY = "telephony"
 # contract and legal obligations; erasure does not apply (docs/governance.md, Staff).
 STAFF = "ibc_hr"
 STAFF_RECORDS = ("ibc_pa0002", "PERNR")  # the personal data infotype: every employee has a record
-# Where each source system's records live (table, record id column) in schema raw.
+# Where each source system's records live (table, record id column) in schema raw: the person
+# feeds of the erasure machinery (a feed whose lines are kept and blanked is not a person's record).
 RAW_RECORDS = {
-    "crm": ("csc_crm_contacts", "contact_id"),
-    "eforms": ("web_eforms", "submission_id"),
-    **{system: (f"person_index_{system}", "source_person_id") for system in PERSON_INDEX_SYSTEMS},
+    feed.source_system: (feed.spec.table, feed.key)
+    for feed in redaction.PERSON_FEEDS
+    if feed.source_system in SYSTEMS and not feed.blank
 }
 # The system whose ids the care payments' client_ref holds (for adults): a payment line holds the
 # person even when no person index record does any more.

@@ -51,20 +51,23 @@ create table if not exists ops.erasure_register (
 class PersonFeed:
     """A feed whose records belong to a person: its source system and the column naming a record.
 
-    `blank` names the columns that link a line to the person in a feed whose lines are not theirs to
-    remove: a care payment is the council's financial record (kept for its accounts, and its BDU
-    batch must still reconcile with SAP), so erasure keeps the line and empties its `client_ref`."""
+    `dated_by` names the column holding a record's own date, for the feeds whose records retention
+    removes by that date. `blank` names the columns that link a line to the person in a feed whose
+    lines are not theirs to remove: a care payment is the council's financial record (kept for its
+    accounts, and its BDU batch must still reconcile with SAP), so erasure keeps the line and
+    empties its `client_ref`."""
 
     spec: FeedSpec
     source_system: str
     key: str
     blank: tuple[str, ...] = ()
+    dated_by: str | None = None  # the column dating a record (retention's record_date trigger)
 
 
 PERSON_FEEDS = (
-    PersonFeed(csc_crm.CONTACTS, "crm", "contact_id"),
-    PersonFeed(web_forms.EFORMS, "eforms", "submission_id"),
-    PersonFeed(csc_telephony.CDR, "telephony", "call_id"),
+    PersonFeed(csc_crm.CONTACTS, "crm", "contact_id", dated_by="created_at"),
+    PersonFeed(web_forms.EFORMS, "eforms", "submission_id", dated_by="started_at"),
+    PersonFeed(csc_telephony.CDR, "telephony", "call_id", dated_by="offered_at"),
     *(
         PersonFeed(spec, system, "source_person_id")
         for spec, system in zip(person_index.FEEDS, person_index.SYSTEMS, strict=True)

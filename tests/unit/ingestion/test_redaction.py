@@ -329,3 +329,16 @@ def test_a_damaged_register_copy_stops_the_load_with_what_to_do(tmp_path):
         layout.erasure_register.unlink()  # the warehouse's register is complete: written again
         ingest_feed(con, tmp_path, CONTACTS, salt=SALT)
     assert layout.erasure_register.exists()
+
+
+def test_every_person_feed_names_columns_its_feed_has_and_the_lists_derived_from_them_agree():
+    """The person feeds are declared once (redaction.PERSON_FEEDS); subject access's tables and
+    retention's dated records are read from them, so a column named wrongly fails here."""
+    from identity import retention, subjects
+
+    for feed in redaction.PERSON_FEEDS:
+        names = {c.name for c in feed.spec.columns}
+        assert {feed.key, *feed.blank, *([feed.dated_by] if feed.dated_by else [])} <= names, feed
+    assert set(subjects.RAW_RECORDS) == set(subjects.SYSTEMS)
+    assert set(retention.RECORD_DATES) == {"crm", "eforms", subjects.TELEPHONY}
+    assert retention.RECORD_DATES["crm"] == ("csc_crm_contacts", "contact_id", "created_at")
