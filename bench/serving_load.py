@@ -65,14 +65,14 @@ def timed_load(admin_url: str, url: str, folder: Path, docs: dict) -> dict:
 def main() -> int:
     args = world_arguments(__doc__.splitlines()[0])
     home, world, manifest_path = published_world(args)
-    from publication import serving
+    from publication.descriptions import dbt_docs
     from publication.release import current_release
     from publication.serving_cluster import Cluster
 
     published = Layout(home).published
     folder = published.release(current_release(published.root))
     manifest = json.loads(Release(folder).manifest.read_text(encoding="utf-8"))
-    docs = serving.dbt_docs(manifest_path)
+    docs = dbt_docs(manifest_path)
 
     cluster = Cluster(Path(tempfile.mkdtemp(prefix="ih-bench-pg-")), port=free_port())
     runs = []

@@ -405,6 +405,7 @@ def _publish(args: argparse.Namespace, home: Path) -> int:
 def _rollback(args: argparse.Namespace, home: Path) -> int:
     from orchestration.operations.run_lock import run_lock
     from orchestration.warehouse import dbt_project
+    from publication.descriptions import dbt_docs
     from publication.release import ReleaseError, current_release, switch_current
 
     layout = Layout(home)
@@ -420,7 +421,7 @@ def _rollback(args: argparse.Namespace, home: Path) -> int:
                 serving.publish(
                     url,
                     layout.published.release(args.to),
-                    serving.dbt_docs(dbt_project(layout).manifest_path),
+                    dbt_docs(dbt_project(layout).manifest_path),
                 )
             except BaseException as error:
                 if before:

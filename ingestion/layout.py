@@ -95,6 +95,11 @@ class Release:
         return self.folder / "manifest.json"
 
     @property
+    def dictionary(self) -> Path:
+        """The set's data dictionary: every table and column with its type and description."""
+        return self.folder / "dictionary.csv"
+
+    @property
     def hyper_feed(self) -> Path:
         """Scratch: the Parquet files Hyper reads where the set has none of its own (removed after)."""
         return self.folder / ".hyper_feed"

@@ -22,6 +22,8 @@ from pathlib import Path
 
 import duckdb
 
+from publication.descriptions import TableDocs, docs_from_dbt
+
 AUDIENCES = ("open", "internal", "restricted")
 # The tables each audience's set in a release holds. Staff see the open tables too, so the release
 # root keeps every table a BI connection had but the person-level ones; the restricted set holds
@@ -151,6 +153,7 @@ class AudiencePlan:
 
     audiences: Mapping[str, str]  # table -> audience
     counts: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # open table -> column -> kind
+    docs: Mapping[str, TableDocs] = field(default_factory=dict)  # table -> its descriptions
 
     @classmethod
     def from_manifest(cls, manifest: dict) -> AudiencePlan:
@@ -165,7 +168,7 @@ class AudiencePlan:
             for name, audience in audiences.items()
             if audience == "open"
         }
-        return cls(audiences, counts)
+        return cls(audiences, counts, docs_from_dbt(manifest))
 
     def tables_of(self, audience: str, tables: Iterable[str]) -> list[str]:
         """The tables of `tables` that the audience's set holds (an undeclared table is in none)."""

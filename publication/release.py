@@ -19,12 +19,14 @@ the Hyper engine may rewrite a file it opens).
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 import os
 import shutil
 import stat
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -34,6 +36,7 @@ import duckdb
 
 from ingestion.layout import Published, Release, sql_path
 from publication.audiences import AUDIENCES, FORMATS, AudiencePlan, RestrictedAccess, set_problems
+from publication.descriptions import TableDocs
 from publication.fingerprint import table_fingerprint
 from publication.gate import ReleaseRefused, audit
 from publication.hyper import count_rows, hyper_process, hyper_select, write_extract
@@ -139,6 +142,8 @@ def build_release(warehouse: Path, published: Path, inputs: ReleaseInputs, schem
         with hyper_process(hyper_log_dir(published)) as process:
             for audience, section in described.items():
                 _write_parquet_and_hyper(sets[audience], schema, section, process)
+        for audience, section in described.items():
+            _write_dictionary(sets[audience], section, inputs.audiences.audiences)
         open_set = sets["open"]
         transparency = _write_transparency(open_set, schema, described["open"]["tables"], inputs.ended_months)
         for attachment in inputs.attachments:
@@ -229,8 +234,10 @@ def _write_duckdb_sets(
             fingerprints[audience] = {}
             for table in members[audience]:
                 con.execute(f"create table {database}.{schema}.{table} as select * from wh.{schema}.{table}")
+                _describe(con, f"{database}.{schema}.{table}", inputs.audiences.docs.get(table))
                 fingerprints[audience][table] = table_fingerprint(con, f"{database}.{schema}.{table}")
             problems += set_problems(con, database, schema, audience, inputs.audiences)
+            problems += undescribed(con, database, schema, inputs.audiences.docs)
         con.execute("detach wh")
         passed: dict[str, dict[str, list[str]]] = {}
         for audience in AUDIENCES:
@@ -265,15 +272,12 @@ def _write_duckdb_sets(
                     ),
                 }
             for table in members[audience]:
-                columns = con.execute(
-                    "select column_name, data_type from duckdb_columns() where database_name = ? "
-                    "and schema_name = ? and table_name = ? order by column_index",
-                    [database, schema, table],
-                ).fetchall()
+                description, columns = _descriptions(con, database, schema, table)
                 rows = con.execute(f"select count(*) from {database}.{schema}.{table}").fetchone()[0]
                 section["tables"][table] = {
                     "rows": rows,
-                    "columns": [{"name": n, "type": t} for n, t in columns],
+                    "description": description,
+                    "columns": [{"name": n, "type": t, "description": d} for n, t, d in columns],
                     "fingerprint": fingerprints[audience][table],
                     "checks_passed": passed[audience][table],
                 }
@@ -281,6 +285,88 @@ def _write_duckdb_sets(
     finally:
         con.close()
     return described
+
+
+def _descriptions(
+    con: duckdb.DuckDBPyConnection, database: str, schema: str, table: str
+) -> tuple[str | None, list[tuple[str, str, str | None]]]:
+    """A copied table's description and its columns (name, type, description): its comments."""
+    (description,) = con.execute(
+        "select comment from duckdb_tables() where database_name = ? and schema_name = ? and table_name = ?",
+        [database, schema, table],
+    ).fetchone()
+    columns = con.execute(
+        "select column_name, data_type, comment from duckdb_columns() where database_name = ? "
+        "and schema_name = ? and table_name = ? order by column_index",
+        [database, schema, table],
+    ).fetchall()
+    return description, columns
+
+
+def _describe(con: duckdb.DuckDBPyConnection, relation: str, docs: TableDocs | None) -> None:
+    """The dbt docs' descriptions of a table and its columns as comments on its copy (COMMENT ON), so
+    an analyst reads them in `duckdb_tables()` and `duckdb_columns()` of the published file."""
+    if docs is None:
+        return
+    if docs.description:
+        con.execute(f"comment on table {relation} is {_literal(docs.description)}")
+    names = {r[0] for r in con.execute(f"select * from {relation} limit 0").description}
+    for column, description in docs.columns.items():
+        if description and column in names:
+            con.execute(f'comment on column {relation}."{column}" is {_literal(description)}')
+
+
+def undescribed(
+    con: duckdb.DuckDBPyConnection, database: str, schema: str, docs: Mapping[str, TableDocs]
+) -> list[str]:
+    """The published tables and columns of a set with no description in the dbt docs (the
+    publication contract: a published column without a description fails the gate)."""
+    problems = []
+    for table, column in con.execute(
+        "select table_name, column_name from duckdb_columns() where database_name = ? and schema_name = ? "
+        "order by table_name, column_index",
+        [database, schema],
+    ).fetchall():
+        table_docs = docs.get(table)
+        if table_docs is None or not table_docs.description.strip():
+            problems.append(f"{schema}/{table}: no description in the dbt docs (its model's YAML)")
+        elif not table_docs.columns.get(column, "").strip():
+            problems.append(f"{schema}/{table}.{column}: no description in the dbt docs (its model's YAML)")
+    return list(dict.fromkeys(problems))
+
+
+def _literal(text: str) -> str:
+    """`text` as a SQL string literal (COMMENT ON and COPY options take no parameters)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _parquet_metadata(info: dict[str, Any]) -> str:
+    """The Parquet file's key-value metadata: the table's description and, as JSON, its columns'."""
+    columns = {c["name"]: c["description"] for c in info["columns"] if c.get("description")}
+    return (
+        f"kv_metadata {{description: {_literal(info.get('description') or '')}, "
+        f"column_descriptions: {_literal(json.dumps(columns, ensure_ascii=False))}}}"
+    )
+
+
+def _write_dictionary(release: Release, section: dict[str, Any], audiences: dict[str, str]) -> None:
+    """The set's dictionary.csv (publication contract, Descriptions travel with the data): a row per
+    column of each table, with the table's audience and the descriptions of the dbt docs."""
+    with release.dictionary.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(["table", "table_description", "column", "type", "description", "audience"])
+        for table, info in section["tables"].items():
+            for column in info["columns"]:
+                writer.writerow(
+                    [
+                        table,
+                        info["description"] or "",
+                        column["name"],
+                        column["type"],
+                        column["description"] or "",
+                        audiences[table],
+                    ]
+                )
 
 
 def _database_alias(audience: str) -> str:
@@ -306,7 +392,8 @@ def _write_parquet_and_hyper(release: Release, schema: str, section: dict[str, A
             if "parquet" in formats:
                 release.parquet.mkdir(exist_ok=True)
                 con.execute(
-                    f"copy {schema}.{table} to '{sql_path(parquet)}' (format parquet, compression zstd)"
+                    f"copy {schema}.{table} to '{sql_path(parquet)}' "
+                    f"(format parquet, compression zstd, {_parquet_metadata(info)})"
                 )
             if "hyper" not in formats:
                 continue

@@ -31,7 +31,6 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -41,6 +40,7 @@ import psycopg
 from psycopg import sql
 
 from ingestion.layout import Release, sql_path
+from publication.descriptions import TableDocs
 from publication.serving_cluster import serving_url  # noqa: F401 (the callers' one import)
 
 AUDIENCES = ("open", "internal", "restricted")
@@ -79,54 +79,8 @@ class ServingError(RuntimeError):
     """The serving database refused a load or a switch; the message says which and why."""
 
 
-@dataclass(frozen=True)
-class TableDocs:
-    """What the dbt project says of one table: descriptions and the grain (its unique columns)."""
-
-    description: str = ""
-    columns: dict[str, str] = field(default_factory=dict)
-    grain: tuple[str, ...] = ()
-
-
-def docs_from_dbt(manifest: dict[str, Any]) -> dict[str, TableDocs]:
-    """Descriptions and grain of every `bi` model from dbt's parsed manifest.
-
-    The grain is the model's `unique_combination` test, else a column tested `unique`.
-    """
-    models = {
-        node["unique_id"]: node
-        for node in manifest["nodes"].values()
-        if node["resource_type"] == "model" and node["schema"] == "bi"
-    }
-    grains: dict[str, tuple[str, ...]] = {}
-    for node in manifest["nodes"].values():
-        test = node.get("test_metadata") or {}
-        model = node.get("attached_node")
-        if node["resource_type"] != "test" or model not in models:
-            continue
-        if test.get("name") == "unique_combination":
-            grains[model] = tuple(test["kwargs"]["combination"])
-        elif test.get("name") == "unique" and node.get("column_name"):
-            grains.setdefault(model, (node["column_name"],))
-    return {
-        node["name"]: TableDocs(
-            description=node.get("description") or "",
-            columns={name: spec.get("description") or "" for name, spec in node["columns"].items()},
-            grain=grains.get(uid, ()),
-        )
-        for uid, node in models.items()
-    }
-
-
 def schema_of(release_id: str) -> str:
     return f"release_{release_id.lower()}"
-
-
-def dbt_docs(manifest_path: Path) -> dict[str, TableDocs]:
-    """`docs_from_dbt` of dbt's manifest file, or nothing where dbt has not parsed the project."""
-    if not manifest_path.is_file():
-        return {}
-    return docs_from_dbt(json.loads(manifest_path.read_text(encoding="utf-8")))
 
 
 def load(url: str, release_folder: Path, docs: dict[str, TableDocs] | None = None) -> str:

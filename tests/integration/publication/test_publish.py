@@ -1,6 +1,7 @@
 """Write-audit-publish on a small simulated county: what a release holds, that readers are never
 disturbed, and that a failed blocking check publishes nothing."""
 
+import csv
 import hashlib
 import json
 import os
@@ -110,6 +111,37 @@ def test_release_holds_every_table_in_three_formats_with_a_complete_manifest(pub
     assert all(c["passed"] for c in manifest["checks"] if c["blocking"])
     assert manifest["completeness"]["missing"] == []
     assert Path(manifest["data_docs"]).is_file()
+
+
+def test_every_published_table_and_column_carries_its_description_in_every_set(published):
+    """The dbt docs travel with the data: a comment on every table and column of each set's DuckDB
+    file, the same in its Parquet files' metadata, and a dictionary.csv row per column."""
+    home, _ = published
+    current = home / "published" / "current"
+    manifest = json.loads((current / "manifest.json").read_text())
+    for audience, section in manifest["audiences"].items():
+        folder = current / section["folder"]
+        with duckdb.connect(str(folder / "insight_hub.duckdb"), read_only=True) as con:
+            tables = dict(con.execute("select table_name, comment from duckdb_tables()").fetchall())
+            columns = con.execute("select table_name, column_name, comment from duckdb_columns()").fetchall()
+            assert set(tables) == set(section["tables"]) and all(tables.values()), audience
+            assert columns and all(comment for _, _, comment in columns), audience
+            if "parquet" in section["formats"]:
+                for table in tables:
+                    metadata = dict(
+                        con.execute(
+                            "select decode(key), decode(value) from parquet_kv_metadata(?)",
+                            [str(folder / "parquet" / f"{table}.parquet")],
+                        ).fetchall()
+                    )
+                    assert metadata["description"] == tables[table]
+                    assert json.loads(metadata["column_descriptions"]) == {
+                        c: d for t, c, d in columns if t == table
+                    }
+        with (folder / "dictionary.csv").open(newline="", encoding="utf-8") as f:
+            rows = list(csv.DictReader(f))
+        assert {(r["table"], r["column"], r["description"]) for r in rows} == set(columns), audience
+        assert {r["audience"] for r in rows} <= set(manifest["audiences"])
 
 
 def test_hyper_extracts_hold_the_same_rows_as_the_duckdb_tables(published):

@@ -1,12 +1,15 @@
 """Releases: built complete or not at all, audited, verified, switched atomically, pruned, rolled back."""
 
+import csv
 import json
 import os
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
 import duckdb
 import pytest
+from release_docs import with_docs
 from tableauhyperapi import Connection, HyperProcess, TableName, Telemetry
 
 from publication.audiences import AudiencePlan
@@ -55,7 +58,8 @@ def audited(warehouse, **changes) -> ReleaseInputs:
         for t in tables
     ]
     con.close()
-    return ReleaseInputs(**{**BASE.__dict__, "checks": checks, **changes})
+    audiences = with_docs(changes.pop("audiences", BASE.audiences), warehouse)
+    return ReleaseInputs(**{**BASE.__dict__, "checks": checks, "audiences": audiences, **changes})
 
 
 @pytest.fixture
@@ -74,7 +78,8 @@ def test_build_release_copies_bi_only_in_both_formats_with_a_manifest(tmp_path, 
     manifest = json.loads((folder / "manifest.json").read_text())
     kpi = manifest["tables"]["kpi"]
     assert list(manifest["tables"]) == ["kpi"] and kpi["rows"] == 5
-    assert kpi["columns"] == [{"name": "n", "type": "BIGINT"}] and kpi["checks_passed"] == ["c"]
+    assert kpi["columns"] == [{"name": "n", "type": "BIGINT", "description": "The n of kpi."}]
+    assert kpi["description"] == "The table kpi." and kpi["checks_passed"] == ["c"]
     assert kpi["fingerprint"] == audited(warehouse).checks[0]["fingerprint"]
     assert manifest["checks"][0]["on_published_content"] is True
     assert manifest["source_files"] == BASE.source_files and manifest["run_id"] == "run-1"
@@ -84,6 +89,50 @@ def test_build_release_copies_bi_only_in_both_formats_with_a_manifest(tmp_path, 
     assert schemas == {"bi"}
     assert (folder / "parquet" / "kpi.parquet").exists()
     assert current_release(published) is None  # building never switches
+
+
+def test_descriptions_travel_with_the_data_in_every_format(tmp_path, warehouse):
+    """The dbt docs' descriptions: DuckDB comments, Parquet key-value metadata, dictionary.csv."""
+    folder = build_release(warehouse, tmp_path / "published", audited(warehouse))
+    with duckdb.connect(str(folder / "insight_hub.duckdb"), read_only=True) as con:
+        assert con.execute("select comment from duckdb_tables() where table_name = 'kpi'").fetchall() == [
+            ("The table kpi.",)
+        ]
+        assert con.execute(
+            "select column_name, comment from duckdb_columns() where table_name = 'kpi'"
+        ).fetchall() == [("n", "The n of kpi.")]
+        metadata = dict(
+            con.execute(
+                "select decode(key), decode(value) from parquet_kv_metadata(?)",
+                [str(folder / "parquet" / "kpi.parquet")],
+            ).fetchall()
+        )
+    assert metadata["description"] == "The table kpi."
+    assert json.loads(metadata["column_descriptions"]) == {"n": "The n of kpi."}
+    with (folder / "dictionary.csv").open(newline="") as f:
+        assert list(csv.DictReader(f)) == [
+            {
+                "table": "kpi",
+                "table_description": "The table kpi.",
+                "column": "n",
+                "type": "BIGINT",
+                "description": "The n of kpi.",
+                "audience": "internal",
+            }
+        ]
+
+
+@pytest.mark.parametrize("missing", ["table", "column"])
+def test_a_published_table_or_column_without_a_description_is_refused(tmp_path, warehouse, missing):
+    inputs = audited(warehouse)
+    docs = inputs.audiences.docs["kpi"]
+    docs = replace(docs, description="") if missing == "table" else replace(docs, columns={"n": " "})
+    plan = replace(inputs.audiences, docs={"kpi": docs})
+    with pytest.raises(ReleaseRefused) as refused:
+        build_release(warehouse, tmp_path / "published", replace(inputs, audiences=plan))
+    expected = "bi/kpi: no description" if missing == "table" else "bi/kpi.n: no description"
+    assert any(p.startswith(expected) for p in refused.value.problems), refused.value.problems
+    assert not list((tmp_path / "published").glob("releases/*"))
 
 
 def test_switch_is_atomic_and_rollback_returns_to_an_earlier_release(tmp_path, warehouse):
@@ -180,16 +229,20 @@ def test_the_identity_model_is_attached_and_every_file_is_in_the_manifest(tmp_pa
     assert (folder / "identity" / "model.json").read_text() == '{"comparisons": []}'
     assert set(manifest["files"]) == {
         "insight_hub.duckdb",
+        "dictionary.csv",
         "parquet/kpi.parquet",
         "hyper/kpi.hyper",
         "identity/model.json",
         "open/insight_hub.duckdb",
+        "open/dictionary.csv",
         "open/manifest.json",
         "restricted/insight_hub.duckdb",
+        "restricted/dictionary.csv",
         "restricted/manifest.json",
     }
     assert set(manifest["audiences"]["internal"]["files"]) == {
         "insight_hub.duckdb",
+        "dictionary.csv",
         "parquet/kpi.parquet",
         "hyper/kpi.hyper",
         "identity/model.json",

@@ -9,6 +9,7 @@ from datetime import date
 
 import duckdb
 import pytest
+from release_docs import with_docs
 
 from publication.audiences import AudienceError, AudiencePlan, RestrictedAccess, set_lines
 from publication.fingerprint import table_fingerprint
@@ -46,7 +47,7 @@ def inputs(warehouse, plan=PLAN, restricted=OWNER_ONLY) -> ReleaseInputs:
         versions={"insight-hub": "0.1.0"},
         reporting_date=date(2025, 4, 30),
         ended_months=(date(2025, 3, 1), date(2025, 4, 1)),  # April ends on the reporting date
-        audiences=plan,
+        audiences=with_docs(plan, warehouse),
         restricted=restricted,
     )
 
@@ -97,15 +98,17 @@ def test_each_audience_gets_its_own_complete_set(tmp_path, warehouse):
     assert tables_in(folder / "restricted" / "insight_hub.duckdb") == {"customer_360"}
     assert tree(folder / "open") == {
         "insight_hub.duckdb",
+        "dictionary.csv",
         "manifest.json",
         "parquet/open_kpi.parquet",
         "hyper/open_kpi.hyper",
     }
-    assert tree(folder / "restricted") == {"insight_hub.duckdb", "manifest.json"}
+    assert tree(folder / "restricted") == {"insight_hub.duckdb", "dictionary.csv", "manifest.json"}
     internal = tree(folder) - {f"open/{p}" for p in tree(folder / "open")}
     internal -= {f"restricted/{p}" for p in tree(folder / "restricted")}
     assert internal == {
         "insight_hub.duckdb",
+        "dictionary.csv",
         "manifest.json",
         *(f"parquet/{t}.parquet" for t in ("kpi", "open_kpi")),
         *(f"hyper/{t}.hyper" for t in ("kpi", "open_kpi")),
@@ -151,6 +154,7 @@ def test_restricted_files_are_for_the_owner_alone_by_default(tmp_path, warehouse
     assert {path: mode for path, (mode, _) in restricted.items()} == {
         ".": 0o700,
         "insight_hub.duckdb": 0o400,
+        "dictionary.csv": 0o400,
         "manifest.json": 0o400,
     }
     # the other sets stay readable by everyone, and read-only
@@ -169,6 +173,7 @@ def test_restricted_files_go_to_the_configured_group_in_every_configured_format(
     assert set(restricted) == {
         ".",
         "insight_hub.duckdb",
+        "dictionary.csv",
         "manifest.json",
         "parquet",
         "parquet/customer_360.parquet",
