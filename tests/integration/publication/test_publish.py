@@ -122,8 +122,14 @@ def test_every_published_table_and_column_carries_its_description_in_every_set(p
     for audience, section in manifest["audiences"].items():
         folder = current / section["folder"]
         with duckdb.connect(str(folder / "insight_hub.duckdb"), read_only=True) as con:
-            tables = dict(con.execute("select table_name, comment from duckdb_tables()").fetchall())
-            columns = con.execute("select table_name, column_name, comment from duckdb_columns()").fetchall()
+            tables = dict(
+                con.execute(
+                    "select table_name, comment from duckdb_tables() where schema_name = 'bi'"
+                ).fetchall()
+            )
+            columns = con.execute(
+                "select table_name, column_name, comment from duckdb_columns() where schema_name = 'bi'"
+            ).fetchall()
             assert set(tables) == set(section["tables"]) and all(tables.values()), audience
             assert columns and all(comment for _, _, comment in columns), audience
             if "parquet" in section["formats"]:
