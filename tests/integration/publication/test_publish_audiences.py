@@ -95,7 +95,7 @@ def test_the_restricted_set_is_readable_by_its_owner_alone(published):
         p.relative_to(restricted).as_posix(): stat.S_IMODE(p.stat().st_mode)
         for p in [restricted, *restricted.rglob("*")]
     }
-    assert modes == {".": 0o700, "insight_hub.duckdb": 0o400, "manifest.json": 0o400}
+    assert modes == {".": 0o700, "insight_hub.duckdb": 0o400, "dictionary.csv": 0o400, "manifest.json": 0o400}
 
 
 def test_the_open_set_holds_no_count_of_people_from_1_to_7(published, plan):
