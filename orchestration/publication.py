@@ -30,7 +30,6 @@ from orchestration.policy import DUCKDB_WRITERS, OWNERS, TRANSIENT_RETRY
 from orchestration.resources import WarehouseResource
 from publication.audiences import AudienceError, AudiencePlan, RestrictedAccess
 from publication.completeness import daily_feed_days, ended_months, missing_days, reporting_date
-from publication.descriptions import dbt_docs
 from publication.fingerprint import FINGERPRINT_METADATA_KEY
 from publication.gate import ReleaseRefused
 from publication.release import (
@@ -209,7 +208,7 @@ def release_asset(
             if url:
                 from publication import serving  # the PostgreSQL driver, in the team configuration only
 
-                serving.load(url, folder, dbt_docs(dbt_manifest))
+                serving.load(url, folder, dict(audiences.docs))
             switch_current(published.root, folder.name)
             if url:
                 serving.switch(url, folder.name)
