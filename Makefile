@@ -24,10 +24,11 @@ run: $(VENV)/.installed
 	@echo "Dagster UI:         make ui   (then open http://127.0.0.1:3000)"
 
 ## Lint (ruff check, ruff format --check), then all tests, slow ones included (what CI runs), on two
-## processes (pytest-xdist), each test module whole on one (docs/testing.md).
+## processes (pytest-xdist), each test module whole on one, the modules sharing a world together and
+## the longest first (tests/scheduling.py, docs/testing.md).
 ## sqlfluff runs inside the tests (tests/integration/dbt/test_sqlfluff.py: it needs dbt's environment).
 test: lint
-	$(PY) -m pytest -q --durations=25 -n 2 --dist loadfile
+	$(PY) -m pytest -q --durations=25 -n 2 --dist loadfile --no-loadscope-reorder
 
 ## The same tests on one process (for a traceback without xdist's indirection).
 test-serial: lint
