@@ -37,6 +37,15 @@ STATUS_SHAPES = {COMPLETE: "circle", INCOMPLETE: "triangle-up", SUPPRESSED: "cro
 WIDTH, HEIGHT = 560, 220
 
 # How a measure's values read on an axis (d3-format) and in text.
+# The y axis's title per unit (the chart's caption names the measure).
+AXIS_TITLES = {
+    "count": "Number",
+    "rate": "Share",
+    "gbp": "£",
+    "seconds": "Seconds",
+    "days": "Days",
+    "number": "",
+}
 UNITS: dict[str, tuple[str, str]] = {
     "count": (",.0f", "{:,.0f}"),
     "rate": (".0%", "{:.1%}"),
@@ -103,12 +112,14 @@ def trend_chart(frame: pd.DataFrame, unit: str, series_title: str, targets: list
         "series:N",
         title=series_title,
         scale=alt.Scale(range=list(PALETTE)),
-        legend=alt.Legend(orient="right"),
+        legend=alt.Legend(orient="right", labelLimit=280),
     )
     line = (
         alt.Chart(data[~data["suppressed"]])
         .mark_line(strokeWidth=2)
-        .encode(x=x, y=alt.Y("value:Q", title=None, axis=alt.Axis(format=axis_format)), color=colour)
+        .encode(
+            x=x, y=alt.Y("value:Q", title=AXIS_TITLES[unit], axis=alt.Axis(format=axis_format)), color=colour
+        )
     )
     points = (
         alt.Chart(data)
@@ -133,7 +144,7 @@ def daily_chart(frame: pd.DataFrame, unit: str, series_title: str) -> str:
     colour = alt.Color("series:N", title=series_title, scale=alt.Scale(range=list(PALETTE)))
     base = alt.Chart(frame).encode(
         x=alt.X("day:T", title="Day", axis=alt.Axis(format="%d %b")),
-        y=alt.Y("value:Q", title=None, axis=alt.Axis(format=UNITS[unit][0])),
+        y=alt.Y("value:Q", title=AXIS_TITLES[unit], axis=alt.Axis(format=UNITS[unit][0])),
         color=colour,
     )
     chart = alt.layer(base.mark_line(strokeWidth=2), base.mark_point(filled=True, size=40))
@@ -149,7 +160,7 @@ def bar_chart(frame: pd.DataFrame, unit: str, category_title: str, targets: list
         .encode(
             x=alt.X("category:N", title=category_title, axis=alt.Axis(labelAngle=-30, labelLimit=160)),
             xOffset="series:N",
-            y=alt.Y("value:Q", title=None, axis=alt.Axis(format=UNITS[unit][0])),
+            y=alt.Y("value:Q", title=AXIS_TITLES[unit], axis=alt.Axis(format=UNITS[unit][0])),
             color=colour,
         )
     )
