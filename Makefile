@@ -20,6 +20,7 @@ run: $(VENV)/.installed
 	@echo
 	@$(PY) -c "from ingestion.layout import Layout, Release; r = Release(Layout.from_env().published.current); \
 	  print(f'Published release:  {r.folder}/ (insight_hub.duckdb, parquet/, manifest.json)'); \
+	  print(f'KPI pack:           {r.pack}/index.html (open it in a browser; works offline)'); \
 	  print(f'Query it:           $(PY) -c \\\"import duckdb; print(duckdb.connect({str(r.database)!r}, read_only=True).sql(\'from bi.kpi_workforce_monthly\'))\\\"')"
 	@echo "Dagster UI:         make ui   (then open http://127.0.0.1:3000)"
 
@@ -27,11 +28,14 @@ run: $(VENV)/.installed
 ## processes (pytest-xdist), each test module whole on one, the modules sharing a world together and
 ## the longest first (tests/scheduling.py, docs/testing.md).
 ## sqlfluff runs inside the tests (tests/integration/dbt/test_sqlfluff.py: it needs dbt's environment).
+## Chromium (the distribution's package) is installed when missing, for the KPI pack's browser test.
 test: lint
+	bash scripts/ensure_chromium.sh
 	$(PY) -m pytest -q --durations=25 -n 2 --dist loadfile --no-loadscope-reorder
 
 ## The same tests on one process (for a traceback without xdist's indirection).
 test-serial: lint
+	bash scripts/ensure_chromium.sh
 	$(PY) -m pytest -q --durations=25
 
 ## The quick local loop: skips tests marked slow.

@@ -16,7 +16,7 @@ ingestion, identity, publication, the CLI and the Dagster resources all ask it.
                                     the erasure register's copy outside the warehouse (keyed hashes:
                                     a warehouse rebuilt from archive/ gets it back; owner only)
     published/releases/<id>/        the releases: the internal set at the root (insight_hub.duckdb,
-                                    parquet/, hyper/, identity/, manifest.json), open/ (the same plus
+                                    parquet/, hyper/, identity/, pack/, manifest.json), open/ (the same plus
                                     transparency/) and restricted/ (owner or group only);
                                     published/current -> releases/<id>
     published/transparency/         the open-data transparency files of the current release
@@ -98,6 +98,11 @@ class Release:
     def dictionary(self) -> Path:
         """The set's data dictionary: every table and column with its type and description."""
         return self.folder / "dictionary.csv"
+
+    @property
+    def pack(self) -> Path:
+        """The KPI pack: static HTML pages of the release (index.html and a page per domain)."""
+        return self.folder / "pack"
 
     @property
     def hyper_feed(self) -> Path:

@@ -4,7 +4,7 @@ Layout (contracts/publication.md, Audiences; docs/publication.md):
     published/current -> releases/<release id>
     published/releases/<release id>/            the internal set: open and internal tables
         insight_hub.duckdb, parquet/<table>.parquet, hyper/<table>.hyper, manifest.json (every set's
-        section), identity/<model file> (if any)
+        section), identity/<model file> (if any), pack/ (the KPI pack: index.html, a page per domain)
         open/                                   the open set: the same formats, its manifest.json,
             transparency/spend_over_500_YYYY-MM.csv (ended months)
         restricted/                             person-level tables, DuckDB (Parquet, Hyper if
@@ -40,6 +40,7 @@ from publication.descriptions import TableDocs
 from publication.fingerprint import table_fingerprint
 from publication.gate import ReleaseRefused, audit
 from publication.hyper import count_rows, hyper_process, hyper_select, write_extract
+from publication.pack import PackInputs, build_pack
 from publication.transparency import TRANSPARENCY_TABLE, write_transparency_files
 
 # BI clients with DuckDB 1.1 or later must be able to open the published file.
@@ -156,6 +157,13 @@ def build_release(warehouse: Path, published: Path, inputs: ReleaseInputs, schem
             for table, info in section["tables"].items()
             if inputs.audiences.audiences[table] == audience  # each table once, from its home set
         }
+        checks = _with_content_flag(inputs.checks, tables, schema)
+        # The pack reads the sets as audited and is written before the digests: verified like the rest.
+        build_pack(
+            Release(staging),
+            PackInputs(release_id, inputs.reporting_date, checks, inputs.completeness, inputs.source_files),
+            schema,
+        )
         digests = _file_digests(staging)
         manifest = {
             "release_id": release_id,
@@ -166,7 +174,7 @@ def build_release(warehouse: Path, published: Path, inputs: ReleaseInputs, schem
             "storage_version": STORAGE_VERSION,
             "source_files": inputs.source_files,
             "tables": tables,
-            "checks": _with_content_flag(inputs.checks, tables, schema),
+            "checks": checks,
             "completeness": inputs.completeness,
             "transparency_files": transparency,
             "data_docs": inputs.data_docs,

@@ -28,6 +28,7 @@ SHARED_WORLDS: dict[str, tuple[str, ...]] = {
     ),
     "published release": (
         "tests/integration/publication/test_no_personal_data.py",
+        "tests/integration/publication/test_pack_browser.py",
         "tests/integration/publication/test_personal_data_gate.py",
         "tests/integration/publication/test_publish.py",
         "tests/integration/publication/test_publish_audiences.py",

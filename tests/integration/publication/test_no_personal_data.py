@@ -1,5 +1,6 @@
-"""No published file - DuckDB, Parquet, Hyper, transparency CSV, manifest, identity model - holds a
-name, email address, phone number, NI or NHS number, postcode or date of birth of the simulated world."""
+"""No published file - DuckDB, Parquet, Hyper, transparency CSV, manifest, identity model, KPI pack
+page - holds a name, email address, phone number, NI or NHS number, postcode or date of birth of the
+simulated world."""
 
 from pathlib import Path
 
@@ -39,7 +40,7 @@ def scan_published(published: Path, find, log_dir: Path) -> dict[str, set[str]]:
                     values = [
                         v for row in c.execute_list_query('select * from "Extract"."Extract"') for v in row
                     ]
-            else:  # CSV, JSON: scanned as text
+            else:  # CSV, JSON, the pack's HTML: scanned as text
                 values = path.read_text(encoding="utf-8-sig").splitlines()
             if kinds := find(values):
                 findings[path.relative_to(published).as_posix()] = kinds
@@ -61,7 +62,7 @@ def test_no_published_file_holds_personal_data_of_the_world(published):
 
     published_dir = home / "published"
     scanned = [p for p in published_dir.rglob("*") if p.is_file()]
-    assert {".duckdb", ".parquet", ".hyper", ".csv", ".json"} <= {p.suffix for p in scanned}
+    assert {".duckdb", ".parquet", ".hyper", ".csv", ".json", ".html"} <= {p.suffix for p in scanned}
     assert any(p.parts[-2:] == ("identity", "model.json") for p in scanned)
 
     assert scan_published(published_dir, world.find, home / "logs") == {}

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import duckdb
 import pytest
+from pack_pages import PACK_FILES
 from release_docs import with_docs
 from tableauhyperapi import Connection, HyperProcess, TableName, Telemetry
 
@@ -233,6 +234,7 @@ def test_the_identity_model_is_attached_and_every_file_is_in_the_manifest(tmp_pa
         "parquet/kpi.parquet",
         "hyper/kpi.hyper",
         "identity/model.json",
+        *PACK_FILES,
         "open/insight_hub.duckdb",
         "open/dictionary.csv",
         "open/manifest.json",
@@ -246,6 +248,7 @@ def test_the_identity_model_is_attached_and_every_file_is_in_the_manifest(tmp_pa
         "parquet/kpi.parquet",
         "hyper/kpi.hyper",
         "identity/model.json",
+        *PACK_FILES,
     }
 
 

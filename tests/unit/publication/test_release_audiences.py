@@ -9,6 +9,7 @@ from datetime import date
 
 import duckdb
 import pytest
+from pack_pages import PACK_FILES
 from release_docs import with_docs
 
 from publication.audiences import AudienceError, AudiencePlan, RestrictedAccess, set_lines
@@ -112,6 +113,7 @@ def test_each_audience_gets_its_own_complete_set(tmp_path, warehouse):
         "manifest.json",
         *(f"parquet/{t}.parquet" for t in ("kpi", "open_kpi")),
         *(f"hyper/{t}.hyper" for t in ("kpi", "open_kpi")),
+        *PACK_FILES,
     }
 
     manifest = json.loads((folder / "manifest.json").read_text())

@@ -1,0 +1,263 @@
+"""The KPI pack rendered from a tiny hand-made release (publication/pack): every page, the marks for
+incomplete months and suppressed cells, targets, restatements, the dictionary, and bad input."""
+
+import csv
+import re
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+from pack_pages import PACK_PAGES
+
+from ingestion.layout import Release
+from publication.pack import PackError, PackInputs, build_pack, charts
+from publication.pack.build import RESTATEMENTS_TABLE, load_targets
+from publication.pack.charts import PALETTE, TARGET_COLOUR
+
+PAGES = PACK_PAGES
+INPUTS = PackInputs(
+    release_id="20250510T020000Z",
+    reporting_date=date(2025, 5, 10),
+    checks=[
+        {"asset": "bi/kpi_csc_monthly", "check": "gx_kpi_csc_monthly", "blocking": True, "passed": True,
+         "on_published_content": True},
+        {"asset": "bi/kpi_csc_monthly", "check": "closed_months", "blocking": False, "passed": False,
+         "on_published_content": True},
+    ],
+    completeness={
+        "daily_feeds": ["csc_crm_contacts"],
+        "missing": [{"feed": "csc_crm_contacts", "day": "2025-05-03"}],
+    },
+    source_files=[{"name": "CRM_20250510.csv", "feed": "csc/crm", "sha256": "ab", "rows": 3}],
+)  # fmt: skip
+
+INTERNAL = """
+create schema bi;
+create table bi.kpi_csc_monthly as select * from (values
+    (date '2025-04-01', 'Highways', 40, 30, 27, 3, 0.1, 0.8, 12.0, 0, true),
+    (date '2025-05-01', 'Highways', 12, 9, 8, 1, 0.111, 0.75, 14.0, 1, false),
+    (date '2025-04-01', 'Libraries', 20, 10, 10, 0, 0.0, 0.9, 9.0, 0, true))
+    t(month, service, contacts, calls_offered, calls_answered, calls_abandoned, abandonment_rate,
+      service_level_20s, avg_speed_of_answer_s, missing_source_days, is_complete);
+create table bi.open_csc_monthly as select * from (values
+    (date '2025-04-01', 'Highways', 40, false, 0, 0, true),
+    (date '2025-04-01', 'Libraries', null, true, 0, 0, true))
+    t(month, service, contacts, contacts_suppressed, calls_offered, missing_source_days, is_complete);
+create table bi.kpi_payment_performance_monthly as select * from (values
+    (date '2025-04-01', 'ADULT', 10, 25.5, 0.9, 0, true))
+    t(month, directorate, invoices_paid, avg_days_to_pay, pct_paid_within_30_days, missing_source_days,
+      is_complete);
+create table bi.kpi_budget_monthly as select * from (values
+    (date '2025-04-01', 'ADULT', 100.0, 150.0, 50.0, 100.0, 150.0, 50.0, 0, true),
+    (date '2025-04-01', 'CHILD', 100.0, 80.0, -20.0, 100.0, 80.0, -20.0, 0, true))
+    t(month, directorate, budget_gbp, actual_gbp, variance_gbp, budget_ytd_gbp, actual_ytd_gbp,
+      variance_ytd_gbp, missing_source_days, is_complete);
+create table bi.kpi_spend_monthly as select * from (values
+    (date '2025-04-01', 'ADULT', 'Supplies', 10.0, 5.0, 3.0, 2.0, 0, true),
+    (date '2025-04-01', 'ADULT', 'Services', 20.0, 5.0, 3.0, 12.0, 0, true))
+    t(month, directorate, category, spend_gbp, on_contract_gbp, off_contract_gbp, non_contract_gbp,
+      missing_source_days, is_complete);
+create table bi.contract_pipeline as select * from (values
+    ('C-1', 'Acme Ltd', 'ADULT', 'Care', date '2025-08-01', 2, false, true),
+    ('C-2', 'Beta Ltd', 'ADULT', 'Care', date '2026-08-01', 14, false, false))
+    t(contract_ref, supplier_name, directorate, procurement_category, end_date, months_to_expiry,
+      has_successor, expiring_without_successor);
+create table bi.care_bdu_reconciliation as select * from (values
+    ('B1', 10.0, 10.0, 0.0, 'matched'), ('B2', 10.0, 0.0, 10.0, 'missing_in_sap'))
+    t(bdu_batch_id, care_total_gbp, sap_total_gbp, difference_gbp, status);
+create table bi.benefits_realisation as select * from (values
+    ('2025/26', 'Digital', 100.0, 90.0, 97.0, -3.0, 'G', false),
+    ('2025/26', 'Estates', 100.0, 90.0, 50.0, -50.0, 'R', true))
+    t(financial_year, workstream, planned_savings_gbp, forecast_gbp, delivered_savings_gbp, variance_gbp,
+      rag, rag_mismatch);
+create table bi.data_quality_summary as select * from (values
+    ('csc/crm', 'CRM_20250510.csv', 1, true, 'contract', 3, 3, 0, 'passed'),
+    ('csc/crm', 'CRM_20250509.csv', 1, true, 'contract', 3, 2, 1, 'rows_quarantined'))
+    t(feed_path, file_name, file_version, is_latest_version, check_name, rows_in, rows_loaded,
+      rows_quarantined, status);
+"""
+RESTRICTED = """
+create schema bi;
+create table bi.fct_contacts as select * from (values
+    (date '2025-05-01', date '2025-05-01', true, true, false, 10, 'secret-key-1'),
+    (date '2025-05-01', date '2025-05-01', true, false, true, 40, 'secret-key-2'),
+    (date '2025-05-01', date '2025-05-02', true, true, false, 30, 'secret-key-3'),
+    (date '2025-05-01', date '2025-05-02', false, false, false, null, 'secret-key-4'),
+    (date '2025-04-01', date '2025-04-30', true, true, false, 5, 'secret-key-5'))
+    t(month, contact_date, is_offered, is_answered, is_abandoned, wait_s, customer_key);
+"""
+
+
+def make_release(folder: Path, internal: str = INTERNAL, restricted: str | None = RESTRICTED) -> Release:
+    release = Release(folder)
+    folder.mkdir(parents=True)
+    with duckdb.connect(str(release.database)) as con:
+        con.execute(internal)
+    if restricted is not None:
+        release.restricted.folder.mkdir()
+        with duckdb.connect(str(release.restricted.database)) as con:
+            con.execute(restricted)
+    with release.dictionary.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(["table", "table_description", "column", "type", "description", "audience"])
+        writer.writerow(
+            ["kpi_csc_monthly", "Contact KPIs", "calls_offered", "BIGINT", "Inbound calls", "internal"]
+        )
+    return release
+
+
+@pytest.fixture(scope="module")
+def pack(tmp_path_factory) -> dict[str, str]:
+    """Every page of the tiny release, each chart's Vega-Lite spec validated against Altair's schema
+    (the publish step skips that validation for speed)."""
+    release = make_release(tmp_path_factory.mktemp("pack") / "release")
+    render = charts.to_svg
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(charts, "to_svg", lambda chart: render(chart, validate=True))
+        written = build_pack(release, INPUTS)
+    assert [p.name for p in written] == [f"{page}.html" for page in PAGES]
+    return {page: (release.pack / f"{page}.html").read_text(encoding="utf-8") for page in PAGES}
+
+
+def figures(html: str) -> list[str]:
+    return re.findall(r"<figure.*?</figure>", html, flags=re.S)
+
+
+def test_every_page_links_every_other_and_loads_nothing_from_outside(pack):
+    for html in pack.values():
+        for page in PAGES:
+            assert f'href="{page}.html"' in html
+        assert "<script" not in html
+        # Only links to the pack's own pages and the skip link: no http(s), no file outside the folder.
+        assert set(re.findall(r'(?:href|src)="([^"]*)"', html)) <= {f"{p}.html" for p in PAGES} | {"#content"}
+        assert "default-src 'none'" in html  # the browser refuses any request the page might make
+
+
+def test_every_chart_has_svg_data_marks_a_text_alternative_and_a_data_table(pack):
+    charts = 0
+    for page, html in pack.items():
+        for figure in figures(html):
+            charts += 1
+            assert re.search(r'class="mark-(line|symbol|rect)[^"]*role-mark', figure), page
+            assert re.search(r'role="img" aria-label="[^"]{20,}"', figure), page
+            assert re.search(r"<table>\s*<caption>", figure), page
+    assert charts >= 12
+
+
+def test_incomplete_months_and_suppressed_cells_are_marked_in_chart_and_table(pack):
+    html = pack["contact-centre"]
+    offered = next(f for f in figures(html) if "Calls offered</figcaption>" in f)
+    assert "May 2025 (incomplete: 1 source day(s) missing)" in offered
+    assert 'class="incomplete"' in offered and "1 incomplete month(s), drawn as triangles" in offered
+    open_contacts = next(f for f in figures(html) if "Contacts (open data)" in f)
+    assert 'class="suppressed"' in open_contacts and "1 suppressed cell(s), drawn as crosses" in open_contacts
+    assert "Libraries suppressed" in open_contacts  # the text alternative says so too
+
+
+def test_the_daily_contact_centre_figures_come_from_the_restricted_facts_as_counts_only(pack):
+    html = pack["contact-centre"]
+    assert "Calls by day, May 2025" in html
+    assert "Totals: 3 offered, 2 answered, 1 abandoned" in html
+    # service level by day: 1 May 1 of 2 answered within 20 s, 2 May 0 of 1
+    assert "lowest 0.0%, highest 50.0%" in html
+    assert "secret-key" not in "".join(pack.values())
+
+
+def test_targets_budget_contracts_care_and_benefits(pack):
+    payments = next(f for f in figures(pack["payments"]) if "Average days to pay" in f)
+    assert "30-day payment term" in payments and TARGET_COLOUR in payments
+    assert "Over budget: ADULT" in pack["budget"]
+    assert "C-1" in pack["spend-and-contracts"] and "C-2" not in pack["spend-and-contracts"]
+    assert "Batches not matched in SAP: 1" in pack["care-reconciliation"]
+    benefits = pack["benefits"]
+    assert "1 row(s) where the tracker" in benefits and "Green from 95% of plan" in benefits
+
+
+def test_data_quality_shows_checks_gaps_and_feeds(pack):
+    html = pack["data-quality"]
+    assert "Checks that did not pass: 1" in html and "closed_months" in html
+    assert "Checks recorded for this release: 2" in html
+    assert "1 feed-day(s) missing" in html and "2025-05-03" in html
+    assert "Source files by feed and outcome" in html
+
+
+def test_restatements_say_none_when_the_table_is_absent_and_render_it_when_present(pack, tmp_path):
+    assert "No restatements since the previous release." in pack["restatements"]
+    extra = f"""
+    create table bi.{RESTATEMENTS_TABLE} as select 'kpi_spend_monthly' as table_name,
+        'month=2025-04-01, directorate=ADULT' as grain, 'spend_gbp' as column_name, 10.0 as old_value,
+        12.5 as new_value, 2.5 as delta, 'FI_ITEMS_20250401.txt (v2)' as source_files;
+    """
+    release = make_release(tmp_path / "release", INTERNAL + extra, restricted=None)
+    build_pack(release, INPUTS)
+    html = (release.pack / "restatements.html").read_text(encoding="utf-8")
+    assert "KPI cells of closed months that changed: 1" in html and "FI_ITEMS_20250401.txt (v2)" in html
+    assert "no contact facts" in (release.pack / "contact-centre.html").read_text(encoding="utf-8")
+
+
+def test_the_dictionary_page_lists_the_release_dictionary(pack):
+    assert "Inbound calls" in pack["dictionary"] and "Contact KPIs" in pack["dictionary"]
+
+
+def test_a_release_without_kpi_tables_still_gets_every_page_saying_what_is_missing(tmp_path):
+    release = make_release(
+        tmp_path / "release", "create schema bi; create table bi.x as select 1 as a;", None
+    )
+    build_pack(release, PackInputs("r", None))
+    html = (release.pack / "workforce.html").read_text(encoding="utf-8")
+    assert "kpi_workforce_monthly.headcount is not in this release." in html
+    assert "<svg" not in html
+
+
+def contrast(colour: str, background: str = "#ffffff") -> float:
+    def luminance(hex_colour: str) -> float:
+        channels = [int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    high, low = sorted((luminance(colour), luminance(background)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_chart_and_page_colours_pass_wcag_aa_contrast():
+    assert contrast("#000000") == pytest.approx(21.0)
+    for colour in (*PALETTE, TARGET_COLOUR):
+        assert contrast(colour) >= 4.5, colour
+    css = (Path(__file__).parents[3] / "publication/pack/templates/base.html.j2").read_text()
+    for text, background in (("#1a1a1a", "#ffffff"), ("#0b5394", "#ffffff"), ("#1a1a1a", "#fff4ce"),
+                             ("#1a1a1a", "#eeeeee"), ("#1a1a1a", "#fde2e1"), ("#1a1a1a", "#e8eef6"),
+                             ("#3d3d3d", "#ffffff")):  # fmt: skip
+        assert text in css and background in css
+        assert contrast(text, background) >= 4.5, (text, background)
+
+
+def test_a_print_stylesheet_sets_a4(pack):
+    assert "@media print" in pack["index"] and "size: A4" in pack["index"]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("targets: 3\n", "expected a list under `targets`"),
+        ("targets:\n  - {table: t, column: c, value: 1}\n", "must have exactly the keys"),
+        ("targets:\n  - {table: t, column: c, value: high, label: l, source: s}\n", "value is not a number"),
+        ("targets: [\n", "cannot read the pack's targets"),
+    ],
+)
+def test_bad_targets_are_refused_with_a_clear_error(tmp_path, text, message):
+    path = tmp_path / "targets.yml"
+    path.write_text(text)
+    with pytest.raises(PackError, match=re.escape(message)):
+        load_targets(path)
+
+
+def test_a_release_folder_without_a_database_is_refused(tmp_path):
+    with pytest.raises(PackError, match="no DuckDB file"):
+        build_pack(Release(tmp_path), INPUTS)
+
+
+def test_the_shipped_targets_each_name_a_source():
+    targets = load_targets()
+    assert targets[("kpi_payment_performance_monthly", "avg_days_to_pay")][0].value == 30
+    assert all(t.source for lines in targets.values() for t in lines)
