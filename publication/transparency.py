@@ -157,9 +157,6 @@ CONTRACTS_OVER_5000 = TransparencyFile(
     slices=_latest_quarter_slice,
 )
 TRANSPARENCY_FILES = (SPEND_OVER_500, PAYMENTS_COMPLIANCE_NOTICE, CONTRACTS_OVER_5000)
-TRANSPARENCY_TABLE = SPEND_OVER_500.table
-# Contract header -> column of bi.transparency_spend_over_500.
-COLUMNS = SPEND_OVER_500.columns
 
 
 def write_files(
