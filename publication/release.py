@@ -6,7 +6,8 @@ Layout (contracts/publication.md, Audiences; docs/publication.md):
         insight_hub.duckdb, parquet/<table>.parquet, hyper/<table>.hyper, manifest.json (every set's
         section), identity/<model file> (if any), pack/ (the KPI pack: index.html, a page per domain)
         open/                                   the open set: the same formats, its manifest.json,
-            transparency/spend_over_500_YYYY-MM.csv (ended months)
+            transparency/spend_over_500_YYYY-MM.csv (ended months), payments_compliance_notice_*.csv,
+                contracts_over_5000_YYYY-QN.csv (docs/statutory.md)
         restricted/                             person-level tables, DuckDB (Parquet, Hyper if
                                                 configured), owner (and group) only
 
@@ -41,7 +42,7 @@ from publication.fingerprint import table_fingerprint
 from publication.gate import ReleaseRefused, audit
 from publication.hyper import count_rows, hyper_process, hyper_select, write_extract
 from publication.pack import PackInputs, build_pack
-from publication.transparency import TRANSPARENCY_TABLE, write_transparency_files
+from publication.transparency import write_all_transparency_files
 
 # BI clients with DuckDB 1.1 or later must be able to open the published file.
 STORAGE_VERSION = "v1.1.0"
@@ -470,14 +471,13 @@ def _with_content_flag(
 def _write_transparency(
     release: Release, schema: str, tables: dict[str, Any], ended_months: tuple[date, ...]
 ) -> list[str]:
-    """The transparency files of the ended months, in the open set (from its own DuckDB file)."""
-    if TRANSPARENCY_TABLE not in tables or not ended_months:
+    """The transparency and statutory files (publication/transparency.py) of the open set's tables,
+    in the open set (from its own DuckDB file)."""
+    if not tables or not ended_months:
         return []
     con = _connect(str(release.database), read_only=True)
     try:
-        written = write_transparency_files(
-            con, f"{schema}.{TRANSPARENCY_TABLE}", release.transparency, ended_months
-        )
+        written = write_all_transparency_files(con, schema, list(tables), release.transparency, ended_months)
     finally:
         con.close()
     return [path.name for path in written]

@@ -283,6 +283,44 @@ def test_transparency_files_are_in_the_open_set(tmp_path):
     assert not (folder / "transparency").exists()
 
 
+def test_statutory_files_are_written_for_open_tables_only(tmp_path):
+    # the same writer lays out the statutory tables of the open set (docs/statutory.md); a table the
+    # plan does not put in the open set gets no public file
+    path = tmp_path / "warehouse.duckdb"
+    make_warehouse(path)
+    with duckdb.connect(str(path)) as con:
+        con.execute(
+            "create table bi.transparency_contracts_over_5000 as select 'C1' as reference, 'Roads' as title, "
+            "'Resources' as department, 'Roads' as description, 'Acme Ltd' as supplier_name, "
+            "'01234567' as supplier_company_number, 9000.00::decimal(18, 2) as value, "
+            "3000.00::decimal(18, 2) as annual_value, 0.00::decimal(18, 2) as irrecoverable_vat, "
+            "date '2025-01-01' as start_date, date '2027-12-31' as end_date, null::date as review_date, "
+            "'Open' as route, 'N' as sme, 'N' as vcse"
+        )
+        con.execute(
+            "create table bi.payments_compliance_notice as select date '2024-10-01' as period_start, "
+            "date '2025-03-31' as period_end, 'all_invoices' as scope, 2::bigint as invoices_paid, "
+            "20.0 as avg_days_to_pay, 1.0 as pct_paid_1_30_days, 0.0 as pct_paid_31_60_days, "
+            "0.0 as pct_paid_61_plus_days, 2::bigint as invoices_payable, "
+            "0.0 as pct_payable_not_paid_in_period"
+        )
+    plan = AudiencePlan(
+        {
+            **PLAN.audiences,
+            "transparency_contracts_over_5000": "open",
+            "payments_compliance_notice": "internal",
+        },
+        PLAN.counts,
+    )
+    folder = build_release(path, tmp_path / "published", inputs(path, plan=plan))
+    # the reporting date is 30 April: the quarter January - March has ended, April - June has not
+    assert [p.name for p in (folder / "open" / "transparency").iterdir()] == [
+        "contracts_over_5000_2025-Q1.csv"
+    ]
+    manifest = json.loads((folder / "open" / "manifest.json").read_text())
+    assert manifest["transparency_files"] == ["contracts_over_5000_2025-Q1.csv"]
+
+
 def test_status_lists_each_audience_set_with_its_counts_and_readers(tmp_path, warehouse):
     folder = build_release(warehouse, tmp_path / "published", inputs(warehouse))
     manifest = json.loads((folder / "manifest.json").read_text())

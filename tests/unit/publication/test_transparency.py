@@ -6,7 +6,11 @@ from decimal import Decimal
 import duckdb
 import pytest
 
-from publication.transparency import publish_transparency_files, write_transparency_files
+from publication.transparency import (
+    publish_transparency_files,
+    write_all_transparency_files,
+    write_transparency_files,
+)
 
 HEADER = (
     "Body name,Transaction date,Transaction number,Supplier name,Supplier ID,Net amount,Irrecoverable VAT,"
@@ -93,3 +97,103 @@ def test_publishing_copies_only_new_or_changed_files(con, tmp_path):
     assert [p.name for p in target.iterdir()] == sorted(
         p.name for p in target.iterdir() if not p.name.startswith(".")
     )
+
+
+# The statutory files (docs/statutory.md): the same writer, the same CSV conventions.
+
+
+@pytest.fixture
+def statutory(tmp_path):
+    con = duckdb.connect()
+    con.execute("create schema bi")
+    con.execute(
+        """create table bi.payments_compliance_notice (period_start date, period_end date, scope varchar,
+           invoices_paid bigint, avg_days_to_pay double, pct_paid_1_30_days double,
+           pct_paid_31_60_days double, pct_paid_61_plus_days double, invoices_payable bigint,
+           pct_payable_not_paid_in_period double)"""
+    )
+    con.execute(
+        """insert into bi.payments_compliance_notice values
+           ('2024-10-01', '2025-03-31', 'all_invoices', 6, 44.0, 0.5, 2 / 6, 1 / 6, 7, 2 / 7),
+           ('2024-10-01', '2025-03-31', 'public_contracts', 4, 47.75, 0.5, 0.25, 0.25, 5, 0.2),
+           ('2025-04-01', '2025-09-30', 'public_contracts', 0, null, null, null, null, 0, null)"""
+    )
+    con.execute(
+        """create table bi.transparency_contracts_over_5000 (reference varchar, title varchar,
+           department varchar, description varchar, supplier_name varchar, supplier_company_number varchar,
+           value decimal(18, 2), annual_value decimal(18, 2), irrecoverable_vat decimal(18, 2),
+           start_date date, end_date date, review_date date, route varchar, sme varchar, vcse varchar)"""
+    )
+    con.execute(
+        """insert into bi.transparency_contracts_over_5000 values
+           ('C2', 'Foster care', 'Children''s Services', 'Foster care', 'Redacted personal data', null,
+            5000.01, 5000.01, 0, '2024-04-01', '2025-03-31', null, 'Direct award', 'N', 'N'),
+           ('C1', 'Roads, bridges', 'Environment and Place', 'Roads, bridges', 'Acme Ltd', '01234567',
+            1250000.5, 250000, 0, '2024-04-01', '2029-03-31', '2028-09-30', 'Open', 'Y', 'N')"""
+    )
+    return con
+
+
+def test_the_compliance_notice_has_a_file_per_published_period_in_the_contract_conventions(
+    statutory, tmp_path
+):
+    written = write_all_transparency_files(
+        statutory, "bi", ["payments_compliance_notice"], tmp_path, ended_months=ENDED_TO_MAY
+    )
+    assert [p.name for p in written] == [
+        "payments_compliance_notice_2024-10_2025-03.csv",
+        "payments_compliance_notice_2025-04_2025-09.csv",
+    ]
+    raw = written[0].read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    lines = raw.decode("utf-8-sig").split("\r\n")
+    assert lines[0] == (
+        "period_start,period_end,scope,invoices_paid,avg_days_to_pay,pct_paid_1_30_days,pct_paid_31_60_days,"
+        "pct_paid_61_plus_days,invoices_payable,pct_payable_not_paid_in_period"
+    )
+    # The notice (public contracts) first; mean with two decimals, shares with four.
+    assert lines[1] == "01/10/2024,31/03/2025,public_contracts,4,47.75,0.5000,0.2500,0.2500,5,0.2000"
+    assert lines[2] == "01/10/2024,31/03/2025,all_invoices,6,44.00,0.5000,0.3333,0.1667,7,0.2857"
+    empty = written[1].read_text(encoding="utf-8-sig").splitlines()
+    assert empty[1] == "01/04/2025,30/09/2025,public_contracts,0,,,,,0,"
+
+
+def test_contracts_over_5000_is_the_file_of_the_latest_ended_quarter(statutory, tmp_path):
+    tables = ["transparency_contracts_over_5000"]
+    # Reporting date in May: March is the last quarter end that has ended, so the file is 2025-Q1.
+    ended = (date(2024, 12, 1), date(2025, 1, 1), date(2025, 2, 1), date(2025, 3, 1), date(2025, 4, 1))
+    (path,) = write_all_transparency_files(statutory, "bi", tables, tmp_path, ended_months=ended)
+    assert path.name == "contracts_over_5000_2025-Q1.csv"
+    lines = path.read_bytes().decode("utf-8-sig").split("\r\n")
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf")
+    assert lines[0] == (
+        "Reference,Title,Department,Description,Supplier name,Supplier company number,Value,Annual value,"
+        "Irrecoverable VAT,Start date,End date,Review date,Route,SME,VCSE"
+    )
+    assert lines[1] == (
+        'C1,"Roads, bridges",Environment and Place,"Roads, bridges",Acme Ltd,01234567,1250000.50,250000.00,'
+        "0.00,01/04/2024,31/03/2029,30/09/2028,Open,Y,N"
+    )
+    assert lines[2] == (
+        "C2,Foster care,Children's Services,Foster care,Redacted personal data,,5000.01,5000.01,0.00,"
+        "01/04/2024,31/03/2025,,Direct award,N,N"
+    )
+    # No quarter has ended yet (only January and February): no file.
+    early = (date(2025, 1, 1), date(2025, 2, 1))
+    assert write_all_transparency_files(statutory, "bi", tables, tmp_path / "early", ended_months=early) == []
+
+
+def test_only_the_tables_of_the_open_set_get_files(statutory, tmp_path):
+    assert write_all_transparency_files(statutory, "bi", [], tmp_path, ended_months=ENDED_TO_MAY) == []
+    written = write_all_transparency_files(
+        statutory,
+        "bi",
+        ["payments_compliance_notice", "transparency_contracts_over_5000"],
+        tmp_path,
+        ended_months=ENDED_TO_JUNE,
+    )
+    assert sorted(p.name for p in written) == [
+        "contracts_over_5000_2025-Q2.csv",
+        "payments_compliance_notice_2024-10_2025-03.csv",
+        "payments_compliance_notice_2025-04_2025-09.csv",
+    ]

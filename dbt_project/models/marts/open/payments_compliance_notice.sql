@@ -1,0 +1,116 @@
+-- The Procurement Act 2023 payments compliance notice (Procurement Regulations 2024 reg. 38;
+-- contracts/kpis.md, payments_compliance_notice): per six-month period (1 April - 30 September,
+-- 1 October - 31 March) and scope, the invoices paid in the period with their mean days to pay
+-- and payment bands, and the invoices that became payable in the period with the share of them
+-- not paid by its end. A period is published once it has ended by the reporting date and only
+-- when the reporting window holds all of it (period start on or after first_date): a period the
+-- warehouse saw only part of would understate both counts (docs/statutory.md). Counts of
+-- invoices are not counts of people: no suppression.
+with reporting_window as (
+    select
+        first_date,
+        reporting_date
+    from {{ ref('int_reporting_date') }}
+),
+
+periods as (
+    select
+        months.month as period_start,
+        cast({{ dbt.dateadd('day', -1, dbt.dateadd('month', 6, 'months.month')) }} as date) as period_end
+    from {{ ref('int_reporting_months') }} as months
+    where extract(month from months.month) in (4, 10)
+),
+
+published_periods as (
+    select
+        periods.period_start,
+        periods.period_end
+    from periods
+    cross join reporting_window
+    where
+        periods.period_start >= reporting_window.first_date
+        and periods.period_end <= reporting_window.reporting_date
+),
+
+scoped_invoices as (
+    select
+        'all_invoices' as scope,
+        payable_date,
+        payment_date,
+        days_to_pay
+    from {{ ref('int_invoice_payment_terms') }}
+    union all
+    select
+        'public_contracts' as scope,
+        payable_date,
+        payment_date,
+        days_to_pay
+    from {{ ref('int_invoice_payment_terms') }}
+    where is_under_public_contract
+),
+
+scopes as (
+    select 'public_contracts' as scope
+    union all
+    select 'all_invoices' as scope
+),
+
+grid as (
+    select
+        published_periods.period_start,
+        published_periods.period_end,
+        scopes.scope
+    from published_periods
+    cross join scopes
+),
+
+paid as (
+    select
+        grid.period_start,
+        grid.scope,
+        count(*) as invoices_paid,
+        avg(cast(invoices.days_to_pay as double precision)) as avg_days_to_pay,
+        sum(case when invoices.days_to_pay <= 30 then 1 else 0 end) as paid_1_30_days,
+        sum(case when invoices.days_to_pay between 31 and 60 then 1 else 0 end) as paid_31_60_days,
+        sum(case when invoices.days_to_pay > 60 then 1 else 0 end) as paid_61_plus_days
+    from grid
+    inner join scoped_invoices as invoices
+        on
+            grid.scope = invoices.scope
+            and invoices.payment_date between grid.period_start and grid.period_end
+    group by grid.period_start, grid.scope
+),
+
+payable as (
+    select
+        grid.period_start,
+        grid.scope,
+        count(*) as invoices_payable,
+        sum(
+            case
+                when invoices.payment_date is null or invoices.payment_date > grid.period_end then 1
+                else 0
+            end
+        ) as payable_not_paid
+    from grid
+    inner join scoped_invoices as invoices
+        on
+            grid.scope = invoices.scope
+            and invoices.payable_date between grid.period_start and grid.period_end
+    group by grid.period_start, grid.scope
+)
+
+select
+    grid.period_start,
+    grid.period_end,
+    grid.scope,
+    cast(coalesce(paid.invoices_paid, 0) as bigint) as invoices_paid,
+    paid.avg_days_to_pay,
+    {{ safe_rate('paid.paid_1_30_days', 'paid.invoices_paid') }} as pct_paid_1_30_days,
+    {{ safe_rate('paid.paid_31_60_days', 'paid.invoices_paid') }} as pct_paid_31_60_days,
+    {{ safe_rate('paid.paid_61_plus_days', 'paid.invoices_paid') }} as pct_paid_61_plus_days,
+    cast(coalesce(payable.invoices_payable, 0) as bigint) as invoices_payable,
+    {{ safe_rate('payable.payable_not_paid', 'payable.invoices_payable') }} as pct_payable_not_paid_in_period
+from grid
+left join paid on grid.period_start = paid.period_start and grid.scope = paid.scope
+left join payable on grid.period_start = payable.period_start and grid.scope = payable.scope
