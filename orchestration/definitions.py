@@ -17,7 +17,7 @@ from orchestration.gate import gate_checks
 from orchestration.governance import governance_log, retention, warehouse_compaction
 from orchestration.identity import customer_resolution
 from orchestration.ingestion import FEED_ASSETS, OPS_TABLES, RAW_GX_CHECKS
-from orchestration.operations.alerts import ALERT_SENSORS, notifier_from_env, teams_sensors
+from orchestration.operations.alerts import ALERT_SENSORS, alert_settings
 from orchestration.operations.freshness import (
     alert_on_late_feeds,
     alert_on_stale_release,
@@ -62,7 +62,6 @@ def load_definitions() -> dg.Definitions:
         schedules=[nightly_schedule],
         sensors=[
             *ALERT_SENSORS,
-            *teams_sensors(),
             alert_on_late_feeds,
             alert_on_stale_release,
             landing_sensor,
@@ -75,7 +74,7 @@ def load_definitions() -> dg.Definitions:
         resources={
             "warehouse": WarehouseResource(home=home),
             "dbt": dbt_resource(home),
-            "notifier": notifier_from_env(),
+            "notifier": alert_settings,  # where alerts go: read at each evaluation
         },
     )
 
