@@ -25,7 +25,7 @@ from orchestration.operations.freshness import (
     published_overnight,
 )
 from orchestration.operations.run_lock import release_dead_runs_sensor
-from orchestration.operations.schedule import landing_sensor, nightly_refresh, nightly_schedule
+from orchestration.operations.schedule import landing_sensor, nightly_refresh, nightly_schedule_from_env
 from orchestration.publication import publish_release, release_asset
 from orchestration.resources import WarehouseResource
 from orchestration.warehouse import bi_keys, dbt_models_asset, dbt_project, dbt_resource, prepare_manifest
@@ -59,7 +59,7 @@ def load_definitions() -> dg.Definitions:
         ],
         asset_checks=[*gx_checks, *RAW_GX_CHECKS, feed_freshness_checks, published_overnight],
         jobs=[nightly_refresh, publish_release],
-        schedules=[nightly_schedule],
+        schedules=[nightly_schedule_from_env()],
         sensors=[
             *ALERT_SENSORS,
             alert_on_late_feeds,
