@@ -152,10 +152,10 @@ def expired(con: duckdb.DuckDBPyConnection, data_class: DataClass, today: date) 
     if (
         subjects.TELEPHONY in data_class.systems
         and found.get("crm")
-        and subjects.table_exists(con, "raw", "csc_crm_contacts")
+        and subjects.table_exists(con, "raw", subjects.CRM_CONTACTS)
     ):
         calls = con.execute(
-            "select distinct call_id from raw.csc_crm_contacts where call_id is not null "
+            f"select distinct call_id from raw.{subjects.CRM_CONTACTS} where call_id is not null "
             "and contact_id in (select unnest(?::varchar[]))",
             [sorted(found["crm"])],
         ).fetchall()

@@ -44,9 +44,18 @@ RAW_RECORDS = {
     for feed in redaction.PERSON_FEEDS
     if feed.source_system in SYSTEMS and not feed.blank
 }
+# The telephony calls' table and id, and the CRM contacts naming a call (`call_id`): the same owner.
+TELEPHONY_RECORDS = next(
+    (f.spec.table, f.key) for f in redaction.PERSON_FEEDS if f.source_system == TELEPHONY
+)
+CRM_CONTACTS = RAW_RECORDS["crm"][0]
 # The system whose ids the care payments' client_ref holds (for adults): a payment line holds the
 # person even when no person index record does any more.
 CARE_CLIENTS = "adult_social_care"
+# Where those payment lines live: the person feed kept and blanked (its lines are not the person's).
+CARE_RECORDS = next(
+    (f.spec.table, f.key) for f in redaction.PERSON_FEEDS if f.source_system == CARE_CLIENTS and f.blank
+)
 # Tables that record governance itself: hashes and counts, never a person's values.
 GOVERNANCE_TABLES = {("ops", "governance_log"), ("ops", "erasure_register")}
 
@@ -141,7 +150,7 @@ def resolve(
         ).fetchone()[0]
         for source, (table, column) in [
             *RAW_RECORDS.items(),
-            (CARE_CLIENTS, ("care_payments", "client_ref")),
+            (CARE_CLIENTS, CARE_RECORDS),
             (STAFF, STAFF_RECORDS),
         ]
         if table_exists(con, "raw", table)
@@ -151,9 +160,9 @@ def resolve(
         what = "that customer key" if customer_key is not None else f"that {system} record id"
         raise GovernanceError(f"nothing is held under {what}")
     calls = (
-        "select distinct call_id from raw.csc_crm_contacts where call_id is not null and contact_id in "
+        f"select distinct call_id from raw.{CRM_CONTACTS} where call_id is not null and contact_id in "
         "(select source_record_id from subject_records where source_system = 'crm')"
-        if table_exists(con, "raw", "csc_crm_contacts")
+        if table_exists(con, "raw", CRM_CONTACTS)
         else "select null::varchar as call_id where false"
     )
     con.execute(f"create or replace temp table subject_calls as {calls}")
@@ -314,7 +323,7 @@ def refused_lines_sweep(con: duckdb.DuckDBPyConnection) -> redaction.Sweep:
     theirs: set[str] = set()
     shared: set[str] = set()
     loaded: dict[str, set[str]] = {}
-    tables = {**RAW_RECORDS, TELEPHONY: ("csc_telephony_cdr", "call_id")}
+    tables = {**RAW_RECORDS, TELEPHONY: TELEPHONY_RECORDS}
     for source, (table, key) in tables.items():
         if not table_exists(con, "raw", table):
             continue

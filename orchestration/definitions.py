@@ -17,7 +17,7 @@ from orchestration.gate import gate_checks
 from orchestration.governance import governance_log, retention, warehouse_compaction
 from orchestration.identity import customer_resolution
 from orchestration.ingestion import FEED_ASSETS, OPS_TABLES, RAW_GX_CHECKS
-from orchestration.operations.alerts import ALERT_SENSORS, notifier_from_env, teams_sensors
+from orchestration.operations.alerts import ALERT_SENSORS, alert_settings
 from orchestration.operations.freshness import (
     alert_on_late_feeds,
     alert_on_stale_release,
@@ -25,7 +25,7 @@ from orchestration.operations.freshness import (
     published_overnight,
 )
 from orchestration.operations.run_lock import release_dead_runs_sensor
-from orchestration.operations.schedule import landing_sensor, nightly_refresh, nightly_schedule
+from orchestration.operations.schedule import landing_sensor, nightly_refresh, nightly_schedule_from_env
 from orchestration.publication import publish_release, release_asset
 from orchestration.resources import WarehouseResource
 from orchestration.warehouse import bi_keys, dbt_models_asset, dbt_project, dbt_resource, prepare_manifest
@@ -59,10 +59,9 @@ def load_definitions() -> dg.Definitions:
         ],
         asset_checks=[*gx_checks, *RAW_GX_CHECKS, feed_freshness_checks, published_overnight],
         jobs=[nightly_refresh, publish_release],
-        schedules=[nightly_schedule],
+        schedules=[nightly_schedule_from_env()],
         sensors=[
             *ALERT_SENSORS,
-            *teams_sensors(),
             alert_on_late_feeds,
             alert_on_stale_release,
             landing_sensor,
@@ -75,7 +74,7 @@ def load_definitions() -> dg.Definitions:
         resources={
             "warehouse": WarehouseResource(home=home),
             "dbt": dbt_resource(home),
-            "notifier": notifier_from_env(),
+            "notifier": alert_settings,  # where alerts go: read at each evaluation
         },
     )
 

@@ -4,9 +4,10 @@ Microsoft Teams channel (dagster-msteams).
 Sent by sensors in the Dagster daemon: a failed run (naming the failed steps and failed blocking
 checks) and a success summary after the nightly publish (late feeds: orchestration/operations/freshness.py).
 To Teams, a failed run goes through dagster-msteams' own run-failure sensor and every other alert
-through its client, as a card; the Teams URL is read when the definitions load (at launch).
-Alerts carry run ids, step and check names, counts and a link to the run: never row values, so
-no personal data can reach them.
+through its client, as a card. Where alerts go is read from the environment each time a sensor is
+evaluated (the `notifier` resource, alert_settings), never when the definitions are imported or
+loaded. Alerts carry run ids, step and check names, counts and a link to the run: never row values,
+so no personal data can reach them; no error they raise names a channel's URL (a secret).
 """
 
 import json
@@ -14,6 +15,7 @@ import os
 import smtplib
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from email.message import EmailMessage
 
 import dagster as dg
@@ -24,6 +26,15 @@ from dagster_msteams.adaptive_card import AdaptiveCard
 from orchestration.operations.schedule import nightly_refresh
 
 TEAMS_VARIABLE = "INSIGHT_HUB_TEAMS_WEBHOOK_URL"
+DEFAULT_UI_URL = "http://127.0.0.1:3000"
+
+
+class AlertConfigError(ValueError):
+    """An alert variable of the environment cannot be used (the message never echoes a secret)."""
+
+
+class TeamsUnreachable(ConnectionError):
+    """Teams could not be reached: requests' own message names the URL, the channel's secret."""
 
 
 class Notifier(dg.ConfigurableResource):
@@ -37,7 +48,7 @@ class Notifier(dg.ConfigurableResource):
     smtp_to: str = ""  # comma-separated recipients
     webhook_url: str = ""
     teams_webhook_url: str = ""  # a Teams incoming webhook or Workflows URL
-    ui_url: str = "http://127.0.0.1:3000"
+    ui_url: str = DEFAULT_UI_URL
 
     def run_link(self, run_id: str) -> str:
         return run_link(self.ui_url, run_id)
@@ -88,27 +99,68 @@ def post_to_teams(hook_url: str, text: str) -> None:
     client = MSTeamsResource(hook_url=hook_url).get_client()
     card = Card() if client.is_legacy_webhook() else AdaptiveCard()
     card.add_attachment(text)
+    without_url(lambda: client.post_message(card.payload))
+
+
+def without_url(post: Callable[[], object]) -> None:
+    """Call `post` (a post to Teams); an error of requests that is not Teams' own answer is raised
+    again naming only the variable.
+
+    requests' connection, timeout and URL errors put the URL in their message, and Dagster keeps a
+    sensor's error (with its causes) in the tick's history, its log and the UI: the URL must not be
+    there. dagster-msteams raises Teams' refusal as a bare RequestException holding Teams' answer,
+    which is kept: it says why (a revoked workflow) and holds no URL.
+    """
     try:
-        client.post_message(card.payload)
-    except (requests.ConnectionError, requests.Timeout) as error:
-        # requests' message names the URL, the channel's secret: not passed on to the tick's error.
+        post()
+    except requests.RequestException as error:
+        if type(error) is requests.RequestException:
+            raise
         reason = type(error).__name__
-        raise ConnectionError(f"Teams could not be reached at {TEAMS_VARIABLE}: {reason}") from None
+        raise TeamsUnreachable(f"Teams could not be reached at {TEAMS_VARIABLE}: {reason}") from None
 
 
 def notifier_from_env() -> Notifier:
+    """The alert settings of the environment now (docs/operations.md); alert_settings calls it each
+    time a sensor is evaluated. A setting that cannot be used raises AlertConfigError."""
     env = os.environ.get
+    port = env("INSIGHT_HUB_SMTP_PORT", "25").strip()
+    if not port.isdigit():
+        raise AlertConfigError(f"INSIGHT_HUB_SMTP_PORT must be a port number (got {port!r})")
+    teams = env(TEAMS_VARIABLE, "").strip()
+    parsed = urllib.parse.urlsplit(teams)
+    if teams and (parsed.scheme not in ("http", "https") or not parsed.hostname):
+        # Not echoed: the URL is the channel's secret.
+        raise AlertConfigError(
+            f"{TEAMS_VARIABLE} must be the https:// URL of a Teams incoming webhook or workflow"
+        )
     return Notifier(
         smtp_host=env("INSIGHT_HUB_SMTP_HOST", ""),
-        smtp_port=int(env("INSIGHT_HUB_SMTP_PORT", "25")),
+        smtp_port=int(port),
         smtp_user=env("INSIGHT_HUB_SMTP_USER", ""),
-        smtp_password=dg.EnvVar("INSIGHT_HUB_SMTP_PASSWORD") if env("INSIGHT_HUB_SMTP_PASSWORD") else "",
+        smtp_password=env("INSIGHT_HUB_SMTP_PASSWORD", ""),
         smtp_from=env("INSIGHT_HUB_SMTP_FROM", "insight-hub@localhost"),
         smtp_to=env("INSIGHT_HUB_SMTP_TO", ""),
-        webhook_url=dg.EnvVar("INSIGHT_HUB_WEBHOOK_URL") if env("INSIGHT_HUB_WEBHOOK_URL") else "",
-        teams_webhook_url=dg.EnvVar(TEAMS_VARIABLE) if env(TEAMS_VARIABLE) else "",
-        ui_url=env("INSIGHT_HUB_UI_URL", "http://127.0.0.1:3000"),
+        webhook_url=env("INSIGHT_HUB_WEBHOOK_URL", "").strip(),
+        teams_webhook_url=teams,
+        ui_url=env("INSIGHT_HUB_UI_URL", DEFAULT_UI_URL),
     )
+
+
+@dg.resource(
+    description="Where alerts go: the INSIGHT_HUB_SMTP_*, _WEBHOOK_URL, _TEAMS_WEBHOOK_URL and _UI_URL "
+    "variables, read at each evaluation."
+)
+def alert_settings(context: dg.InitResourceContext) -> Notifier:
+    """The `notifier` resource of the definitions: a Notifier made from the environment each time a
+    sensor is evaluated, as every resource is resolved at launch (orchestration/resources.py).
+
+    Not a resource of `dg.EnvVar` fields: an EnvVar must be set or the resource fails to initialise,
+    and every alert channel is optional. Read here, no setting (nor secret) is in the resource's
+    config, so none is in a snapshot or the UI. (dagster 1.13 no longer exports
+    ConfigurableResourceFactory, the Pythonic form of this.)
+    """
+    return notifier_from_env()
 
 
 def _failed_checks(instance: dg.DagsterInstance, run_id: str) -> list[str]:
@@ -145,35 +197,36 @@ def alert_on_run_failure(context: dg.RunFailureSensorContext, notifier: Notifier
     notifier.send(subject, lines, teams=False)  # Teams: teams_on_run_failure, below
 
 
-def teams_sensors() -> list[dg.SensorDefinition]:
-    """dagster-msteams' run-failure sensor posting to INSIGHT_HUB_TEAMS_WEBHOOK_URL, when it is set.
+def _teams_message(context: dg.RunFailureSensorContext, ui_url: str) -> str:
+    subject, lines = _failure_lines(context, ui_url)
+    return f"**Insight Hub: {subject}**\n\n" + "\n\n".join(lines)
 
-    Called when the definitions load, so the URL is the one of the environment at launch; the
-    factory takes the URL itself, which stays in the sensor and out of every snapshot.
+
+@dg.run_failure_sensor(
+    name="teams_on_run_failure",
+    description="A Teams card when any run fails (dagster-msteams' run-failure sensor), when "
+    f"{TEAMS_VARIABLE} is set.",
+    default_status=dg.DefaultSensorStatus.RUNNING,
+)
+def teams_on_run_failure(context: dg.RunFailureSensorContext, notifier: Notifier) -> None:
+    """dagster-msteams' run-failure sensor, made for this evaluation with the URL of the environment.
+
+    The library's factory takes the URL itself, so it is made here, at evaluation, rather than when
+    the definitions load; its evaluation runs unchanged (the card, its link to the run), and an error
+    reaching Teams is raised naming only the variable (without_url). With no URL it does nothing (a
+    returned SkipReason would end the tick at the first failed run: run-status sensors stop there).
     """
-    hook_url = os.environ.get(TEAMS_VARIABLE, "").strip()
-    if not hook_url:
-        return []
-    parsed = urllib.parse.urlsplit(hook_url)
-    if parsed.scheme not in ("http", "https") or not parsed.hostname:
-        # Not echoed: the URL is the channel's secret.
-        raise ValueError(f"{TEAMS_VARIABLE} must be the https:// URL of a Teams incoming webhook or workflow")
-    ui_url = os.environ.get("INSIGHT_HUB_UI_URL", "http://127.0.0.1:3000")
-
-    def message(context: dg.RunFailureSensorContext) -> str:
-        subject, lines = _failure_lines(context, ui_url)
-        return f"**Insight Hub: {subject}**\n\n" + "\n\n".join(lines)
-
-    return [
-        make_teams_on_run_failure_sensor(
-            hook_url=hook_url,
-            message_fn=message,
-            name="teams_on_run_failure",
-            webserver_base_url=ui_url.rstrip("/"),
-            default_status=dg.DefaultSensorStatus.RUNNING,
-            timeout=30,
-        )
-    ]
+    if not notifier.teams_webhook_url:
+        return
+    ui_url = notifier.ui_url
+    library_sensor = make_teams_on_run_failure_sensor(
+        hook_url=notifier.teams_webhook_url,
+        message_fn=lambda failure: _teams_message(failure, ui_url),
+        name=context.sensor_name,
+        webserver_base_url=ui_url.rstrip("/"),
+        timeout=30,
+    )
+    without_url(lambda: library_sensor(context))
 
 
 @dg.run_status_sensor(
@@ -210,4 +263,4 @@ def summary_on_nightly_success(context: dg.RunStatusSensorContext, notifier: Not
     notifier.send(f"nightly refresh published {release or 'nothing'}", lines)
 
 
-ALERT_SENSORS = [alert_on_run_failure, summary_on_nightly_success]
+ALERT_SENSORS = [alert_on_run_failure, teams_on_run_failure, summary_on_nightly_success]

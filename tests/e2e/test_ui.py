@@ -68,8 +68,10 @@ def test_first_starts_on_fresh_homes_under_cpu_load_reach_the_nightly_job(tmp_pa
 
 
 def test_a_code_location_that_fails_to_load_makes_ui_exit_non_zero_with_the_error(tmp_path):
-    seen = first_start(tmp_path / "home", env={"INSIGHT_HUB_SMTP_PORT": "not-a-port"})
+    # A setting read when the definitions load (alert settings are read at each evaluation instead).
+    seen = first_start(tmp_path / "home", env={"INSIGHT_HUB_NIGHTLY_CRON": "not-a-cron"})
     assert seen["ready_s"] is None
     assert seen["exit_code"] == 1
     assert "ui: not ready: code location orchestration.definitions failed to load" in seen["output"]
-    assert "invalid literal for int() with base 10: 'not-a-port'" in seen["output"]
+    refused = "INSIGHT_HUB_NIGHTLY_CRON must be a cron expression of 5 fields (got 'not-a-cron')"
+    assert refused in seen["output"]

@@ -16,9 +16,9 @@ from orchestration.operations.freshness import (
 from orchestration.resources import WarehouseResource
 
 
-def failed_run(tmp_path):
+def failed_run(tmp_path, instance: dg.DagsterInstance | None = None):
     """A real run of a real asset with an injected failure: the warehouse path is not writable."""
-    instance = dg.DagsterInstance.ephemeral()
+    instance = instance or dg.DagsterInstance.ephemeral()
     blocked = tmp_path / "blocked"
     blocked.write_text("a file where the home directory should be")
     result = dg.materialize(

@@ -4,6 +4,7 @@ Both ask for one run of the nightly job over the days of the daily files waiting
 """
 
 import os
+import re
 import time
 from datetime import datetime
 from pathlib import Path
@@ -14,7 +15,14 @@ import pytest
 from private_home import definitions
 
 from orchestration.ingestion import FEED_DAYS, RANGE_END_TAG, RANGE_START_TAG, day_window, days_to_run
-from orchestration.operations.schedule import JOB, QUIET_SECONDS, landing_sensor
+from orchestration.operations.schedule import (
+    CRON_VARIABLE,
+    JOB,
+    QUIET_SECONDS,
+    SCHEDULE_NAME,
+    landing_sensor,
+    nightly_schedule_from_env,
+)
 from orchestration.resources import WarehouseResource
 
 HOUR_AGO = time.time() - 3600
@@ -54,6 +62,22 @@ def test_the_schedule_runs_at_two_in_the_morning_london_time_over_the_days_waiti
     context = dg.build_schedule_context(scheduled_execution_time=at_two, resources=resources(tmp_path))
     [request] = schedule.evaluate_tick(context).run_requests
     assert days(request) == ("2025-04-03", "2025-04-07")
+
+
+def test_the_nightly_cron_is_read_when_the_definitions_load_and_a_bad_one_refused(monkeypatch):
+    monkeypatch.delenv(CRON_VARIABLE, raising=False)
+    assert nightly_schedule_from_env().cron_schedule == "0 2 * * *"
+    monkeypatch.setenv(CRON_VARIABLE, "30 3 * * 1-5")
+    schedule = nightly_schedule_from_env()
+    assert (schedule.name, schedule.cron_schedule, schedule.execution_timezone) == (
+        SCHEDULE_NAME,
+        "30 3 * * 1-5",
+        "Europe/London",
+    )
+    monkeypatch.setenv(CRON_VARIABLE, "at two")
+    refused = f"{CRON_VARIABLE} must be a cron expression of 5 fields (got 'at two')"
+    with pytest.raises(ValueError, match=re.escape(refused)):
+        nightly_schedule_from_env()
 
 
 def test_with_nothing_waiting_the_run_repeats_the_newest_archived_day_then_the_newest_partition(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from pathlib import Path
 
 import duckdb
@@ -15,6 +16,7 @@ from identity import erasure
 from ingestion import redaction, register
 from ingestion.care import CARE_PAYMENTS
 from ingestion.csc_crm import CONTACTS
+from ingestion.csc_telephony import CDR
 from ingestion.landing import ingest_feed
 from ingestion.layout import Layout
 from ingestion.web_forms import EFORMS
@@ -342,3 +344,24 @@ def test_every_person_feed_names_columns_its_feed_has_and_the_lists_derived_from
     assert set(subjects.RAW_RECORDS) == set(subjects.SYSTEMS)
     assert set(retention.RECORD_DATES) == {"crm", "eforms", subjects.TELEPHONY}
     assert retention.RECORD_DATES["crm"] == ("csc_crm_contacts", "contact_id", "created_at")
+
+
+def test_subject_access_and_retention_name_no_person_feed_table_but_through_its_owner():
+    """Subject access and retention take every person feed's table from redaction.PERSON_FEEDS: no
+    string in their code names one (a renamed feed table would otherwise be missed silently)."""
+    import ast
+
+    from identity import retention, subjects
+
+    tables = {feed.spec.table for feed in redaction.PERSON_FEEDS}
+    pattern = re.compile(r"\b(" + "|".join(sorted(tables)) + r")\b")
+    for module in (subjects, retention, erasure):
+        tree = ast.parse(Path(module.__file__).read_text())
+        literals = [n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and type(n.value) is str]
+        named = sorted({m for text in literals for m in pattern.findall(text)})
+        # A care payment row's source system is labelled with its table's name (a label, not a read).
+        allowed = ([], ["care_payments"]) if module is subjects else ([],)
+        assert named in allowed, (module.__name__, named)
+    assert (CDR.table, "call_id") == subjects.TELEPHONY_RECORDS
+    assert (CARE_PAYMENTS.table, "client_ref") == subjects.CARE_RECORDS
+    assert CONTACTS.table == subjects.CRM_CONTACTS
