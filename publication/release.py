@@ -40,11 +40,13 @@ from publication.descriptions import TableDocs
 from publication.fingerprint import table_fingerprint
 from publication.gate import ReleaseRefused, audit
 from publication.hyper import count_rows, hyper_process, hyper_select, write_extract
+from publication.restatements import per_table
 from publication.transparency import TRANSPARENCY_TABLE, write_transparency_files
 
 # BI clients with DuckDB 1.1 or later must be able to open the published file.
 STORAGE_VERSION = "v1.1.0"
 RELEASE_ID_FORMAT = "%Y%m%dT%H%M%SZ"
+RESTATEMENTS = "restatements"  # the published table the manifest summarises (dbt marts/quality)
 MANIFEST_KEYS = {
     "release_id",
     "created_at",
@@ -169,6 +171,7 @@ def build_release(warehouse: Path, published: Path, inputs: ReleaseInputs, schem
             "checks": _with_content_flag(inputs.checks, tables, schema),
             "completeness": inputs.completeness,
             "transparency_files": transparency,
+            "restatements": _restatements(sets["internal"], schema, described["internal"]["tables"]),
             "data_docs": inputs.data_docs,
             "versions": inputs.versions,
         }
@@ -367,6 +370,19 @@ def _write_dictionary(release: Release, section: dict[str, Any], audiences: dict
                         audiences[table],
                     ]
                 )
+
+
+def _restatements(release: Release, schema: str, tables: Mapping[str, Any]) -> dict[str, Any]:
+    """The manifest's summary of the release's `restatements` table: restated KPI cells of closed
+    months, in all and per KPI table (docs/publication.md, Restatements)."""
+    if RESTATEMENTS not in tables:
+        return {"cells": 0, "by_table": {}}
+    con = _connect(str(release.database), read_only=True)
+    try:
+        by_table = per_table(con, f"{schema}.{RESTATEMENTS}")
+    finally:
+        con.close()
+    return {"cells": sum(by_table.values()), "by_table": by_table}
 
 
 def _database_alias(audience: str) -> str:
