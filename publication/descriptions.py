@@ -73,12 +73,17 @@ def docs_from_dbt(manifest: dict[str, Any]) -> dict[str, TableDocs]:
             description=node.get("description") or "",
             columns={name: spec.get("description") or "" for name, spec in node["columns"].items()},
             grain=grains.get(uid, ()),
-            column_meta={name: dict(spec.get("meta") or {}) for name, spec in node["columns"].items()},
-            meta=dict(node.get("meta") or node.get("config", {}).get("meta") or {}),
+            column_meta={name: _meta(spec) for name, spec in node["columns"].items()},
+            meta=_meta(node),
             sources=raw_sources(manifest, uid),
         )
         for uid, node in models.items()
     }
+
+
+def _meta(node: dict[str, Any]) -> dict[str, Any]:
+    """A node's or column's dbt `meta` (`config: {meta: ...}`, dbt's place for it since 1.10)."""
+    return dict((node.get("config") or {}).get("meta") or node.get("meta") or {})
 
 
 def raw_sources(manifest: dict[str, Any], unique_id: str) -> tuple[str, ...]:

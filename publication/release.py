@@ -145,7 +145,7 @@ def build_release(warehouse: Path, published: Path, inputs: ReleaseInputs, schem
             for audience, section in described.items():
                 _write_parquet_and_hyper(sets[audience], schema, section, process)
         for audience, section in described.items():
-            _write_dictionary(sets[audience], section, inputs.audiences.audiences)
+            _write_dictionary(sets[audience], section, inputs.audiences)
         open_set = sets["open"]
         transparency = _write_transparency(open_set, schema, described["open"]["tables"], inputs.ended_months)
         for attachment in inputs.attachments:
@@ -352,22 +352,51 @@ def _parquet_metadata(info: dict[str, Any]) -> str:
     )
 
 
-def _write_dictionary(release: Release, section: dict[str, Any], audiences: dict[str, str]) -> None:
+DICTIONARY_COLUMNS = (
+    "table",
+    "table_description",
+    "column",
+    "type",
+    "description",
+    "unit",
+    "kpi_definition",
+    "kpi_numerator",
+    "kpi_denominator",
+    "kpi_null_rule",
+    "kpi_source_feeds",
+    "kpi_owner",
+    "audience",
+)
+
+
+def _write_dictionary(release: Release, section: dict[str, Any], plan: AudiencePlan) -> None:
     """The set's dictionary.csv (publication contract, Descriptions travel with the data): a row per
-    column of each table, with the table's audience and the descriptions of the dbt docs."""
+    column of each table, with the table's audience, the descriptions of the dbt docs and, for a KPI
+    column, the KPI dictionary's unit, definition (its description: stated once), numerator,
+    denominator, NULL rule, source feeds (the raw tables dbt's lineage reads) and owner."""
     with release.dictionary.open("w", newline="", encoding="utf-8") as out:
         writer = csv.writer(out)
-        writer.writerow(["table", "table_description", "column", "type", "description", "audience"])
+        writer.writerow(DICTIONARY_COLUMNS)
         for table, info in section["tables"].items():
+            docs = plan.docs.get(table, TableDocs())
             for column in info["columns"]:
+                name, description = column["name"], column["description"] or ""
+                kpi = docs.kpi(name)
                 writer.writerow(
                     [
                         table,
                         info["description"] or "",
-                        column["name"],
+                        name,
                         column["type"],
-                        column["description"] or "",
-                        audiences[table],
+                        description,
+                        docs.unit(name),
+                        description if kpi else "",
+                        kpi.get("numerator", ""),
+                        kpi.get("denominator", ""),
+                        kpi.get("null_rule", ""),
+                        kpi.get("source_feeds", ""),
+                        kpi.get("owner", ""),
+                        plan.audiences[table],
                     ]
                 )
 
