@@ -452,7 +452,8 @@ def _write_parquet_and_hyper(release: Release, schema: str, section: dict[str, A
                     f"to '{sql_path(feed)}' (format parquet)"
                 )
             release.hyper.mkdir(exist_ok=True)
-            write_extract(process, release.hyper / f"{table}.hyper", columns, feed)
+            descriptions = {c["name"]: c["description"] for c in info["columns"] if c.get("description")}
+            write_extract(process, release.hyper / f"{table}.hyper", columns, feed, descriptions)
     finally:
         con.close()
         shutil.rmtree(feed_dir, ignore_errors=True)

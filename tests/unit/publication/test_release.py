@@ -3,9 +3,11 @@
 import csv
 import json
 import os
+import shutil
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -15,6 +17,7 @@ from tableauhyperapi import Connection, HyperProcess, TableName, Telemetry
 from publication.audiences import AudiencePlan
 from publication.fingerprint import table_fingerprint
 from publication.gate import ReleaseRefused
+from publication.hyper import column_comments, hyper_process
 from publication.release import (
     DICTIONARY_COLUMNS,
     ReleaseError,
@@ -110,6 +113,10 @@ def test_descriptions_travel_with_the_data_in_every_format(tmp_path, warehouse):
         )
     assert metadata["description"] == "The table kpi."
     assert json.loads(metadata["column_descriptions"]) == {"n": "The n of kpi."}
+    # Hyper keeps column comments (it has no COMMENT ON TABLE); read from a copy, as verification does.
+    extract = shutil.copy(folder / "hyper" / "kpi.hyper", tmp_path / "kpi.hyper")
+    with hyper_process(tmp_path / "hyper-logs") as process:
+        assert column_comments(process, Path(extract)) == {"n": "The n of kpi."}
     with (folder / "dictionary.csv").open(newline="") as f:
         assert list(csv.DictReader(f)) == [
             {
