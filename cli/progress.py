@@ -19,6 +19,8 @@ STAGES = {
     "bi": "marts",
     "publication": "publication",
     "dbt_models": "dbt",
+    "dbt_models_restatements": "dbt",
+    "ops": "restatements",  # ops__restatements: KPI marts against the previous release
     "feed_freshness_checks": "checks",
 }
 

@@ -66,6 +66,12 @@ def max_row_drop() -> float:
     return float(_policy().get("row_count", {}).get("max_drop", 0.5))
 
 
+def row_count_bounded(table: str) -> bool:
+    """Does the no-sudden-drop rule apply to published table `table` (not if listed under
+    `row_count.not_for`: a table describing one release may shrink to nothing)?"""
+    return table not in (_policy().get("row_count", {}).get("not_for") or [])
+
+
 def row_count_floor(previous_rows: int | None) -> int | None:
     """The fewest rows a table may have, given the previous release's count (None: no bound)."""
     if not previous_rows:

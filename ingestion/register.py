@@ -250,6 +250,49 @@ def latest_loaded_files(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     return [dict(zip(("name", "feed", "sha256", "rows", "file_date"), row, strict=True)) for row in rows]
 
 
+def loaded_since(con: duckdb.DuckDBPyConnection, known: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The files whose latest loaded version a release did not hold.
+
+    `known` is the release's `source_files` (feed, name, sha256 of each file's latest loaded version
+    then); a version is the one it held when its bytes match, or, for a copy rewritten since by an
+    erasure or retention (ops.file_redactions), the bytes it replaced. Returned per file: table,
+    name, version, file date, and whether an earlier version of the name had loaded (a corrected
+    re-send). By bytes, never by the clock: a release names what it was built from."""
+    rows = con.execute(
+        f"""
+        with known as (
+            select unnest(?::struct(feed varchar, name varchar, sha256 varchar)[], recursive := true)
+        ),
+        loaded as (
+            select r.feed_path, r.table_name, r.file_name, r.version, r.file_date, r.sha256,
+                   list(x.previous_sha256) filter (where x.previous_sha256 is not null) as replaced
+            from ops.file_register r
+            left join ops.file_redactions x using (feed_path, file_name, version)
+            where r.status in {LOADED}
+            group by all
+        ),
+        held as (
+            select l.feed_path, l.file_name, max(l.version) as version
+            from loaded l
+            join known k on k.feed = l.feed_path and k.name = l.file_name
+                and (k.sha256 = l.sha256 or list_contains(coalesce(l.replaced, []), k.sha256))
+            group by all
+        )
+        select l.table_name, l.file_name, l.version, l.file_date, h.version is not null
+                   or exists (select 1 from loaded e where e.feed_path = l.feed_path
+                              and e.file_name = l.file_name and e.version < l.version)
+        from loaded l
+        left join held h using (feed_path, file_name)
+        where l.version > coalesce(h.version, 0)
+        qualify l.version = max(l.version) over (partition by l.feed_path, l.file_name)
+        order by l.table_name, l.file_name
+        """,
+        [[{"feed": f["feed"], "name": f["name"], "sha256": f["sha256"]} for f in known]],
+    ).fetchall()
+    names = ("table_name", "file_name", "version", "file_date", "corrects_a_loaded_version")
+    return [dict(zip(names, row, strict=True)) for row in rows]
+
+
 def file_days(con: duckdb.DuckDBPyConnection, tables: list[str], until: date) -> list[tuple[str, date, str]]:
     """(table, day, status) for every feed of `tables` and day from its first file to `until`.
 

@@ -28,7 +28,15 @@ from orchestration.operations.run_lock import release_dead_runs_sensor
 from orchestration.operations.schedule import landing_sensor, nightly_refresh, nightly_schedule_from_env
 from orchestration.publication import publish_release, release_asset
 from orchestration.resources import WarehouseResource
-from orchestration.warehouse import bi_keys, dbt_models_asset, dbt_project, dbt_resource, prepare_manifest
+from orchestration.restatements import restatements_asset
+from orchestration.warehouse import (
+    bi_keys,
+    dbt_models_asset,
+    dbt_project,
+    dbt_resource,
+    prepare_manifest,
+    restatements_model_asset,
+)
 
 
 @functools.cache
@@ -40,10 +48,12 @@ def load_definitions() -> dg.Definitions:
         os.environ.setdefault(HOME_VARIABLE, str(layout.home))
         prepare_manifest(layout)
     dbt_models = dbt_models_asset(project)
-    bi = bi_keys(dbt_models)
+    restated = restatements_model_asset(project)
+    bi = bi_keys(dbt_models, restated)
     gx_checks = gate_checks(bi)
+    dbt_checks = [*dbt_models.check_specs, *restated.check_specs]
     release = release_asset(
-        bi, [*dbt_models.check_specs, *(s for c in gx_checks for s in c.check_specs)], project.manifest_path
+        bi, [*dbt_checks, *(s for c in gx_checks for s in c.check_specs)], project.manifest_path
     )
     home = dg.EnvVar(HOME_VARIABLE)
     return dg.Definitions(
@@ -52,6 +62,8 @@ def load_definitions() -> dg.Definitions:
             *OPS_TABLES,
             customer_resolution,
             dbt_models,
+            restatements_asset(bi, project.manifest_path),
+            restated,
             release,
             governance_log,
             retention,

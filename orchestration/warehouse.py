@@ -160,8 +160,29 @@ class InsightHubDbtTranslator(DagsterDbtTranslator):
 TRANSLATOR = InsightHubDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
 
+# The model published from a Python step's table in the middle of the graph (orchestration/
+# restatements.py): built by a dbt step of its own after that step, so the main build is one step.
+RESTATEMENTS_MODEL = "restatements"
+
+
 def dbt_models_asset(project: DbtProject) -> dg.AssetsDefinition:
-    """The dbt build as one asset, from the manifest an entry point prepared (`prepare_manifest`)."""
+    """The dbt build as one asset, from the manifest an entry point prepared (`prepare_manifest`):
+    every model but bi.restatements (`restatements_model_asset`)."""
+    return _dbt_build_asset(project, "dbt_models", exclude=RESTATEMENTS_MODEL)
+
+
+def restatements_model_asset(project: DbtProject) -> dg.AssetsDefinition:
+    """bi.restatements and its tests, built after the restatements step wrote ops.restatements.
+
+    A model of the main build depending on a Python asset that depends on the main build would be a
+    cycle, which Dagster resolves by splitting the build (and the gate) into several steps, each a
+    `dbt build` of its own: a second asset of one model keeps it to two."""
+    return _dbt_build_asset(project, "dbt_models_restatements", select=RESTATEMENTS_MODEL)
+
+
+def _dbt_build_asset(
+    project: DbtProject, name: str, select: str = "fqn:*", exclude: str | None = None
+) -> dg.AssetsDefinition:
     if not project.manifest_path.exists():
         raise ManifestMissing(
             f"no dbt manifest at {project.manifest_path}: the entry point prepares it before loading "
@@ -171,6 +192,9 @@ def dbt_models_asset(project: DbtProject) -> dg.AssetsDefinition:
     @dbt_assets(
         manifest=project.manifest_path,
         project=project,
+        name=name,
+        select=select,
+        exclude=exclude,
         dagster_dbt_translator=TRANSLATOR,
         pool=DUCKDB_WRITERS,
     )
@@ -258,9 +282,10 @@ def dbt_build_args(full_refresh: bool) -> list[str]:
     return ["build", "--exclude-resource-type", "unit_test", *(["--full-refresh"] if full_refresh else [])]
 
 
-def bi_keys(dbt_models: dg.AssetsDefinition) -> list[dg.AssetKey]:
+def bi_keys(*dbt_models: dg.AssetsDefinition) -> list[dg.AssetKey]:
     """The published (`bi`) tables among the dbt assets, in a stable order."""
-    return sorted((k for k in dbt_models.keys if k.path[0] == "bi"), key=lambda k: k.to_user_string())
+    keys = (k for assets in dbt_models for k in assets.keys if k.path[0] == "bi")
+    return sorted(keys, key=lambda k: k.to_user_string())
 
 
 def with_fingerprints(events: Iterable[Any], warehouse: WarehouseResource) -> Iterator[Any]:

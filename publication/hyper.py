@@ -9,7 +9,7 @@ a Hyper-readable copy of the table is written first with the column cast (`hyper
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -92,8 +92,19 @@ def hyper_process(log_dir: Path) -> Iterator[HyperProcess]:
         yield process
 
 
-def write_extract(process: HyperProcess, target: Path, columns: list[tuple[str, str]], parquet: Path) -> int:
-    """Create `target` with "Extract"."Extract" typed from the DuckDB columns, filled from `parquet`."""
+def write_extract(
+    process: HyperProcess,
+    target: Path,
+    columns: list[tuple[str, str]],
+    parquet: Path,
+    descriptions: Mapping[str, str] | None = None,
+) -> int:
+    """Create `target` with "Extract"."Extract" typed from the DuckDB columns, filled from `parquet`,
+    each column's description (the dbt docs) as its comment.
+
+    Hyper's SQL has `COMMENT ON COLUMN` (kept in the file's pg_catalog.pg_description) but no
+    `COMMENT ON TABLE`, so a table's description cannot travel in its extract (docs/publication.md).
+    """
     definition = TableDefinition(
         EXTRACT_TABLE, [TableDefinition.Column(name, hyper_type(data_type)[0]) for name, data_type in columns]
     )
@@ -101,10 +112,25 @@ def write_extract(process: HyperProcess, target: Path, columns: list[tuple[str, 
     with Connection(process.endpoint, str(target), CreateMode.CREATE_AND_REPLACE) as con:
         con.catalog.create_schema(EXTRACT_TABLE.schema_name)
         con.catalog.create_table(definition)
+        for name, _ in columns:
+            if text := (descriptions or {}).get(name):
+                con.execute_command(
+                    f"comment on column {EXTRACT_TABLE}.{escape_name(name)} is {escape_string_literal(text)}"
+                )
         return con.execute_command(
             f"insert into {EXTRACT_TABLE} ({names}) "
             f"select {names} from external({escape_string_literal(str(parquet))})"
         )
+
+
+def column_comments(process: HyperProcess, extract: Path) -> dict[str, str]:
+    """The column comments of an extract's "Extract"."Extract" (Hyper's pg_catalog)."""
+    with Connection(process.endpoint, str(extract)) as con:
+        rows = con.execute_list_query(
+            "select a.attname, d.description from pg_catalog.pg_description d "
+            "join pg_catalog.pg_attribute a on a.attrelid = d.objoid and a.attnum = d.objsubid"
+        )
+    return {str(name): str(text) for name, text in rows}
 
 
 def count_rows(process: HyperProcess, extract: Path) -> int:

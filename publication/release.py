@@ -42,11 +42,13 @@ from publication.fingerprint import table_fingerprint
 from publication.gate import ReleaseRefused, audit
 from publication.hyper import count_rows, hyper_process, hyper_select, write_extract
 from publication.pack import PackInputs, build_pack
+from publication.restatements import per_table
 from publication.transparency import write_all_transparency_files
 
 # BI clients with DuckDB 1.1 or later must be able to open the published file.
 STORAGE_VERSION = "v1.1.0"
 RELEASE_ID_FORMAT = "%Y%m%dT%H%M%SZ"
+RESTATEMENTS = "restatements"  # the published table the manifest summarises (dbt marts/quality)
 MANIFEST_KEYS = {
     "release_id",
     "created_at",
@@ -145,7 +147,7 @@ def build_release(warehouse: Path, published: Path, inputs: ReleaseInputs, schem
             for audience, section in described.items():
                 _write_parquet_and_hyper(sets[audience], schema, section, process)
         for audience, section in described.items():
-            _write_dictionary(sets[audience], section, inputs.audiences.audiences)
+            _write_dictionary(sets[audience], section, inputs.audiences)
         open_set = sets["open"]
         transparency = _write_transparency(open_set, schema, described["open"]["tables"], inputs.ended_months)
         for attachment in inputs.attachments:
@@ -178,6 +180,7 @@ def build_release(warehouse: Path, published: Path, inputs: ReleaseInputs, schem
             "checks": checks,
             "completeness": inputs.completeness,
             "transparency_files": transparency,
+            "restatements": _restatements(sets["internal"], schema, described["internal"]["tables"]),
             "data_docs": inputs.data_docs,
             "versions": inputs.versions,
         }
@@ -358,24 +361,66 @@ def _parquet_metadata(info: dict[str, Any]) -> str:
     )
 
 
-def _write_dictionary(release: Release, section: dict[str, Any], audiences: dict[str, str]) -> None:
+DICTIONARY_COLUMNS = (
+    "table",
+    "table_description",
+    "column",
+    "type",
+    "description",
+    "unit",
+    "kpi_definition",
+    "kpi_numerator",
+    "kpi_denominator",
+    "kpi_null_rule",
+    "kpi_source_feeds",
+    "kpi_owner",
+    "audience",
+)
+
+
+def _write_dictionary(release: Release, section: dict[str, Any], plan: AudiencePlan) -> None:
     """The set's dictionary.csv (publication contract, Descriptions travel with the data): a row per
-    column of each table, with the table's audience and the descriptions of the dbt docs."""
+    column of each table, with the table's audience, the descriptions of the dbt docs and, for a KPI
+    column, the KPI dictionary's unit, definition (its description: stated once), numerator,
+    denominator, NULL rule, source feeds (the raw tables dbt's lineage reads) and owner."""
     with release.dictionary.open("w", newline="", encoding="utf-8") as out:
         writer = csv.writer(out)
-        writer.writerow(["table", "table_description", "column", "type", "description", "audience"])
+        writer.writerow(DICTIONARY_COLUMNS)
         for table, info in section["tables"].items():
+            docs = plan.docs.get(table, TableDocs())
             for column in info["columns"]:
+                name, description = column["name"], column["description"] or ""
+                kpi = docs.kpi(name)
                 writer.writerow(
                     [
                         table,
                         info["description"] or "",
-                        column["name"],
+                        name,
                         column["type"],
-                        column["description"] or "",
-                        audiences[table],
+                        description,
+                        docs.unit(name),
+                        description if kpi else "",
+                        kpi.get("numerator", ""),
+                        kpi.get("denominator", ""),
+                        kpi.get("null_rule", ""),
+                        kpi.get("source_feeds", ""),
+                        kpi.get("owner", ""),
+                        plan.audiences[table],
                     ]
                 )
+
+
+def _restatements(release: Release, schema: str, tables: Mapping[str, Any]) -> dict[str, Any]:
+    """The manifest's summary of the release's `restatements` table: restated KPI cells of closed
+    months, in all and per KPI table (docs/publication.md, Restatements)."""
+    if RESTATEMENTS not in tables:
+        return {"cells": 0, "by_table": {}}
+    con = _connect(str(release.database), read_only=True)
+    try:
+        by_table = per_table(con, f"{schema}.{RESTATEMENTS}")
+    finally:
+        con.close()
+    return {"cells": sum(by_table.values()), "by_table": by_table}
 
 
 def _database_alias(audience: str) -> str:
@@ -416,7 +461,8 @@ def _write_parquet_and_hyper(release: Release, schema: str, section: dict[str, A
                     f"to '{sql_path(feed)}' (format parquet)"
                 )
             release.hyper.mkdir(exist_ok=True)
-            write_extract(process, release.hyper / f"{table}.hyper", columns, feed)
+            descriptions = {c["name"]: c["description"] for c in info["columns"] if c.get("description")}
+            write_extract(process, release.hyper / f"{table}.hyper", columns, feed, descriptions)
     finally:
         con.close()
         shutil.rmtree(feed_dir, ignore_errors=True)

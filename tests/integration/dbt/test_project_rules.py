@@ -93,3 +93,21 @@ def test_seeds_name_their_source(manifest):
 
 def test_each_tricky_rule_has_a_unit_test(manifest):
     assert {test["name"] for test in manifest["unit_tests"].values()} >= TRICKY_RULES
+
+
+def test_every_kpi_column_of_the_kpi_dictionary_has_a_unit_and_its_kpi_fields_in_the_dbt_meta(manifest):
+    """What dictionary.csv carries (publication/descriptions.py): a unit and a NULL rule for every KPI
+    column, numerator and denominator for every rate, an owner and source feeds for every KPI table."""
+    from kpi_dictionary import KPI_COLUMNS, RATIOS
+
+    from publication.descriptions import docs_from_dbt
+
+    docs = docs_from_dbt(manifest)
+    for table, columns in KPI_COLUMNS.items():
+        assert docs[table].sources, f"{table} reads no raw table"
+        for column in columns:
+            kpi = docs[table].kpi(column)
+            assert docs[table].unit(column), f"{table}.{column} has no unit"
+            assert kpi["null_rule"] and kpi["owner"] and kpi["source_feeds"], f"{table}.{column}: {kpi}"
+            if column in RATIOS:
+                assert kpi["numerator"] and kpi["denominator"], f"{table}.{column}: {kpi}"

@@ -55,3 +55,23 @@ def test_publish_depends_on_every_bi_table_and_bi_tables_have_blocking_checks():
         k.path[1] for k in bi_tables if k.path[1].startswith("kpi_")
     }
     assert not shifts & blocking
+
+
+def test_restatements_sit_between_the_kpi_marts_and_their_published_model_with_one_dbt_build():
+    """ops/restatements reads the KPI marts (after their gate) and feeds bi.restatements, built by a
+    dbt step of its own: no cycle, so Dagster splits neither the main dbt build nor the gate."""
+    defs = definitions()
+    graph = defs.resolve_asset_graph()
+    restated = dg.AssetKey(["ops", "restatements"])
+    parents = graph.get(restated).parent_keys
+    assert dg.AssetKey(["bi", "kpi_spend_monthly"]) in parents
+    assert graph.get(dg.AssetKey(["bi", "restatements"])).parent_keys >= {restated}
+    check = dg.AssetCheckKey(restated, "material_restatements")
+    assert check in graph.asset_check_keys and not graph.get_check_spec(check).blocking
+    job = defs.resolve_job_def("nightly_refresh")
+    steps = {inv.alias or inv.name for inv in job.graph.dependencies}
+    assert {"dbt_models", "dbt_models_restatements", "ops__restatements"} <= steps
+    assert not {s for s in steps if s.startswith(("dbt_models_", "published_tables_gate_"))} - {
+        "dbt_models_restatements",
+        "published_tables_gate_restatements",
+    }

@@ -319,3 +319,14 @@ def test_kpi_values_of_closed_months_restated_since_the_previous_release_are_cou
     assert shifts["rows_appeared_or_gone"].max() == 1
     outcome = run_suite(closed_month_suite("kpi_x"), shifts, blocking=False)
     assert not outcome.success and not outcome.blocking
+
+
+def test_a_table_describing_one_release_may_become_empty_where_any_other_fails():
+    """bi.restatements lists what this release restated: after a release with restatements, one with
+    none is empty (gate_policy.yml row_count.not_for); a KPI table emptied the same way fails."""
+    con = _warehouse()
+    for table in ("restatements", "kpi_x"):
+        con.execute(f"create table bi.{table} (table_name varchar, delta double)")
+        profile, _ = table_profile(con, "bi", table, KEY)
+        outcome = run_suite(published_table_suite(table, 10), profile, blocking=True)
+        assert outcome.success is (table == "restatements"), table

@@ -3,9 +3,11 @@
 import csv
 import json
 import os
+import shutil
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -16,7 +18,9 @@ from tableauhyperapi import Connection, HyperProcess, TableName, Telemetry
 from publication.audiences import AudiencePlan
 from publication.fingerprint import table_fingerprint
 from publication.gate import ReleaseRefused
+from publication.hyper import column_comments, hyper_process
 from publication.release import (
+    DICTIONARY_COLUMNS,
     ReleaseError,
     ReleaseInputs,
     build_release,
@@ -110,6 +114,10 @@ def test_descriptions_travel_with_the_data_in_every_format(tmp_path, warehouse):
         )
     assert metadata["description"] == "The table kpi."
     assert json.loads(metadata["column_descriptions"]) == {"n": "The n of kpi."}
+    # Hyper keeps column comments (it has no COMMENT ON TABLE); read from a copy, as verification does.
+    extract = shutil.copy(folder / "hyper" / "kpi.hyper", tmp_path / "kpi.hyper")
+    with hyper_process(tmp_path / "hyper-logs") as process:
+        assert column_comments(process, Path(extract)) == {"n": "The n of kpi."}
     with (folder / "dictionary.csv").open(newline="") as f:
         assert list(csv.DictReader(f)) == [
             {
@@ -118,9 +126,31 @@ def test_descriptions_travel_with_the_data_in_every_format(tmp_path, warehouse):
                 "column": "n",
                 "type": "BIGINT",
                 "description": "The n of kpi.",
+                **dict.fromkeys(DICTIONARY_COLUMNS[5:-1], ""),  # no unit or KPI fields in these docs
                 "audience": "internal",
             }
         ]
+
+
+def test_the_dictionary_carries_each_kpi_columns_unit_and_definition(tmp_path, warehouse):
+    """A KPI column's unit and KPI fields come from its dbt meta, its definition is its description,
+    its source feeds dbt's lineage; the manifest summarises the restatements table (none here)."""
+    inputs = audited(warehouse)
+    docs = replace(
+        inputs.audiences.docs["kpi"],
+        column_meta={"n": {"unit": "count", "kpi": {"null_rule": "0 when nothing was counted"}}},
+        meta={"audience": "internal", "kpi": {"owner": "Head of counting"}},
+        sources=("ibc_fi_items", "ibc_lfa1"),
+    )
+    inputs = replace(inputs, audiences=replace(inputs.audiences, docs={**inputs.audiences.docs, "kpi": docs}))
+    folder = build_release(warehouse, tmp_path / "published", inputs)
+    with (folder / "dictionary.csv").open(newline="") as f:
+        (row,) = list(csv.DictReader(f))
+    assert list(row) == list(DICTIONARY_COLUMNS)
+    assert row["unit"] == "count" and row["kpi_definition"] == "The n of kpi."
+    assert row["kpi_null_rule"] == "0 when nothing was counted" and row["kpi_owner"] == "Head of counting"
+    assert row["kpi_source_feeds"] == "ibc_fi_items ibc_lfa1" and row["kpi_numerator"] == ""
+    assert json.loads((folder / "manifest.json").read_text())["restatements"] == {"cells": 0, "by_table": {}}
 
 
 @pytest.mark.parametrize("missing", ["table", "column"])
