@@ -190,6 +190,25 @@ def test_a_reader_holding_the_published_file_keeps_reading_its_release(published
     assert reader.execute("select count(*) from bi.dim_date").fetchone()[0] > 0
     reader.close()
     assert (home / "published" / before / "insight_hub.duckdb").is_file()
+    # Nothing changed between the two releases: every Parquet file and extract is the previous one's.
+    manifest = json.loads((home / "published" / "current" / "manifest.json").read_text())
+    assert manifest["reuse"]["from"] == Path(before).name
+    files = {
+        audience: {
+            table: [f for f in ("parquet", "hyper") if f in section["formats"]] for table in section["tables"]
+        }
+        for audience, section in manifest["audiences"].items()
+        if {"parquet", "hyper"} & set(section["formats"])
+    }
+    assert manifest["reuse"]["tables"] == files and files["internal"]
+    for audience, tables in files.items():
+        folder = manifest["audiences"][audience]["folder"]
+        for table, formats in tables.items():
+            for kind in formats:
+                new, old = (
+                    home / "published" / r / folder / kind / f"{table}.{kind}" for r in ("current", before)
+                )
+                assert new.stat().st_ino == old.stat().st_ino
 
 
 def test_a_failed_blocking_check_publishes_nothing_and_leaves_current_byte_identical(
