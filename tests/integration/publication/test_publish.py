@@ -13,7 +13,7 @@ import dagster as dg
 import duckdb
 import pytest
 from conftest import check_evaluations
-from published_world import released
+from published_world import RELEASE_KEY, released
 from tableauhyperapi import Connection, HyperProcess, Telemetry
 
 pytestmark = pytest.mark.slow
@@ -201,6 +201,13 @@ def test_a_reader_holding_the_published_file_keeps_reading_its_release(published
         if {"parquet", "hyper"} & set(section["formats"])
     }
     assert manifest["reuse"]["tables"] == files and files["internal"]
+    [metadata] = [
+        e.event_specific_data.materialization.metadata
+        for e in result.all_events
+        if e.event_type == dg.DagsterEventType.ASSET_MATERIALIZATION and e.asset_key == RELEASE_KEY
+    ]
+    assert metadata["files_reused_from"].value == Path(before).name
+    assert metadata["tables_reused_by_audience"].value == {a: sorted(t) for a, t in files.items()}
     for audience, tables in files.items():
         folder = manifest["audiences"][audience]["folder"]
         for table, formats in tables.items():
