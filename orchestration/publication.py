@@ -238,6 +238,11 @@ def release_asset(
                 "tables_by_audience": dg.MetadataValue.json(
                     {audience: sorted(s["tables"]) for audience, s in built["audiences"].items()}
                 ),
+                # Publication by difference: the tables whose files came from the previous release.
+                "files_reused_from": built["reuse"]["from"] or "",
+                "tables_reused_by_audience": dg.MetadataValue.json(
+                    {audience: sorted(tables) for audience, tables in built["reuse"]["tables"].items()}
+                ),
                 "reporting_date": as_of.isoformat() if as_of else "",
                 "source_files": len(sources),
                 "checks_recorded": len(checks),

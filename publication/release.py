@@ -21,7 +21,6 @@ the Hyper engine may rewrite a file it opens).
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 import os
 import shutil
@@ -43,6 +42,7 @@ from publication.gate import ReleaseRefused, audit
 from publication.hyper import count_rows, hyper_process, hyper_select, write_extract
 from publication.pack import PackInputs, build_pack
 from publication.restatements import per_table
+from publication.reuse import WRITERS, PreviousRelease, file_digest, set_file
 from publication.transparency import write_all_transparency_files
 
 # BI clients with DuckDB 1.1 or later must be able to open the published file.
@@ -130,8 +130,13 @@ def build_release(warehouse: Path, published: Path, inputs: ReleaseInputs, schem
     set judged fit for its audience (no person key outside restricted; the open set holds only
     open tables and no count of people from 1 to 7), before any Parquet or Hyper file is written:
     ReleaseRefused otherwise. On any failure the folder being built is removed.
+
+    Tables unchanged since the previous release (the one `current` points at) take its Parquet and
+    Hyper files instead of writing them again (publication/reuse.py); the manifest's `reuse` says
+    which.
     """
     gid = inputs.restricted.gid()  # a group that cannot be honoured stops the build before it starts
+    previous = PreviousRelease.of(published)
     release_id = new_release_id(published)
     final = releases_dir(published) / release_id
     staging = Published(published).building(release_id)
@@ -143,9 +148,13 @@ def build_release(warehouse: Path, published: Path, inputs: ReleaseInputs, schem
     _restrict_folder(sets["restricted"].folder, inputs.restricted, gid)
     try:
         described = _write_duckdb_sets(warehouse, sets, schema, inputs)
+        reused: dict[str, dict[str, list[str]]] = {}
+        known: dict[str, dict[str, Any]] = {}  # digests of the reused files, taken as they were linked
         with hyper_process(hyper_log_dir(published)) as process:
             for audience, section in described.items():
-                _write_parquet_and_hyper(sets[audience], schema, section, process)
+                reused[audience] = _write_parquet_and_hyper(
+                    sets[audience], audience, schema, section, process, previous, known
+                )
         for audience, section in described.items():
             _write_dictionary(sets[audience], section, inputs.audiences)
         open_set = sets["open"]
@@ -167,7 +176,7 @@ def build_release(warehouse: Path, published: Path, inputs: ReleaseInputs, schem
             PackInputs(release_id, inputs.reporting_date, checks, inputs.completeness, inputs.source_files),
             schema,
         )
-        digests = _file_digests(staging)
+        digests = _file_digests(staging, known)
         manifest = {
             "release_id": release_id,
             "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -183,6 +192,11 @@ def build_release(warehouse: Path, published: Path, inputs: ReleaseInputs, schem
             "restatements": _restatements(sets["internal"], schema, described["internal"]["tables"]),
             "data_docs": inputs.data_docs,
             "versions": inputs.versions,
+            "reuse": {
+                "from": previous.release_id if previous else None,
+                "writers": WRITERS,
+                "tables": {audience: tables for audience, tables in reused.items() if tables},
+            },
         }
         for audience in ("open", "restricted"):  # each a set complete in itself, manifest included
             section = {**described[audience], "files": _files_of(digests, sets[audience], staging)}
@@ -193,7 +207,7 @@ def build_release(warehouse: Path, published: Path, inputs: ReleaseInputs, schem
             )
             if audience == "restricted":
                 _restrict(path.parent, inputs.restricted, gid)
-            digests[path.relative_to(staging).as_posix()] = _digest(path)
+            digests[path.relative_to(staging).as_posix()] = file_digest(path)
         manifest["audiences"] = {
             audience: {**described[audience], "files": _files_of(digests, sets[audience], staging)}
             for audience in AUDIENCES
@@ -427,29 +441,47 @@ def _database_alias(audience: str) -> str:
     return f"rel_{audience}"
 
 
-def _write_parquet_and_hyper(release: Release, schema: str, section: dict[str, Any], process: Any) -> None:
-    """The set's Parquet files and Hyper extracts, from its own DuckDB file, in the formats it has.
+def _write_parquet_and_hyper(
+    release: Release,
+    audience: str,
+    schema: str,
+    section: dict[str, Any],
+    process: Any,
+    previous: PreviousRelease | None,
+    known: dict[str, dict[str, Any]],
+) -> dict[str, list[str]]:
+    """The set's Parquet files and Hyper extracts, from its own DuckDB file, in the formats it has;
+    a table unchanged since `previous` takes that release's files where they are intact.
 
     Hyper reads a Parquet file; where the set has no Parquet format (or a column needs a cast),
     the file Hyper reads is a temporary one inside the set's folder (so a restricted table never
-    leaves the restricted folder), removed once the extract is written.
+    leaves the restricted folder), removed once the extract is written. Returns the formats
+    reused per table; adds the reused files' digests to `known` (by path from the release root).
     """
     formats = section["formats"]
+    reused: dict[str, list[str]] = {}
     if "parquet" not in formats and "hyper" not in formats:
-        return
+        return reused
     feed_dir = release.hyper_feed
     con = _connect(str(release.database), read_only=True)
     try:
         for table, info in section["tables"].items():
+            take = previous if previous and previous.same_table(audience, section, table, info) else None
             columns = [(c["name"], c["type"]) for c in info["columns"]]
             parquet = release.parquet / f"{table}.parquet"
             if "parquet" in formats:
-                release.parquet.mkdir(exist_ok=True)
-                con.execute(
-                    f"copy {schema}.{table} to '{sql_path(parquet)}' "
-                    f"(format parquet, compression zstd, {_parquet_metadata(info)})"
-                )
+                if _take(take, section, f"parquet/{table}.parquet", parquet, known):
+                    reused.setdefault(table, []).append("parquet")
+                else:
+                    release.parquet.mkdir(exist_ok=True)
+                    con.execute(
+                        f"copy {schema}.{table} to '{sql_path(parquet)}' "
+                        f"(format parquet, compression zstd, {_parquet_metadata(info)})"
+                    )
             if "hyper" not in formats:
+                continue
+            if _take(take, section, f"hyper/{table}.hyper", release.hyper / f"{table}.hyper", known):
+                reused.setdefault(table, []).append("hyper")
                 continue
             select = hyper_select(columns)
             feed = parquet
@@ -466,6 +498,24 @@ def _write_parquet_and_hyper(release: Release, schema: str, section: dict[str, A
     finally:
         con.close()
         shutil.rmtree(feed_dir, ignore_errors=True)
+    return reused
+
+
+def _take(
+    previous: PreviousRelease | None,
+    section: dict[str, Any],
+    relative: str,
+    target: Path,
+    known: dict[str, dict[str, Any]],
+) -> bool:
+    """Whether `target` (the set's file `relative`) was taken from `previous` (None: the table
+    changed, or there is nothing to take from); its digest then goes into `known`."""
+    if previous is None:
+        return False
+    digest = previous.reuse(set_file(section, relative), target)
+    if digest is not None:
+        known[set_file(section, relative)] = digest
+    return digest is not None
 
 
 def _audience_manifest(manifest: dict[str, Any], audience: str, section: dict[str, Any]) -> dict[str, Any]:
@@ -529,17 +579,15 @@ def _write_transparency(
     return [path.name for path in written]
 
 
-def _file_digests(folder: Path) -> dict[str, dict[str, Any]]:
-    """Bytes and sha256 of every file of the release (but the manifest), by relative path."""
-    return {
-        path.relative_to(folder).as_posix(): _digest(path)
-        for path in sorted(folder.rglob("*"))
-        if path.is_file() and path != Release(folder).manifest
-    }
-
-
-def _digest(path: Path) -> dict[str, Any]:
-    return {"bytes": path.stat().st_size, "sha256": _sha256(path)}
+def _file_digests(folder: Path, known: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Bytes and sha256 of every file of the release (but the manifest), by relative path; those
+    in `known` (reused files, hashed as they were linked) are not read again."""
+    digests = {}
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and path != Release(folder).manifest:
+            relative = path.relative_to(folder).as_posix()
+            digests[relative] = known.get(relative) or file_digest(path)
+    return digests
 
 
 def _files_of(digests: dict[str, dict[str, Any]], release: Release, root: Path) -> dict[str, dict[str, Any]]:
@@ -561,14 +609,6 @@ def _files_of(digests: dict[str, dict[str, Any]], release: Release, root: Path) 
     }
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        while chunk := f.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def verify_release(folder: Path, log_dir: Path) -> dict[str, Any]:
     """Check a release is complete and intact before anyone is pointed at it.
 
@@ -584,7 +624,7 @@ def verify_release(folder: Path, log_dir: Path) -> dict[str, Any]:
         raise ReleaseError(f"release {folder.name}: manifest lacks {', '.join(sorted(missing))}")
     for relative, described in manifest["files"].items():
         path = folder / relative
-        if not path.is_file() or _sha256(path) != described["sha256"]:
+        if not path.is_file() or file_digest(path)["sha256"] != described["sha256"]:
             raise ReleaseError(f"release {folder.name}: {relative} is missing or differs from the manifest")
     if set(manifest["audiences"]) != set(AUDIENCES):
         raise ReleaseError(f"release {folder.name}: manifest has sets {sorted(manifest['audiences'])}")

@@ -1,8 +1,18 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=['contact_id'],
+    on_schema_change='fail',
+    pre_hook=["{{ incremental_reset() }}", "{{ contact_repeats_delete_stale() }}"],
+    post_hook="{{ incremental_record() }}",
+    meta={'incremental': {'events': ['csc_crm_contacts']}},
+) }}
+-- depends_on: {{ source('csc', 'csc_crm_contacts') }}
 -- For each CRM contact with a resolved customer: whether the same customer had another CRM
 -- contact for the same service in the 168 hours before it (KPI dictionary,
 -- repeat_contact_rate_7d). Instants are compared in UTC so that a clock change does not stretch
 -- or shrink the window.
-with contacts as (
+with resolved as (
     select
         contacts.contact_id,
         contacts.service,
@@ -14,6 +24,18 @@ with contacts as (
             xref.source_system = 'crm'
             and contacts.contact_id = xref.source_record_id
     where xref.customer_key is not null
+),
+
+contacts as (
+    select * from resolved
+    {%- if incremental_is_partial() %}
+    -- Incremental: every contact of a customer with a contact missing from the table (new, or
+    -- deleted by the pre-hook as stale: macros/incremental_contacts.sql).
+    where customer_key in (
+        select missing.customer_key from resolved as missing
+        where not exists (select 1 from {{ this }} as built where built.contact_id = missing.contact_id)
+    )
+    {%- endif %}
 )
 
 select

@@ -20,7 +20,14 @@ from orchestration.warehouse import full_refresh_reason
 
 pytestmark = pytest.mark.slow  # the defects world (conftest: fifteen nights, four dbt runs), a full rebuild
 
-INCREMENTAL_MODELS = ("int_fi_lines", "int_contacts", "fct_spend", "fct_payments")
+INCREMENTAL_MODELS = (
+    "int_fi_lines",
+    "int_contacts",
+    "int_contact_repeats",
+    "fct_spend",
+    "fct_payments",
+    "fct_contacts",
+)
 
 
 def _relation_hashes(home: Path) -> dict[str, tuple[int, int]]:
@@ -49,6 +56,12 @@ def test_the_nights_were_incremental_and_took_late_and_corrected_files(defects_n
     first, *later = logs
     assert all(f"{model}: full build" in first for model in INCREMENTAL_MODELS)
     assert all("int_contacts: incremental build from" in log for log in later)
+    # the contact models: CRM contacts and calls arrive every day, and nothing they read is a reference
+    assert all(
+        f"{m}: incremental build from" in log
+        for log in later
+        for m in ("int_contact_repeats", "fct_contacts")
+    )
     assert any("int_fi_lines: incremental build from" in log for log in later)
     assert any("fct_spend: incremental build from" in log for log in later)
     assert any("fct_payments: incremental build from" in log for log in later)
@@ -95,3 +108,55 @@ def test_the_incremental_warehouse_equals_a_full_rebuild_table_by_table(
         name: (incremental[name], rebuilt[name]) for name in rebuilt if incremental[name] != rebuilt[name]
     }
     assert differing == {}
+
+
+def _reassign_customers(warehouse: Path) -> None:
+    """What a night's identity resolution may do without any new file: move a repeat contact (one
+    logged on a call, if any is) to another customer, and leave another contact unresolved."""
+    con = duckdb.connect(str(warehouse))
+    try:
+        [(moved, key)] = con.execute(
+            """select r.contact_id, r.customer_key from intermediate.int_contact_repeats r
+               join intermediate.int_contacts c using (contact_id)
+               where r.is_repeat_contact_7d order by c.call_id is null, r.contact_id limit 1"""
+        ).fetchall()
+        con.execute(
+            """update restricted.customer_xref set customer_key = (
+                   select min(customer_key) from restricted.customer_xref
+                   where source_system = 'crm' and customer_key <> $key)
+               where source_system = 'crm' and source_record_id = $moved""",
+            {"key": key, "moved": moved},
+        )
+        con.execute(
+            """delete from restricted.customer_xref where source_system = 'crm' and source_record_id = (
+                   select min(contact_id) from intermediate.int_contact_repeats
+                   where contact_id <> $moved and customer_key <> $key)""",
+            {"key": key, "moved": moved},
+        )
+    finally:
+        con.close()
+
+
+def test_customers_reassigned_by_identity_rebuild_the_contact_rows_they_touch(
+    defects_nights: Nights, tmp_path: Path
+):
+    """No new file, but identity moved a contact to another customer and unresolved another: the
+    incremental build (the stale rows deleted, the missing ones built) equals a full rebuild."""
+    incremental, full = tmp_path / "incremental", tmp_path / "full"
+    for home in (incremental, full):
+        home.mkdir()
+        shutil.copy(Layout(defects_nights.home).warehouse, Layout(home).warehouse)
+        _reassign_customers(Layout(home).warehouse)
+    before = _relation_hashes(incremental)
+
+    log = dbt_build(incremental, *MODELS_ONLY)
+    assert all(
+        f"{m}: incremental build (new or changed files)" in log
+        for m in ("int_contact_repeats", "fct_contacts")
+    )
+    dbt_build(full, *MODELS_ONLY, "--full-refresh")
+    after, rebuilt = _relation_hashes(incremental), _relation_hashes(full)
+
+    assert after["bi.fct_contacts"] != before["bi.fct_contacts"]
+    assert after["intermediate.int_contact_repeats"] != before["intermediate.int_contact_repeats"]
+    assert {name for name in rebuilt if after[name] != rebuilt[name]} == set()

@@ -13,7 +13,7 @@ import dagster as dg
 import duckdb
 import pytest
 from conftest import check_evaluations
-from published_world import released
+from published_world import RELEASE_KEY, released
 from tableauhyperapi import Connection, HyperProcess, Telemetry
 
 pytestmark = pytest.mark.slow
@@ -190,6 +190,32 @@ def test_a_reader_holding_the_published_file_keeps_reading_its_release(published
     assert reader.execute("select count(*) from bi.dim_date").fetchone()[0] > 0
     reader.close()
     assert (home / "published" / before / "insight_hub.duckdb").is_file()
+    # Nothing changed between the two releases: every Parquet file and extract is the previous one's.
+    manifest = json.loads((home / "published" / "current" / "manifest.json").read_text())
+    assert manifest["reuse"]["from"] == Path(before).name
+    files = {
+        audience: {
+            table: [f for f in ("parquet", "hyper") if f in section["formats"]] for table in section["tables"]
+        }
+        for audience, section in manifest["audiences"].items()
+        if {"parquet", "hyper"} & set(section["formats"])
+    }
+    assert manifest["reuse"]["tables"] == files and files["internal"]
+    [metadata] = [
+        e.event_specific_data.materialization.metadata
+        for e in result.all_events
+        if e.event_type == dg.DagsterEventType.ASSET_MATERIALIZATION and e.asset_key == RELEASE_KEY
+    ]
+    assert metadata["files_reused_from"].value == Path(before).name
+    assert metadata["tables_reused_by_audience"].value == {a: sorted(t) for a, t in files.items()}
+    for audience, tables in files.items():
+        folder = manifest["audiences"][audience]["folder"]
+        for table, formats in tables.items():
+            for kind in formats:
+                new, old = (
+                    home / "published" / r / folder / kind / f"{table}.{kind}" for r in ("current", before)
+                )
+                assert new.stat().st_ino == old.stat().st_ino
 
 
 def test_a_failed_blocking_check_publishes_nothing_and_leaves_current_byte_identical(

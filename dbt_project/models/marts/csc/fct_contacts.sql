@@ -1,3 +1,14 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=['contact_key'],
+    on_schema_change='fail',
+    pre_hook=["{{ incremental_reset() }}", "{{ fct_contacts_delete_stale() }}"],
+    post_hook="{{ incremental_record() }}",
+    meta={'incremental': {'events': ['csc_crm_contacts', 'csc_telephony_cdr']}},
+) }}
+-- depends_on: {{ source('csc', 'csc_crm_contacts') }}
+-- depends_on: {{ source('csc', 'csc_telephony_cdr') }}
 -- One row per CRM contact and per telephony call (both directions), with the pseudonymous
 -- customer_key of identity resolution: a CRM contact's own, and for a call the key of the CRM
 -- contact logged on it (call_id); NULL when unresolved. No agent or caller identifiers and no
@@ -74,46 +85,71 @@ unioned as (
         cast(null as decimal(18, 2)) as unit_cost_gbp,
         cast(null as {{ dbt.type_string() }}) as postcode_district
     from calls
+),
+
+rebuilt as (
+    select * from unioned
+    {%- if incremental_is_partial() %}
+    -- Incremental: the rows missing from the table (new, or deleted by the pre-hook as stale:
+    -- macros/incremental_contacts.sql) and the calls of the CRM contacts missing from it.
+    where
+        not exists (
+            select 1 from {{ this }} as built
+            where
+                built.source_system = unioned.source_system
+                and built.source_record_id = unioned.source_record_id
+        )
+        or (
+            unioned.source_system = 'telephony'
+            and unioned.call_id in (
+                select missing.call_id from contacts as missing
+                where not exists (
+                    select 1 from {{ this }} as built
+                    where built.source_system = 'crm' and built.source_record_id = missing.contact_id
+                )
+            )
+        )
+    {%- endif %}
 )
 
 select
-    {{ dbt.concat(['unioned.source_system', "':'", 'unioned.source_record_id']) }} as contact_key,
-    unioned.source_system,
-    unioned.source_record_id,
-    unioned.contact_at_local,
-    unioned.contact_date,
-    unioned.month,
-    unioned.channel,
-    unioned.service,
-    unioned.reason,
-    unioned.demand_type,
-    unioned.outcome,
-    unioned.direction,
-    unioned.call_id,
-    unioned.is_offered,
-    unioned.is_answered,
-    unioned.is_offered and not unioned.is_answered as is_abandoned,
-    unioned.is_short_abandon,
-    unioned.wait_s,
-    unioned.handling_time_s,
-    unioned.satisfaction,
-    cast(unioned.unit_cost_gbp as decimal(18, 2)) as unit_cost_gbp,
-    unioned.postcode_district,
+    {{ dbt.concat(['rebuilt.source_system', "':'", 'rebuilt.source_record_id']) }} as contact_key,
+    rebuilt.source_system,
+    rebuilt.source_record_id,
+    rebuilt.contact_at_local,
+    rebuilt.contact_date,
+    rebuilt.month,
+    rebuilt.channel,
+    rebuilt.service,
+    rebuilt.reason,
+    rebuilt.demand_type,
+    rebuilt.outcome,
+    rebuilt.direction,
+    rebuilt.call_id,
+    rebuilt.is_offered,
+    rebuilt.is_answered,
+    rebuilt.is_offered and not rebuilt.is_answered as is_abandoned,
+    rebuilt.is_short_abandon,
+    rebuilt.wait_s,
+    rebuilt.handling_time_s,
+    rebuilt.satisfaction,
+    cast(rebuilt.unit_cost_gbp as decimal(18, 2)) as unit_cost_gbp,
+    rebuilt.postcode_district,
     postcode_districts.local_authority_district,
     coalesce(crm_customers.customer_key, call_customers.customer_key) as customer_key,
     repeats.is_repeat_contact_7d
-from unioned
+from rebuilt
 left join crm_customers
     on
-        unioned.source_system = 'crm'
-        and unioned.source_record_id = crm_customers.contact_id
+        rebuilt.source_system = 'crm'
+        and rebuilt.source_record_id = crm_customers.contact_id
 left join call_customers
     on
-        unioned.source_system = 'telephony'
-        and unioned.source_record_id = call_customers.call_id
+        rebuilt.source_system = 'telephony'
+        and rebuilt.source_record_id = call_customers.call_id
 left join {{ ref('int_contact_repeats') }} as repeats
     on
-        unioned.source_system = 'crm'
-        and unioned.source_record_id = repeats.contact_id
+        rebuilt.source_system = 'crm'
+        and rebuilt.source_record_id = repeats.contact_id
 left join {{ ref('postcode_districts') }} as postcode_districts
-    on unioned.postcode_district = postcode_districts.postcode_district
+    on rebuilt.postcode_district = postcode_districts.postcode_district
