@@ -79,12 +79,14 @@ WORLD_FIXTURES: dict[tuple[str, str], str] = {
 # rest follow in collection order.
 LONGEST_FIRST: tuple[str, ...] = (
     "faults county",
+    "published release",
     "tests/e2e/test_cli.py",
     "tests/e2e/test_ui.py",
-    "published release",
+    "tests/integration/publication/test_restatements.py",
     "kpi worlds",
     "tests/integration/serving/test_team_deployment.py",
     "tests/integration/orchestration/test_launch.py",
+    "tests/integration/serving/test_schedule_on_postgres.py",
     "tests/integration/orchestration/test_nightly_job.py",
     "tests/integration/kpi/test_month_completeness.py",
 )
