@@ -38,6 +38,9 @@ class StaffingSettings:
             raise ValueError(f"invalid staffing settings: {', '.join(bad)}")
 
 
+DEFAULT_STAFFING = StaffingSettings()
+
+
 def traffic_erlangs(calls: np.ndarray, aht_s: np.ndarray, interval_s: float = 1800.0) -> np.ndarray:
     """Offered load A = calls x AHT / interval length, in Erlangs."""
     calls, aht_s = np.asarray(calls, float), np.asarray(aht_s, float)
@@ -90,7 +93,7 @@ def average_speed_of_answer(agents: np.ndarray, traffic: np.ndarray, aht_s: np.n
 
 
 def agents_required(
-    calls: np.ndarray, aht_s: np.ndarray, settings: StaffingSettings = StaffingSettings()
+    calls: np.ndarray, aht_s: np.ndarray, settings: StaffingSettings = DEFAULT_STAFFING
 ) -> np.ndarray:
     """Fewest agents on the phones meeting the service level and the occupancy cap (before shrinkage).
 
@@ -117,7 +120,7 @@ def agents_required(
     return n.astype(np.int64).reshape(shape)
 
 
-def staff_required(agents: np.ndarray, settings: StaffingSettings = StaffingSettings()) -> np.ndarray:
+def staff_required(agents: np.ndarray, settings: StaffingSettings = DEFAULT_STAFFING) -> np.ndarray:
     """Staff to roster so that `agents` are available after shrinkage: ceil(agents / (1 - shrinkage))."""
     agents = np.asarray(agents, float)
     return np.ceil(agents / (1 - settings.shrinkage) - 1e-9).astype(np.int64)
