@@ -13,6 +13,7 @@ import os
 import dagster as dg
 
 from ingestion.layout import HOME_VARIABLE, Layout
+from orchestration.forecast import csc_forecast
 from orchestration.gate import gate_checks
 from orchestration.governance import governance_log, retention, warehouse_compaction
 from orchestration.identity import customer_resolution
@@ -51,6 +52,7 @@ def load_definitions() -> dg.Definitions:
             *FEED_ASSETS,
             *OPS_TABLES,
             customer_resolution,
+            csc_forecast,
             dbt_models,
             release,
             governance_log,
