@@ -19,6 +19,8 @@ STAGES = {
     "bi": "marts",
     "publication": "publication",
     "dbt_models": "dbt",
+    "csc_forecast": "forecast",
+    "dbt_forecast_marts": "dbt",
     "feed_freshness_checks": "checks",
 }
 

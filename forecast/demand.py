@@ -5,7 +5,7 @@ Two models per series, chosen by rolling-origin back-testing (docs/forecast.md):
 - `seasonal_naive`, the baseline: the same day (half-hour) of the last observed week, repeated.
 - `calendar_regression`: least squares on log(1 + y) with a constant, a linear trend, day-of-week
   dummies and annual Fourier terms (statsmodels' DeterministicProcess and CalendarFourier), bank
-  holiday and Christmas-week indicators (bank holidays from dim_date), plus a local level: the
+  holiday and Christmas-week indicators (bank holidays from the calendar of dim_date), plus a local level: the
   exponentially weighted mean of the recent residuals, as exponential smoothing's level would.
   Every series shares the calendar, so one `lstsq` fits all series of an origin at once.
 

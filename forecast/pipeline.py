@@ -1,10 +1,10 @@
 """The nightly forecast step: read the demand history from the warehouse, write the ops tables.
 
-Reads the dbt models int_csc_demand_daily, int_csc_calls_half_hourly (schema intermediate) and
-bi.dim_date (bank holidays); writes ops.csc_forecast_daily, ops.csc_forecast_half_hourly,
-ops.csc_forecast_accuracy and ops.csc_staffing, which dbt publishes as bi.csc_demand_forecast,
-bi.csc_staffing_requirement and bi.csc_forecast_accuracy (source `forecast`). Counts only: no
-person-level data is read or written.
+Reads the dbt models int_csc_demand_daily, int_csc_calls_half_hourly and int_calendar (bank
+holidays: the calendar bi.dim_date publishes), schema intermediate; writes ops.csc_forecast_daily,
+ops.csc_forecast_half_hourly, ops.csc_forecast_accuracy and ops.csc_staffing, which dbt
+publishes as bi.csc_demand_forecast, bi.csc_staffing_requirement and bi.csc_forecast_accuracy
+(source `forecast`). Counts only: no person-level data is read or written.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ INPUTS = {
     "daily": "select day, measure, service, channel, n from intermediate.int_csc_demand_daily",
     "half_hourly": "select interval_start, service, calls, calls_answered, handling_time_s "
     "from intermediate.int_csc_calls_half_hourly",
-    "holidays": "select date_day from bi.dim_date where is_bank_holiday",
+    "holidays": "select date_day from intermediate.int_calendar where is_bank_holiday",
 }
 
 
@@ -144,6 +144,19 @@ def run(
     )
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the ops tables empty where they do not exist yet.
+
+    For builds that run dbt without the Dagster job (tests, benchmarks): the forecast marts read
+    these tables, and in the job the forecast step has written them before the marts build.
+    """
+    con.execute(f"create schema if not exists {SCHEMA}")
+    for name, frame in empty_tables().items():
+        con.register("forecast_frame", frame)
+        con.execute(f"create table if not exists {SCHEMA}.{name} as select * from forecast_frame")
+        con.unregister("forecast_frame")
 
 
 def empty_tables() -> dict[str, pd.DataFrame]:

@@ -29,7 +29,14 @@ from orchestration.operations.run_lock import release_dead_runs_sensor
 from orchestration.operations.schedule import landing_sensor, nightly_refresh, nightly_schedule
 from orchestration.publication import publish_release, release_asset
 from orchestration.resources import WarehouseResource
-from orchestration.warehouse import bi_keys, dbt_models_asset, dbt_project, dbt_resource, prepare_manifest
+from orchestration.warehouse import (
+    bi_keys,
+    dbt_forecast_marts_asset,
+    dbt_models_asset,
+    dbt_project,
+    dbt_resource,
+    prepare_manifest,
+)
 
 
 @functools.cache
@@ -41,10 +48,17 @@ def load_definitions() -> dg.Definitions:
         os.environ.setdefault(HOME_VARIABLE, str(layout.home))
         prepare_manifest(layout)
     dbt_models = dbt_models_asset(project)
-    bi = bi_keys(dbt_models)
+    forecast_marts = dbt_forecast_marts_asset(project)
+    bi = sorted([*bi_keys(dbt_models), *bi_keys(forecast_marts)], key=lambda k: k.to_user_string())
     gx_checks = gate_checks(bi)
     release = release_asset(
-        bi, [*dbt_models.check_specs, *(s for c in gx_checks for s in c.check_specs)], project.manifest_path
+        bi,
+        [
+            *dbt_models.check_specs,
+            *forecast_marts.check_specs,
+            *(s for c in gx_checks for s in c.check_specs),
+        ],
+        project.manifest_path,
     )
     home = dg.EnvVar(HOME_VARIABLE)
     return dg.Definitions(
@@ -54,6 +68,7 @@ def load_definitions() -> dg.Definitions:
             customer_resolution,
             csc_forecast,
             dbt_models,
+            forecast_marts,
             release,
             governance_log,
             retention,

@@ -11,7 +11,7 @@ from forecast.pipeline import SCHEMA, TABLES, run
 
 def warehouse(daily: pd.DataFrame, half: pd.DataFrame) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
-    con.execute("create schema intermediate; create schema bi")
+    con.execute("create schema intermediate")
     con.register("d", daily)
     con.register("h", half)
     con.register("hol", pd.DataFrame({"date_day": HOLIDAYS.date, "is_bank_holiday": True}))
@@ -20,7 +20,7 @@ def warehouse(daily: pd.DataFrame, half: pd.DataFrame) -> duckdb.DuckDBPyConnect
         "select cast(day as date) as day, * exclude (day) from d"
     )
     con.execute("create table intermediate.int_csc_calls_half_hourly as select * from h")
-    con.execute("create table bi.dim_date as select * from hol")
+    con.execute("create table intermediate.int_calendar as select * from hol")
     return con
 
 
