@@ -271,9 +271,17 @@ def _intervals(
             hist = np.log1p(panel.values[:, j])
             e = hist[WEEK:] - hist[:-WEEK]
         lo_q[j], hi_q[j] = np.quantile(e, [alpha, 1 - alpha])
-    log_fc = np.log1p(matrix)
-    lower = np.maximum(np.expm1(log_fc + np.minimum(lo_q, 0)), 0.0)
-    upper = np.expm1(log_fc + np.maximum(hi_q, 0))
+    return bounded_interval(matrix, lo_q, hi_q)
+
+
+def bounded_interval(
+    forecast: np.ndarray, lo_q: np.ndarray, hi_q: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Interval ends on the log scale around `forecast`, never excluding it (expm1(log1p(x)) can
+    round below x) and never below 0."""
+    log_fc = np.log1p(forecast)
+    lower = np.clip(np.expm1(log_fc + np.minimum(lo_q, 0)), 0.0, forecast)
+    upper = np.maximum(np.expm1(log_fc + np.maximum(hi_q, 0)), forecast)
     return lower, upper
 
 

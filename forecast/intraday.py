@@ -23,6 +23,7 @@ from forecast.demand import (
     _accuracy_frame,
     _origins,
     _run_models,
+    bounded_interval,
     calendar_design,
     errors,
     scale_mae,
@@ -162,8 +163,7 @@ def forecast_half_hourly(
         hist = np.log1p(flat)
         e = hist[season:] - hist[:-season]
         lo_q, hi_q = np.quantile(e, alpha, axis=0), np.quantile(e, 1 - alpha, axis=0)
-    lower = np.maximum(np.expm1(np.log1p(fc) + np.minimum(lo_q, 0)), 0.0)
-    upper = np.expm1(np.log1p(fc) + np.maximum(hi_q, 0))
+    lower, upper = bounded_interval(fc, lo_q, hi_q)
     starts = pd.date_range(panel.dates[-1] + pd.Timedelta(days=1), periods=h * SLOTS_PER_DAY, freq="30min")
     k = len(services)
     frame = keys.loc[np.tile(np.arange(k), len(starts))].reset_index(drop=True)

@@ -10,6 +10,7 @@ from forecast.demand import (
     REGRESSION,
     ForecastInputError,
     ForecastSettings,
+    bounded_interval,
     daily_panel,
     errors,
     forecast_daily,
@@ -151,3 +152,10 @@ def test_handling_time_falls_back_to_the_centre_when_a_queue_is_quiet(history):
     assert 200 < aht["Trading Standards"] < 300
     with pytest.raises(ForecastInputError, match="no answered calls"):
         handling_time(hh.assign(answered=0), ["Highways"], hh["day"].max(), 8)
+
+
+def test_interval_ends_never_exclude_the_forecast_after_rounding():
+    """expm1(log1p(x)) rounds below x for some x: the ends are clipped to the forecast itself."""
+    fc = np.array([0.1, 0.3, 0.7, 1e-9, 0.0, 123.456])
+    lower, upper = bounded_interval(fc, np.zeros(6), np.zeros(6))
+    assert (lower <= fc).all() and (fc <= upper).all() and (lower >= 0).all()
