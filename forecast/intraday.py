@@ -50,16 +50,24 @@ def half_hour_panel(calls: pd.DataFrame, dates: pd.DatetimeIndex, services: list
 
 
 def profile(cube: np.ndarray, dates: pd.DatetimeIndex, holidays: set[pd.Timestamp], weeks: int) -> np.ndarray:
-    """Share of each weekday's calls by half-hour per service (7 x 48 x services); flat when unseen."""
+    """Share of each weekday's calls by half-hour per service (7 x 48 x services)."""
     recent = slice(max(0, len(dates) - weeks * WEEK), len(dates))
     weekday = dates[recent].day_of_week.to_numpy()
     normal = ~dates[recent].isin(list(holidays))
     out = np.zeros((WEEK, SLOTS_PER_DAY, cube.shape[2]))
     np.add.at(out, weekday[normal], cube[recent][normal])
-    total = out.sum(axis=1, keepdims=True)
-    flat = np.full_like(out, 1.0 / SLOTS_PER_DAY)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(total > 0, out / total, flat)
+    # A weekday a queue had no calls on takes the queue's all-week shape, then the centre's shape
+    # of that weekday, then a flat day: never calls in the night for a queue that closes.
+    fallbacks = [
+        np.broadcast_to(out.sum(axis=0, keepdims=True), out.shape),
+        np.broadcast_to(out.sum(axis=2, keepdims=True), out.shape),
+        np.ones_like(out),
+    ]
+    shape = out
+    for fallback in fallbacks:
+        seen = shape.sum(axis=1, keepdims=True) > 0
+        shape = np.where(seen, shape, fallback)
+    return shape / shape.sum(axis=1, keepdims=True)
 
 
 def spread(daily: np.ndarray, first_day: pd.Timestamp, shares: np.ndarray) -> np.ndarray:

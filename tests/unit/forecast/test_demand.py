@@ -16,7 +16,7 @@ from forecast.demand import (
     forecast_daily,
     seasonal_naive,
 )
-from forecast.intraday import forecast_half_hourly, handling_time
+from forecast.intraday import forecast_half_hourly, handling_time, profile
 
 HOL = set(HOLIDAYS)
 
@@ -159,3 +159,15 @@ def test_interval_ends_never_exclude_the_forecast_after_rounding():
     fc = np.array([0.1, 0.3, 0.7, 1e-9, 0.0, 123.456])
     lower, upper = bounded_interval(fc, np.zeros(6), np.zeros(6))
     assert (lower <= fc).all() and (fc <= upper).all() and (lower >= 0).all()
+
+
+def test_a_weekday_without_calls_borrows_a_shape_and_never_opens_at_night():
+    """Queue 1 never had Sunday calls: its Sunday profile is its own week's shape (09:00-12:00)."""
+    dates = pd.date_range("2024-06-03", periods=14, freq="D")  # Monday to Sunday twice
+    cube = np.zeros((14, 48, 2))
+    cube[:, 20:24, 0] = 1.0  # queue 0: 10:00-12:00 every day
+    cube[dates.day_of_week < 6, 18:24, 1] = 2.0  # queue 1: 09:00-12:00, never on Sunday
+    shares = profile(cube, dates, set(), weeks=2)
+    assert np.allclose(shares.sum(axis=1), 1.0)
+    assert shares[6, :18, 1].sum() == 0 and shares[6, 24:, 1].sum() == 0
+    assert np.allclose(shares[6, 18:24, 1], 1 / 6)
