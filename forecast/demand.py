@@ -144,11 +144,10 @@ def errors(actual: np.ndarray, forecast: np.ndarray, scale: np.ndarray) -> dict[
     """MAE, MAPE (over points with actual > 0) and MASE per column."""
     abs_err = np.abs(actual - forecast)
     mae = abs_err.mean(axis=0)
+    positive = actual > 0
     with np.errstate(divide="ignore", invalid="ignore"):
-        pct = np.where(actual > 0, abs_err / actual, np.nan)
-        mape = np.where(
-            np.isfinite(pct).any(axis=0), np.nanmean(np.where(actual > 0, pct, np.nan), axis=0), np.nan
-        )
+        pct = np.where(positive, abs_err / np.where(positive, actual, 1), 0)
+        mape = pct.sum(axis=0) / positive.sum(axis=0)  # NaN where no actual is positive
         mase = np.where(scale > 0, mae / scale, np.nan)
     return {"mae": mae, "mape": mape, "mase": mase}
 
