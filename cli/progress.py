@@ -21,6 +21,8 @@ STAGES = {
     "dbt_models": "dbt",
     "dbt_models_restatements": "dbt",
     "ops": "restatements",  # ops__restatements: KPI marts against the previous release
+    "csc_forecast": "forecast",
+    "dbt_forecast_marts": "dbt",
     "feed_freshness_checks": "checks",
 }
 

@@ -13,6 +13,7 @@ import os
 import dagster as dg
 
 from ingestion.layout import HOME_VARIABLE, Layout
+from orchestration.forecast import csc_forecast
 from orchestration.gate import gate_checks
 from orchestration.governance import governance_log, retention, warehouse_compaction
 from orchestration.identity import customer_resolution
@@ -31,6 +32,7 @@ from orchestration.resources import WarehouseResource
 from orchestration.restatements import restatements_asset
 from orchestration.warehouse import (
     bi_keys,
+    dbt_forecast_marts_asset,
     dbt_models_asset,
     dbt_project,
     dbt_resource,
@@ -49,9 +51,10 @@ def load_definitions() -> dg.Definitions:
         prepare_manifest(layout)
     dbt_models = dbt_models_asset(project)
     restated = restatements_model_asset(project)
-    bi = bi_keys(dbt_models, restated)
+    forecast_marts = dbt_forecast_marts_asset(project)
+    bi = bi_keys(dbt_models, restated, forecast_marts)
     gx_checks = gate_checks(bi)
-    dbt_checks = [*dbt_models.check_specs, *restated.check_specs]
+    dbt_checks = [*dbt_models.check_specs, *restated.check_specs, *forecast_marts.check_specs]
     release = release_asset(
         bi, [*dbt_checks, *(s for c in gx_checks for s in c.check_specs)], project.manifest_path
     )
@@ -64,6 +67,8 @@ def load_definitions() -> dg.Definitions:
             dbt_models,
             restatements_asset(bi, project.manifest_path),
             restated,
+            csc_forecast,
+            forecast_marts,
             release,
             governance_log,
             retention,

@@ -160,15 +160,18 @@ class InsightHubDbtTranslator(DagsterDbtTranslator):
 TRANSLATOR = InsightHubDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
 
-# The model published from a Python step's table in the middle of the graph (orchestration/
-# restatements.py): built by a dbt step of its own after that step, so the main build is one step.
-RESTATEMENTS_MODEL = "restatements"
+# Models published from a Python step's table in the middle of the graph, each built by a dbt step
+# of its own after that step, so the main build stays one step. Inside the main dbt asset they would
+# make a cycle between it and the step, which Dagster breaks by splitting the build into several
+# dbt invocations (whose eager tests then read models of a later invocation).
+RESTATEMENTS_MODEL = "restatements"  # orchestration/restatements.py
+FORECAST_MARTS = "tag:forecast"  # orchestration/forecast.py
 
 
 def dbt_models_asset(project: DbtProject) -> dg.AssetsDefinition:
     """The dbt build as one asset, from the manifest an entry point prepared (`prepare_manifest`):
-    every model but bi.restatements (`restatements_model_asset`)."""
-    return _dbt_build_asset(project, "dbt_models", exclude=RESTATEMENTS_MODEL)
+    every model but bi.restatements and the forecast marts (built after their Python steps)."""
+    return _dbt_build_asset(project, "dbt_models", exclude=f"{RESTATEMENTS_MODEL} {FORECAST_MARTS}")
 
 
 def restatements_model_asset(project: DbtProject) -> dg.AssetsDefinition:
@@ -214,6 +217,12 @@ def _dbt_build_asset(
             raise error
 
     return dbt_models
+
+
+def dbt_forecast_marts_asset(project: DbtProject) -> dg.AssetsDefinition:
+    """bi.csc_demand_forecast, bi.csc_staffing_requirement, bi.csc_forecast_accuracy and their tests,
+    built after the forecast step (orchestration/forecast.py) wrote their sources."""
+    return _dbt_build_asset(project, "dbt_forecast_marts", select=FORECAST_MARTS)
 
 
 # The incremental models' state: written by dbt (macros/incremental.sql), only read here.

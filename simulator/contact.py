@@ -1,8 +1,10 @@
 """Customer contact: CRM contacts (all channels), telephony call records and e-forms, by month chunk.
 
-Shapes: weekday and hour-of-day profiles, Monday peaks, school-admission and winter social-care
-peaks, quiet bank holidays, channel shift from ~10 % online (2018) to ~45 % (2025) and ~55 % (2028),
-and repeat contacts after unresolved first contacts.
+Shapes: weekday and hour-of-day profiles (a lunchtime dip), Monday peaks, school-admission and
+winter social-care peaks, ramps before the school-admission and blue-badge deadlines, council-tax
+bill queries in March, quiet bank holidays and Christmas week, channel shift from ~10 % online
+(2018) to ~45 % (2025) and ~55 % (2028), and repeat contacts after unresolved first contacts
+(docs/sources.md, "Simulated contact demand").
 """
 
 from __future__ import annotations
@@ -68,11 +70,11 @@ FORMS = np.array(
 FORM_SHARE = np.array([0.22, 0.12, 0.14, 0.12, 0.06, 0.08, 0.14, 0.12])
 FORM_ABANDON = np.array([0.20, 0.38, 0.35, 0.30, 0.40, 0.22, 0.25, 0.20])
 WEEKDAY = np.array([1.35, 1.10, 1.0, 1.0, 0.9, 0.25, 0.10])  # Monday..Sunday
-HOURS_OFFICE = np.array([0] * 8 + [6, 10, 11, 9, 7, 8, 9, 8, 6, 4] + [0] * 6, float)
+HOURS_OFFICE = np.array([0] * 8 + [6, 10, 11, 9, 5, 6, 9, 8, 6, 4] + [0] * 6, float)  # 12-14h: lunch
 HOURS_ALLDAY = np.array(
     [1, 0.5, 0.3, 0.2, 0.2, 0.4, 1, 3, 5, 7, 8, 8, 7, 7, 7, 7, 6, 6, 6, 6, 5, 4, 3, 2], float
 )
-HOURS_CHAT = np.array([0] * 8 + [5, 8, 9, 8, 7, 8, 8, 7, 6, 5, 4, 3] + [0] * 4, float)
+HOURS_CHAT = np.array([0] * 8 + [5, 8, 9, 8, 5, 6, 8, 7, 6, 5, 4, 3] + [0] * 4, float)
 DAY = np.timedelta64(1, "D")
 CONTACTS_PER_YEAR = 370_000  # first contacts; repeats add ~8 %, giving ~400,000 a year at scale 1
 
@@ -88,14 +90,46 @@ def _weekday(days: np.ndarray) -> np.ndarray:
     return (days.astype(np.int64) - 4) % 7  # 0 = Monday
 
 
+# Deadlines that pull demand into the weeks before them: (month, day, weeks of ramp, extra at the deadline)
+SECONDARY_SCHOOL_DEADLINE = (10, 31, 2, 1.5)  # secondary school applications close 31 October
+PRIMARY_SCHOOL_DEADLINE = (1, 15, 2, 1.5)  # primary and infant applications close 15 January
+BLUE_BADGE_DEADLINE = (3, 31, 3, 1.0)  # bus pass and blue badge renewals due by 31 March (assumed)
+COUNCIL_TAX_BILLS = (3, 8, 3, 24, 1.15)  # bills land 8-24 March: precept queries on every service
+CHRISTMAS_WEEK = 0.45  # 24 December - 1 January, on the days that are not bank holidays
+
+
+def _before_deadline(days: np.ndarray, deadline: tuple[int, int, int, float]) -> np.ndarray:
+    """1 + extra x closeness over the ramp's weeks before the deadline (inclusive), else 1."""
+    month, day, weeks, extra = deadline
+    y, _, _ = ymd_parts(days)
+    due = ((y - 1970) * 12 + month - 1).astype("datetime64[M]").astype("datetime64[D]") + np.timedelta64(
+        day - 1, "D"
+    )
+    left = (due - days.astype("datetime64[D]")).astype(np.int64)
+    span = weeks * 7
+    inside = (left >= 0) & (left < span)
+    return np.where(inside, 1 + extra * (1 - left / span), 1.0)
+
+
 def _season(days: np.ndarray) -> np.ndarray:
-    """Service multipliers per day: school admissions, winter social care, spring potholes."""
-    _, m, _ = ymd_parts(days)
+    """Service multipliers per day: school admissions, winter social care, spring potholes, deadlines."""
+    _, m, d = ymd_parts(days)
     out = np.ones((len(days), len(SERVICES)))
     out[:, 4] = np.select([np.isin(m, [1, 3, 9, 10]), m == 4], [2.4, 1.8], 0.8)
+    out[:, 4] *= _before_deadline(days, SECONDARY_SCHOOL_DEADLINE)
+    out[:, 4] *= _before_deadline(days, PRIMARY_SCHOOL_DEADLINE)
+    out[:, 3] *= _before_deadline(days, BLUE_BADGE_DEADLINE)
     out[:, 0] = np.where(np.isin(m, [12, 1, 2]), 1.3, 1.0)
     out[:, 2] = np.where(np.isin(m, [1, 2, 3]), 1.35, 0.9)
+    b_month, b_first, _, b_last, b_factor = COUNCIL_TAX_BILLS
+    out *= np.where((m == b_month) & (d >= b_first) & (d <= b_last), b_factor, 1.0)[:, None]
     return out
+
+
+def _christmas(days: np.ndarray) -> np.ndarray:
+    """True on 24 December - 1 January."""
+    _, m, d = ymd_parts(days)
+    return ((m == 12) & (d >= 24)) | ((m == 1) & (d == 1))
 
 
 def _local_times(r: np.random.Generator, days: np.ndarray, profile: np.ndarray) -> np.ndarray:
@@ -172,7 +206,8 @@ class ContactCentre:
 
     def _daily_volume(self, days: np.ndarray, per_year: float) -> np.ndarray:
         bank = np.isin(days, BANK_HOLIDAYS)
-        return per_year / 365.25 * WEEKDAY[_weekday(days)] / WEEKDAY.mean() * np.where(bank, 0.12, 1.0)
+        quiet = np.select([bank, _christmas(days)], [0.12, CHRISTMAS_WEEK], 1.0)
+        return per_year / 365.25 * WEEKDAY[_weekday(days)] / WEEKDAY.mean() * quiet
 
     def _build(self, m: int) -> tuple[Contacts, Calls]:
         r = rng(self.seed, "contacts", m)

@@ -10,6 +10,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "dbt"))
 
 from warehouse_world import TEST_SALT, run_dbt, small_world  # noqa: E402, F401  (small_world: the session fixture, shared with tests/integration/dbt)
 
+from forecast.pipeline import ensure_tables as forecast_tables  # noqa: E402
 from identity import resolution  # noqa: E402
 from ingestion import FEEDS  # noqa: E402
 from ingestion.landing import ingest_feed  # noqa: E402
@@ -68,6 +69,7 @@ def build_in_nights(home: Path, *, scale: float, start: date, days: int, seed: i
                 ingest_feed(con, home, spec)
             if build:
                 resolution.run(con, home, TEST_SALT)
+                forecast_tables(con)  # written by the job's forecast step: empty here
                 if first_build_at is None:
                     first_build_at = con.execute(
                         "select max(processed_at) from ops.file_register"

@@ -24,6 +24,7 @@ def test_assets_are_grouped_by_layer():
     assert groups["restricted/customer_xref"] == "identity"
     assert groups["ops/file_register"] == "ingestion"
     assert groups["ops/governance_log"] == "governance"
+    assert groups["ops/csc_staffing"] == "forecast"
     assert set(groups.values()) == {
         "ingestion",
         "staging",
@@ -33,6 +34,7 @@ def test_assets_are_grouped_by_layer():
         "quality",
         "publication",
         "governance",
+        "forecast",
     }
 
 
