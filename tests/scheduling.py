@@ -47,7 +47,11 @@ SHARED_WORLDS: dict[str, tuple[str, ...]] = {
         "tests/integration/identity/test_identity_review.py",
         "tests/integration/identity/test_subject_access.py",
     ),
-    "dbt world": ("tests/integration/dbt/test_build.py", "tests/integration/dbt/test_gate_rules.py"),
+    "dbt world": (
+        "tests/integration/dbt/test_build.py",
+        "tests/integration/dbt/test_forecast.py",
+        "tests/integration/dbt/test_gate_rules.py",
+    ),
     "dbt manifest": (
         "tests/integration/dbt/test_audiences.py",
         "tests/integration/dbt/test_project_rules.py",
