@@ -46,6 +46,7 @@ ALSO_CHANGED = {
     "csc_demand_forecast",
     "csc_staffing_requirement",
     "csc_forecast_accuracy",
+    "restatements",  # the erased person's contacts restate closed months of the contact KPIs (below)
 }
 
 
@@ -155,6 +156,10 @@ def test_kpi_totals_change_only_by_the_persons_records(erased):
             [eforms],
         ).fetchone()[0]
         assert forms[0] - forms[1] == submitted
+        # The rebuild restates closed months of the contact KPIs, by no file, and nothing else.
+        restated = con.execute("select distinct table_name, source_files from a.bi.restatements").fetchall()
+        assert {table for table, _ in restated} <= {"kpi_csc_monthly", "kpi_digital_monthly"}
+        assert all(not files for _, files in restated), restated
 
 
 def test_a_redelivered_file_loads_without_the_person_and_is_rewritten_on_archive(erased):
