@@ -207,7 +207,7 @@ def _trend_table(frame: pd.DataFrame, title: str, unit: str) -> Table:
                 cells.append(Cell("suppressed (1-7 or derived from it)", "suppressed"))
             else:
                 value = format_value(_none_if_nan(row.value), unit)
-                cells.append(Cell(value or "no value (zero denominator)"))
+                cells.append(Cell(value or "no value (NULL: see its NULL rule in the data dictionary)"))
         rows.append(cells)
     return Table(f"Data of the chart: {title}", ["Month", *series], rows)
 
