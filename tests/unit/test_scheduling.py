@@ -92,3 +92,10 @@ def test_xdist_runs_a_shared_worlds_modules_on_one_process_longest_first(tmp_pat
     assert len(set(worker_of.values())) == 2, worker_of  # the other modules did go to the other process
     first_on_faults_worker = next(f for f, w in ran if w == worker_of[FAULTS[0]])
     assert Path(first_on_faults_worker).relative_to(tmp_path).as_posix() in FAULTS
+
+
+def test_no_two_test_modules_share_a_basename():
+    """The suite imports test modules by basename (rootdir, no packages): two of one name stop the
+    whole collection with "import file mismatch" (as test_restatements.py did on 2026-12-07)."""
+    names = sorted(p.name for p in TESTS.rglob("test_*.py"))
+    assert [n for i, n in enumerate(names) if n in names[:i]] == []
