@@ -31,7 +31,7 @@ from expectations.runner import SuiteOutcome, docs_index, run_suite
 from identity.governance import rows_removed_since
 from ingestion import FEEDS
 from ingestion.layout import Layout, Release, sql_path
-from orchestration.policy import blocking, described, severity, table_blocking
+from orchestration.policy import blocking, described, failed_columns, severity, table_blocking
 from orchestration.resources import WarehouseResource, salt
 from orchestration.warehouse import RESTATEMENTS_MODEL
 from publication.completeness import daily_feed_days, missing_days, reporting_date
@@ -161,6 +161,7 @@ def _published_tables_results(
                 rows_removed_by_governance_since=removed_rows,
                 known_personal_values=known,
                 personal_data_findings=dg.MetadataValue.json(findings),
+                **failed_columns(sorted({f["column"] for f in findings})),
                 **fingerprint,
             )
 
@@ -196,6 +197,7 @@ def _closed_months_result(
         changed_cells=dg.MetadataValue.json(
             dict(zip(changed["column_name"], map(int, changed["changed_cells"]), strict=True))
         ),
+        **failed_columns(list(changed["column_name"])),
         **fingerprint,
     )
 

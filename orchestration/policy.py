@@ -1,5 +1,6 @@
 """The policy every slice follows, stated once: the writers' pool, the retry of transient
-failures, the assets' owners, and the gate policy's lookups (blocking or warning).
+failures, the assets' owners, the gate policy's lookups (blocking or warning), and how a check names
+the columns it found wrong.
 
 The gate policy itself is data (expectations/gate_policy.yml, read by expectations.runner); this
 module is the one place the Dagster wiring turns it into `blocking=` and a check's severity.
@@ -8,6 +9,7 @@ module is the one place the Dagster wiring turns it into `blocking=` and a check
 import dagster as dg
 
 from expectations.runner import policy, published_table_policy
+from publication.gate import FAILED_COLUMNS_METADATA_KEY
 
 # DuckDB allows one writer process: every step that writes the warehouse is in this pool (size 1).
 DUCKDB_WRITERS = "duckdb_writers"
@@ -36,3 +38,8 @@ def severity(is_blocking: bool) -> dg.AssetCheckSeverity:
 def described(is_blocking: bool) -> str:
     """The policy's word, for check descriptions."""
     return "blocking" if is_blocking else "warning"
+
+
+def failed_columns(columns: list[str]) -> dict[str, dg.MetadataValue]:
+    """The metadata naming the columns a check found wrong, which a refusal repeats (never values)."""
+    return {FAILED_COLUMNS_METADATA_KEY: dg.MetadataValue.json(columns)} if columns else {}

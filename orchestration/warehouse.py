@@ -33,7 +33,7 @@ from dagster_dbt import (
 from packaging import version
 
 from ingestion.layout import HOME_VARIABLE, Layout
-from orchestration.policy import DUCKDB_WRITERS, OWNERS
+from orchestration.policy import DUCKDB_WRITERS, OWNERS, failed_columns
 from orchestration.resources import DBT_PROJECT_DIR, WarehouseResource
 from publication.fingerprint import FINGERPRINT_METADATA_KEY, table_fingerprint
 
@@ -212,7 +212,7 @@ def _dbt_build_asset(
             context.log.info(f"dbt build with --full-refresh: {reason}")
         args = dbt_build_args(full_refresh=reason is not None)
         invocation = dbt.cli(args, context=context, raise_on_error=False)
-        yield from with_fingerprints(invocation.stream(), warehouse)
+        yield from with_fingerprints(invocation.stream(), warehouse, manifest)
         if (error := invocation.get_error()) is not None:
             raise error
 
@@ -297,8 +297,11 @@ def bi_keys(*dbt_models: dg.AssetsDefinition) -> list[dg.AssetKey]:
     return sorted(keys, key=lambda k: k.to_user_string())
 
 
-def with_fingerprints(events: Iterable[Any], warehouse: WarehouseResource) -> Iterator[Any]:
-    """dbt's events, with the fingerprint of its `bi` table added to every test result.
+def with_fingerprints(
+    events: Iterable[Any], warehouse: WarehouseResource, manifest: Mapping[str, Any]
+) -> Iterator[Any]:
+    """dbt's events, with the fingerprint of its `bi` table added to every test result, and to a
+    failed one the columns its test names (from the `manifest` dbt ran), which a refusal repeats.
 
     dbt holds the warehouse until it exits (DuckDB has one writer process), so the test results
     wait for the end of the stream; every model is built once and never changed by a later node of
@@ -325,5 +328,18 @@ def with_fingerprints(events: Iterable[Any], warehouse: WarehouseResource) -> It
             metadata={
                 **result.metadata,
                 FINGERPRINT_METADATA_KEY: dg.MetadataValue.text(fingerprints[result.asset_key]),
+                **({} if result.passed else failed_columns(dbt_test_columns(manifest, result.metadata))),
             }
         )
+
+
+def dbt_test_columns(manifest: Mapping[str, Any], metadata: Mapping[str, Any]) -> list[str]:
+    """The columns the dbt test behind a check result names: its column, the columns of a grain
+    test (macros/test_unique_combination.sql) or the measure a reconciliation test compares
+    (macros/test_reconciles_by_month.sql); none for a table-level test such as expression_is_true."""
+    unique_id = metadata.get("unique_id")
+    node = manifest["nodes"].get(getattr(unique_id, "value", unique_id), {})
+    kwargs = (node.get("test_metadata") or {}).get("kwargs", {})
+    named = node.get("column_name") or kwargs.get("column_name") or kwargs.get("measure")
+    columns = [named] if named else list(kwargs.get("combination") or [])
+    return [str(c).strip('"') for c in columns]

@@ -21,6 +21,9 @@ WHAT_TO_DO = (
     "on the tables as they are now and publishes only if all blocking checks pass."
 )
 LISTED_AT_MOST = 40
+# Check metadata naming the columns a failed check found wrong (never their values): a refusal
+# names them, so an engineer knows where to look without opening the check.
+FAILED_COLUMNS_METADATA_KEY = "failed_columns"
 
 
 class ReleaseRefused(RuntimeError):
@@ -45,7 +48,8 @@ def audit(
 
     `fingerprints`: table -> fingerprint of the content to publish. `checks`: one dict per check
     declared on a published asset, with `asset` ("bi/<table>"), `check`, `blocking`, and its latest
-    evaluation: `passed` (None if never evaluated), `fingerprint`, `run_id`.
+    evaluation: `passed` (None if never evaluated), `fingerprint`, `run_id`, and `failed_columns`
+    (the columns a failed check names, if any).
     """
     blocking: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for check in checks:
@@ -75,7 +79,9 @@ def _problem(check: dict[str, Any], fingerprint: str) -> str | None:
     if check["passed"] is None:
         return "never evaluated"
     if not check["passed"]:
-        return f"FAILED ({run})"
+        columns = check.get("failed_columns") or []
+        where = f" in column{'s' if len(columns) > 1 else ''} {', '.join(columns)}" if columns else ""
+        return f"FAILED{where} ({run})"
     if not check.get("fingerprint"):
         return f"passed without recording the content it judged ({run}): stale"
     if check["fingerprint"] != fingerprint:

@@ -7,6 +7,7 @@ nightly-run failures use instances of their own, so their failed checks stay out
 """
 
 import json
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -151,7 +152,12 @@ def test_a_damaged_table_is_published_by_no_path(world):
 
     # Restored, the table's latest verdict is still the failure: a publish runs the checks again.
     refused = materialize_release()
-    assert not refused.success and "FAILED" in failure_text(refused)
+    text = failure_text(refused)
+    assert not refused.success and "FAILED" in text
+    # The refusal names the columns the failed tests judged, never the values.
+    assert re.search(r"between_kpi_csc_monthly_abandonment_rate\S*: FAILED in column abandonment_rate ", text)
+    assert "FAILED in columns month, service" in text, text
+    assert "7.5" not in text
     republished = run("publish_release")
     assert republished.success and released(republished)
 
