@@ -11,7 +11,8 @@ same raw columns), recognised by column name (KIND_OF_COLUMN). Each value is nor
 accents, whitespace and punctuation dropped; phones to national digits; dates of birth to ISO) and
 compared whole-value with the published values normalised the same way. The comparison is on keyed
 hashes: a 64-bit keyed hash finds candidates, HMAC-SHA256 with a key derived from INSIGHT_HUB_SALT
-confirms them, both computed in DuckDB; the normalised forms live only in a temporary table of the
+confirms them, both computed in DuckDB (the known values' HMACs once, when they are loaded, so that each
+table's scan hashes only its own values); the normalised forms live only in a temporary table of the
 scanning connection.
 
 What counts as a known value, so that legitimate published values do not collide: full names
@@ -210,10 +211,10 @@ def load_known_values(con: duckdb.DuckDBPyConnection, key: bytes, relations: Seq
     con.execute(
         f"""
         create or replace temp table known_personal_values as
-        select kind, form, norm, {_keyed("form || norm")} as h
+        select kind, form, norm, {_keyed("form || norm")} as h, {_hmac("form || norm")} as m
         from (select distinct kind, form, norm from ({union}) where norm is not null and ({rule}))
         """,
-        {"hash_key": _parameters(key)["hash_key"]},
+        _parameters(key),
     )
     return con.execute("select count(*) from known_personal_values").fetchone()[0]
 
@@ -240,23 +241,38 @@ def scan_table(
     )
     date_shape = SHAPES["date written as text"]
     phone_chars = r"[0-9+()\s.-]{10,24}"
-    sql = f"""
-        with d as (
-            select distinct column_name, v
-            from (unpivot (select {quoted} from {table}) on {quoted} into name column_name value v)
-        ),
-        shapes as (select column_name, {shape_counts} from d group by column_name),
-        forms as (
-            select column_name, 'text' as form, {_text("v")} as norm from d
+    parameters = _parameters(key)
+    # Three statements, so that the HMAC is computed only for the few candidates the 64-bit hash
+    # found: in one query the optimizer makes the HMAC equality a join key and hashes every value.
+    con.execute(
+        f"""
+        create or replace temp table scan_values as
+        select distinct column_name, v
+        from (unpivot (select {quoted} from {table}) on {quoted} into name column_name value v)
+        """
+    )
+    con.execute(
+        f"""
+        create or replace temp table scan_candidates as
+        with forms as (
+            select column_name, 'text' as form, {_text("v")} as norm from scan_values
             union all
-            select column_name, 'phone', {_phone("v")} from d where regexp_full_match(v, '{phone_chars}')
+            select column_name, 'phone', {_phone("v")} from scan_values
+            where regexp_full_match(v, '{phone_chars}')
             union all
-            select column_name, 'date', {_date("v")} from d where regexp_matches(v, '{date_shape}')
-        ),
+            select column_name, 'date', {_date("v")} from scan_values where regexp_matches(v, '{date_shape}')
+        )
+        select f.column_name, k.kind, f.form, f.norm, k.m
+        from forms f join known_personal_values k on k.h = {_keyed("f.form || f.norm")}
+        """,
+        {"hash_key": parameters["hash_key"]},
+    )
+    rows = con.execute(
+        f"""
+        with shapes as (select column_name, {shape_counts} from scan_values group by column_name),
         known as (
-            select f.column_name, 'known ' || k.kind as kind, count(distinct f.norm) as n
-            from forms f join known_personal_values k on k.h = {_keyed("f.form || f.norm")}
-            where {_hmac("k.form || k.norm")} = {_hmac("f.form || f.norm")}
+            select column_name, 'known ' || kind as kind, count(distinct norm) as n
+            from scan_candidates where m = {_hmac("form || norm")}
             group by all
         )
         select column_name, kind, n
@@ -265,6 +281,8 @@ def scan_table(
         union all
         select column_name, kind, n from known
         order by 1, 2
-    """
-    rows = con.execute(sql, _parameters(key)).fetchall()
+        """,
+        {"ipad": parameters["ipad"], "opad": parameters["opad"]},
+    ).fetchall()
+    con.execute("drop table scan_values; drop table scan_candidates")
     return [Finding(column, kind, int(n)) for column, kind, n in rows]
