@@ -21,9 +21,11 @@ back-test's accuracy per series.
 from __future__ import annotations
 
 import argparse
+import cProfile
 import datetime as dt
 import json
 import os
+import pstats
 import shutil
 import sys
 import time
@@ -124,17 +126,39 @@ def timed_run(home: Path, years: int = 0) -> dict:
         summary = pipeline.run(con)
     python_s = time.monotonic() - started
     dbt_s = dbt(home, ["build", "--select", MARTS])
+    # dbt's own elapsed time: the rest of dbt_marts_seconds is starting the dbt process
+    marts_elapsed = json.loads((home / "dbt" / "target" / "run_results.json").read_text())["elapsed_time"]
     added_to_main_build = sum(aggregates.values())
     return {
         "aggregates_model_seconds": aggregates,
         "aggregates_alone_wall_seconds": round(aggregates_wall, 2),
         "python_seconds": round(python_s, 2),
         "dbt_marts_seconds": round(dbt_s, 2),
+        "dbt_marts_elapsed_seconds": round(marts_elapsed, 2),
         # what the forecast adds to the night: its aggregates inside the main build, the step, the marts
         "seconds": round(added_to_main_build + python_s + dbt_s, 2),
         "summary": summary.metadata(),
         "load_average_before": round(load_before, 2),
         "load_average_after": round(os.getloadavg()[0], 2),
+    }
+
+
+def profile_step(home: Path, top: int = 15) -> dict:
+    """One more run of the Python step under cProfile: the forecast package's functions by
+    cumulative seconds (where the step's time goes)."""
+    profiler = cProfile.Profile()
+    load_before = os.getloadavg()[0]
+    with duckdb.connect(str(Layout(home).warehouse)) as con:
+        profiler.runcall(pipeline.run, con)
+    ours = [
+        (f"{Path(file).parent.name}/{Path(file).name}:{name}", row[3])
+        for (file, _, name), row in pstats.Stats(profiler).stats.items()  # type: ignore[attr-defined]
+        if Path(file).parent == REPO / "forecast"
+    ]
+    ours.sort(key=lambda item: item[1], reverse=True)
+    return {
+        "load_average_before": round(load_before, 2),
+        "cumulative_seconds": {name: round(seconds, 3) for name, seconds in ours[:top]},
     }
 
 
@@ -159,6 +183,7 @@ def main() -> int:
     parser.add_argument("--from-home", type=Path, help="a built home whose warehouse to copy")
     parser.add_argument("--prepend-years", type=int, default=0)
     parser.add_argument("--name", help="result name (default forecast_s<scale>)")
+    parser.add_argument("--profile", action="store_true", help="profile one more Python step")
     args = parser.parse_args()
 
     if args.from_home:
@@ -179,6 +204,7 @@ def main() -> int:
         "world": (home / "inputs-built").read_text().strip(),
         "prepend_years": args.prepend_years,
         "runs": runs,
+        "profile": profile_step(home) if args.profile else None,
         "worst_seconds": max(r["seconds"] for r in runs),
         "target_seconds": TARGET_SECONDS,
         "within_target": max(r["seconds"] for r in runs) <= TARGET_SECONDS,
