@@ -105,12 +105,12 @@ def test_hubers_erlang_vignette_example():
 def test_westbay_erlang_c_example():
     """Westbay Engineers / Mitan, 'The Erlang-C formula' (http://www.mitan.co.uk/erlang/elgcmath.htm,
     archived at https://web.archive.org/web/20181209042241/http://www.mitan.co.uk/erlang/elgcmath.htm):
-    360 calls per half hour, call duration 4 minutes, 55 agents, 15 s target -> traffic intensity
-    48 Erlangs, occupancy 0.873 (the page's figures). P(wait), ASA and service level below are
-    the direct formula's (the page's own results could not be retrieved to cite): 0.2387, 8.18 s,
-    84.6 % within 15 s. The brief's version of the example (80 % within 20 s) needs 54 agents
-    before shrinkage (81.7 %; 53 give 75.2 %), 57 with the 85 % occupancy cap (48 / 56 = 85.7 %),
-    and 82 staff after 30 % shrinkage (57 / 0.7 = 81.4).
+    360 calls per half hour, call duration 4 minutes, 55 agents, 15 s target. Only the inputs are
+    the page's (its results could not be retrieved to cite); every figure below is the direct
+    formula's: 48 Erlangs, occupancy 0.873, P(wait) 0.2387, ASA 8.18 s, 84.6 % within 15 s.
+    The brief's version of the example (80 % within 20 s) needs 54 agents before shrinkage
+    (81.7 %; 53 give 75.2 %), 57 with the 85 % occupancy cap (48 / 56 = 85.7 %), and 82 staff
+    after 30 % shrinkage (57 / 0.7 = 81.4).
     """
     a = traffic_erlangs(360, 240)
     assert a == pytest.approx(48.0)
