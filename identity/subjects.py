@@ -241,6 +241,9 @@ def holding(schema: str, table: str, columns: list[str]) -> Holding | None:
     if "PERNR" in cols:  # a member of staff's rows in the HR extracts
         conditions.append(f'"PERNR" {_records_of(STAFF)}')
         named.append((f"'{STAFF}'", '"PERNR"'))
+    if "cardholder_pernr" in cols:  # a member of staff's purchase card transactions (and their texts)
+        conditions.append(f"cardholder_pernr {_records_of(STAFF)}")
+        named.append((f"'{STAFF}'", "cardholder_pernr"))
     if "call_id" in cols and "contact_id" not in cols:  # a contact naming a call is the contact's row
         conditions.append("call_id in (select call_id from subject_calls)")
         named.append((f"'{TELEPHONY}'", "call_id"))

@@ -91,13 +91,14 @@ class FeedSpec:
     load: Literal["snapshot", "delta", "append"]
     columns: tuple[Column, ...]
     amount_column: str | None = None  # summed into the SAP trailer's control total
-    date_format: Literal["YYYYMMDD", "YYYY"] = "YYYYMMDD"
+    # YYYYMM: a monthly statement named by the month it covers, dated its first day.
+    date_format: Literal["YYYYMMDD", "YYYYMM", "YYYY"] = "YYYYMMDD"
     description: str = ""
     keys: tuple[str, ...] = field(default=())  # the contract's record key, for uniqueness checks
 
     @property
     def name_pattern(self) -> re.Pattern[str]:
-        digits = 8 if self.date_format == "YYYYMMDD" else 4
+        digits = len(self.date_format)
         return re.compile(rf"^{re.escape(self.file_prefix)}(\d{{{digits}}}){re.escape(self.extension)}$")
 
     def file_date(self, file_name: str) -> date | None:
@@ -109,6 +110,8 @@ class FeedSpec:
         try:
             if self.date_format == "YYYY":
                 return date(int(text), 4, 1)
+            if self.date_format == "YYYYMM":
+                return date(int(text[:4]), int(text[4:]), 1)
             return date(int(text[:4]), int(text[4:6]), int(text[6:]))
         except ValueError:
             return None

@@ -5,6 +5,8 @@ arrive: its problem is reported elsewhere). Deadlines (docs/operations.md):
 - daily feeds: the file dated D is due by 06:00 (Europe/London) on D + 1;
 - weekly feeds (care payments, Mondays): the Monday file is due by 06:00 on the Tuesday;
 - monthly snapshots (dated the 1st): due by the end of the month's 3rd working day;
+- monthly statements named by the month they cover (YYYYMM, purchase cards): the previous month's
+  file is due by the end of the 5th;
 - yearly files (BUDGET, 1 April): due by the end of April's 3rd working day.
 """
 
@@ -71,6 +73,12 @@ def expected_file(spec: FeedSpec, now: datetime, holidays: set[date]) -> tuple[d
         if at(monday + timedelta(days=1), DAILY_DEADLINE) > local:
             monday -= timedelta(days=7)
         return monday, at(monday + timedelta(days=1), DAILY_DEADLINE)
+    if spec.cadence == "monthly" and spec.date_format == "YYYYMM":
+        month = today.replace(day=1)
+        if at(month + timedelta(days=5), time(0, 0)) > local:
+            month = (month - timedelta(days=1)).replace(day=1)
+        covered = (month - timedelta(days=1)).replace(day=1)
+        return covered, at(month + timedelta(days=5), time(0, 0))
     if spec.cadence == "monthly":
         first = today.replace(day=1)
         due = at(working_day(first, 3, holidays) + timedelta(days=1), time(0, 0))

@@ -35,4 +35,32 @@ CONTRACTS_REGISTER = FeedSpec(
     description="The contracts register: every contract with its supplier, dates and status.",
 )
 
-FEEDS = (CONTRACTS_REGISTER,)
+# The card provider's monthly statement (sources.md section B, added for the Transparency Code):
+# the cardholder and the free text are personal data (docs/governance.md, Purchase cards).
+CARD_TRANSACTIONS = FeedSpec(
+    table="procurement_card_transactions",
+    feed_path="procurement/cards",
+    file_prefix="pcard_transactions_",
+    extension=".csv",
+    format="csv",
+    cadence="monthly",
+    load="append",
+    date_format="YYYYMM",
+    columns=(
+        Column("transaction_id", "key", not_null=True),
+        Column("transaction_date", "uk_date", not_null=True),
+        Column("posting_date", "uk_date", not_null=True, not_before="transaction_date"),
+        Column("cardholder_pernr", "key", personal=True),
+        Column("kostl", "key", not_null=True),
+        Column("merchant_name", not_null=True),
+        Column("mcc", "key", not_null=True, pattern=r"\d{4}"),
+        Column("mcc_description"),
+        Column("amount_gbp", "decimal", not_null=True),  # signed: refunds negative
+        Column("vat_gbp", "decimal"),
+        Column("description", personal=True),
+    ),
+    keys=("transaction_id",),
+    description="Purchase card transactions posted in the month, one statement file a month.",
+)
+
+FEEDS = (CONTRACTS_REGISTER, CARD_TRANSACTIONS)

@@ -10,12 +10,17 @@ into files (per ended month, per period, the latest ended quarter):
 - `payments_compliance_notice_YYYY-MM_YYYY-MM.csv` (contracts/kpis.md, Statutory outputs): one per
   period dbt publishes (it publishes only ended periods);
 - `contracts_over_5000_YYYY-QN.csv`: the register as the release holds it, as the file of the latest
-  calendar quarter ended by the reporting date (docs/statutory.md).
+  calendar quarter ended by the reporting date (docs/statutory.md);
+- `spend_over_500_YYYY-QN.csv`: the spend rows of each ended calendar quarter, the union of its three
+  monthly files (docs/statutory.md);
+- `purchase_cards_YYYY-QN.csv`: the card transactions of each quarter whose three monthly statements
+  are loaded (docs/statutory.md).
 """
 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import filecmp
 import os
 import shutil
@@ -81,6 +86,46 @@ def _latest_quarter_slice(
         return []
     last = max(quarter_ends)
     return [(f"contracts_over_5000_{last.year}-Q{last.month // 3}.csv", "true", [])]
+
+
+def _quarter(month: date) -> tuple[date, frozenset[date], str]:
+    """The calendar quarter of a month: its first month, its three months, and `YYYY-QN`."""
+    first = date(month.year, (month.month - 1) // 3 * 3 + 1, 1)
+    months = frozenset({first, _next_month(first), _next_month(_next_month(first))})
+    return first, months, f"{first.year}-Q{(first.month + 2) // 3}"
+
+
+def _spend_quarter_slices(
+    con: duckdb.DuckDBPyConnection, table: str, ended_months: Sequence[date]
+) -> list[Slice]:
+    """One file per ended calendar quarter starting on or after the first month with spend: the rows
+    of its three monthly files, so a quarter's file is theirs put together."""
+    first = con.execute(f"select min(transaction_date) from {table}").fetchone()[0]
+    if first is None:
+        return []
+    quarters = sorted({_quarter(month) for month in ended_months if month >= first.replace(day=1)})
+    return [
+        (
+            f"spend_over_500_{name}.csv",
+            "transaction_date >= ? and transaction_date < ?",
+            [start, _next_month(max(months))],
+        )
+        for start, months, name in quarters
+        if start >= first.replace(day=1) and months <= set(ended_months)
+    ]
+
+
+def _card_quarter_slices(
+    con: duckdb.DuckDBPyConnection, table: str, ended_months: Sequence[date]
+) -> list[Slice]:
+    """One file per calendar quarter whose three monthly card statements are loaded (a statement
+    arrives on the 5th after its month, so an ended month alone does not make its quarter whole)."""
+    months = {row[0] for row in con.execute(f"select distinct statement_month from {table}").fetchall()}
+    return [
+        (f"purchase_cards_{name}.csv", "statement_quarter = ?", [start])
+        for start, quarter_months, name in sorted({_quarter(month) for month in months})
+        if quarter_months <= months
+    ]
 
 
 SPEND_OVER_500 = TransparencyFile(
@@ -156,7 +201,30 @@ CONTRACTS_OVER_5000 = TransparencyFile(
     order_by="reference",
     slices=_latest_quarter_slice,
 )
-TRANSPARENCY_FILES = (SPEND_OVER_500, PAYMENTS_COMPLIANCE_NOTICE, CONTRACTS_OVER_5000)
+# The spend over 500 rows also as quarterly files (issue 20), from the same table and layout.
+SPEND_OVER_500_QUARTERLY = dataclasses.replace(SPEND_OVER_500, slices=_spend_quarter_slices)
+PURCHASE_CARDS = TransparencyFile(
+    table="transparency_purchase_cards",
+    columns={
+        "Transaction date": "transaction_date",
+        "Department": "department",
+        "Beneficiary": "beneficiary",
+        "Amount": "amount",
+        "Irrecoverable VAT": "irrecoverable_vat",
+        "Purpose": "purpose",
+        "Merchant category": "merchant_category",
+    },
+    decimals={"amount": 2, "irrecoverable_vat": 2},
+    order_by="transaction_date, transaction_id",
+    slices=_card_quarter_slices,
+)
+TRANSPARENCY_FILES = (
+    SPEND_OVER_500,
+    PAYMENTS_COMPLIANCE_NOTICE,
+    CONTRACTS_OVER_5000,
+    SPEND_OVER_500_QUARTERLY,
+    PURCHASE_CARDS,
+)
 
 
 def write_files(

@@ -81,6 +81,7 @@ KEY_FIELDS = {
     "BUDGET": "KOSTL",
     "contracts_register": "contract_ref",
     "care_payments": "payment_line_id",
+    "pcard_transactions": "transaction_id",
     "contacts": "contact_id",
     "cdr": "call_id",
     "eforms": "submission_id",
@@ -234,6 +235,7 @@ def damage(plan: DefectPlan, f: FileOut, prefix: str, day: np.datetime64) -> lis
             f.title = {
                 "contracts_register": "Contracts Register - exported from the e-tendering portal",
                 "care_payments": "Weekly provider payments schedule",
+                "pcard_transactions": "Purchase card transactions - monthly statement export",
             }.get(prefix, f"{prefix} export")
             logs.append(_log(f, "csv_title_row", 1, None))
         if "csv_renamed_column" in hit:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simulator import benefits, contact_files, ibc_finance, ibc_hr, registers
+from simulator import benefits, cards, contact_files, ibc_finance, ibc_hr, registers
 from simulator.dates import ymd_parts
 from simulator.persons import SYSTEMS
 from simulator.world import World
@@ -19,7 +19,7 @@ class Feed:
     path: str  # feed path under landing/
     prefix: str  # file name prefix, also the defect stream name
     fmt: str  # ibc | csv | csv_bom | jsonl | xlsx
-    cadence: str  # daily | weekly | monthly | budget
+    cadence: str  # daily | weekly | monthly | monthly_5th | budget
     build: Callable[[World, np.datetime64], FileOut]
 
     def due(self, day: np.datetime64) -> bool:
@@ -30,6 +30,8 @@ class Feed:
         _, month, dom = (int(v[0]) for v in ymd_parts(np.array([day])))
         if self.cadence == "monthly":
             return dom == 1
+        if self.cadence == "monthly_5th":  # the previous month's statement (purchase cards)
+            return dom == 5
         return dom == 1 and month in (4, 10, 1)  # budget: ORIG in April, revisions in October and January
 
     def name_for(self, day: np.datetime64) -> str:
@@ -59,6 +61,13 @@ FEEDS: list[Feed] = [
     Feed("ibc/finance", "BUDGET", "ibc", "budget", ibc_finance.budget),
     Feed("procurement/contracts", "contracts_register", "csv", "monthly", registers.contracts_register),
     Feed("care/payments", "care_payments", "csv_bom", "weekly", registers.care_payments),
+    Feed(
+        cards.FEED,
+        cards.PREFIX,
+        "csv",
+        "monthly_5th",
+        lambda w, d: cards.pcard_transactions(w.seed, w.scale, w.staff, w.residents, d),
+    ),
     Feed("csc/telephony", "cdr", "jsonl", "daily", contact_files.cdr),
     Feed("csc/crm", "contacts", "csv", "daily", contact_files.crm_contacts),
     Feed("web/forms", "eforms", "jsonl", "daily", contact_files.eforms),

@@ -57,6 +57,7 @@ SHARED_WORLDS: dict[str, tuple[str, ...]] = {
         "tests/integration/dbt/test_project_rules.py",
     ),
     "simulator home": (
+        "tests/unit/simulator/test_cards.py",
         "tests/unit/simulator/test_conformance.py",
         "tests/unit/simulator/test_defects.py",
         "tests/unit/simulator/test_volumes.py",

@@ -56,6 +56,7 @@ VALID_BY_NAME = {
     "GJAHR": "2025",
     "FTE": "1.0",
     "VERSN": "ORIG",
+    "mcc": "5942",
     "financial_year": "2020/21",
 }
 DATE_TYPES = tuple(OUT_OF_RANGE)
@@ -149,7 +150,9 @@ class FeedFile:
 
 
 def file_name(spec: FeedSpec, day: date) -> str:
-    stamp = str(day.year) if spec.date_format == "YYYY" else day.strftime("%Y%m%d")
+    stamp = {"YYYY": str(day.year), "YYYYMM": day.strftime("%Y%m")}.get(
+        spec.date_format, day.strftime("%Y%m%d")
+    )
     return f"{spec.file_prefix}{stamp}{spec.extension}"
 
 

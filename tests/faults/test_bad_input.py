@@ -265,7 +265,9 @@ def duplicate_file_new_name(home, spec, con):
     original = FeedFile.valid(spec).write(home, file_name(spec, DAY))
     ingest(con, home, spec)
     same_period = DAY.replace(day=15) if spec.cadence in ("monthly", "weekly") else DAY.replace(day=2)
-    copy_day = next_period(spec, DAY) if spec.cadence == "yearly" else same_period
+    # A file named by its month (purchase cards) can only be copied under another month's name.
+    other_name = spec.cadence == "yearly" or spec.date_format == "YYYYMM"
+    copy_day = next_period(spec, DAY) if other_name else same_period
     copy = original.parent / file_name(spec, copy_day)
     copy.write_bytes((home / "archive" / spec.feed_path / original.name).read_bytes())
     if spec.cadence == "yearly":

@@ -26,8 +26,9 @@ from ingestion.landing import ingest_feed
 DAY = date(2025, 4, 1)
 NEGATIVE = {"decimal": "-37.5", "integer": "-3", "sap_signed_amount": "-155.22"}
 # Where a negative value is legitimate: budget lines are signed (contract), care payment amounts can
-# be credits (adjustments), and a benefit can be forecast or delivered negative (a cost overrun).
-MAY_BE_NEGATIVE = {"WTGBTR", "amount_gbp", "forecast_gbp", "delivered_gbp"}
+# be credits (adjustments), a benefit can be forecast or delivered negative (a cost overrun), and a
+# purchase card refund is negative in its amount and its VAT.
+MAY_BE_NEGATIVE = {"WTGBTR", "amount_gbp", "vat_gbp", "forecast_gbp", "delivered_gbp"}
 
 
 def load_and_validate(home: Path, spec: FeedSpec, f: FeedFile) -> tuple[list[tuple], list[str], bool]:

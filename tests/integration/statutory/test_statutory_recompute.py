@@ -18,6 +18,7 @@ import json
 import shutil
 import sys
 from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -27,7 +28,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "dbt"))
 
 from warehouse_world import built_world, run_dbt  # noqa: E402
 
-from publication.transparency import write_all_transparency_files  # noqa: E402
+from expectations.personal_data import (  # noqa: E402
+    load_known_values,
+    personal_relations,
+    scan_key,
+    scan_table,
+)
+from ingestion import FEEDS  # noqa: E402
+from publication.transparency import TRANSPARENCY_FILES, write_all_transparency_files  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
@@ -127,10 +135,38 @@ def recomputed_notice(con: duckdb.DuckDBPyConnection) -> dict[tuple[date, str], 
 
 
 def published_notice(con: duckdb.DuckDBPyConnection) -> dict[tuple[date, str], tuple]:
+    """The contract's columns of the notice (its completeness columns: published_completeness)."""
     return {
         (row[0], row[2]): (row[1], *row[3:])
-        for row in con.execute("select * from bi.payments_compliance_notice").fetchall()
+        for row in con.execute(
+            """select period_start, period_end, scope, invoices_paid, avg_days_to_pay, pct_paid_1_30_days,
+                      pct_paid_31_60_days, pct_paid_61_plus_days, invoices_payable,
+                      pct_payable_not_paid_in_period
+               from bi.payments_compliance_notice"""
+        ).fetchall()
     }
+
+
+def recomputed_completeness(con: duckdb.DuckDBPyConnection, start: date, end: date) -> tuple[int, int, bool]:
+    """(unknown invoices paid, missing source days, complete) of a period: documents paid in it that
+    FI_ITEMS does not hold, and FI_ITEMS and PAYMENTS days from 30 days before it to its end with
+    no file loaded (docs/statutory.md)."""
+    unknown = con.execute(
+        """select count(*) from (
+               select bukrs, belnr, gjahr from raw.ibc_payments group by all having min(zaldt) between ? and ?
+               except select bukrs, belnr, gjahr from raw.ibc_fi_items)""",
+        [start, end],
+    ).fetchone()[0]
+    loaded = set(
+        con.execute(
+            """select table_name, file_date from ops.file_register
+               where status in ('loaded', 'loaded_with_quarantine')
+                 and table_name in ('ibc_fi_items', 'ibc_payments')"""
+        ).fetchall()
+    )
+    days = [start - timedelta(30) + timedelta(n) for n in range((end - start).days + 31)]
+    missing = sum((feed, day) not in loaded for feed in ("ibc_fi_items", "ibc_payments") for day in days)
+    return unknown, missing, unknown == 0 and missing == 0
 
 
 def recomputed_contracts(con: duckdb.DuckDBPyConnection) -> dict[str, tuple]:
@@ -198,6 +234,19 @@ def test_the_world_holds_a_whole_period_with_late_and_unpaid_invoices(con):
 
 def test_the_compliance_notice_matches_the_independent_recomputation(con):
     assert published_notice(con) == recomputed_notice(con)
+
+
+def test_the_compliance_notice_says_how_complete_each_period_is(con):
+    rows = con.execute(
+        """select period_start, period_end, scope, unknown_invoices_paid, missing_source_days, is_complete
+           from bi.payments_compliance_notice"""
+    ).fetchall()
+    assert rows
+    for start, end, _scope, *completeness in rows:
+        assert tuple(completeness) == recomputed_completeness(con, start, end)
+    # The world starts on 25 September: 1 - 24 September are missing for both daily feeds, and
+    # invoices received before it but paid in the period are unknown, so the period is incomplete.
+    assert {(row[4] >= 2 * 24, row[5]) for row in rows} == {(True, False)}
 
 
 def test_contracts_over_5000_match_the_independent_recomputation(con):
@@ -281,6 +330,19 @@ DAMAGE = [
         "contracts_over_5000_value_over_5000",
     ),
     ("transparency_contracts_over_5000", "update {t} set sme = 'X'", "accepted_values"),
+    (
+        "payments_compliance_notice",
+        "update {t} set is_complete = not is_complete",
+        "compliance_notice_complete_without_gaps",
+    ),
+    (
+        "transparency_purchase_cards",
+        "update {t} set statement_quarter = statement_month",
+        "purchase_cards_quarter_of_the_statement_month",
+    ),
+    ("transparency_purchase_cards", "update {t} set irrecoverable_vat = 0.01", "between"),
+    ("transparency_purchase_cards", "update {t} set merchant_category = purpose", "matches_pattern"),
+    ("transparency_purchase_cards", "insert into {t} select * from {t} limit 1", "unique"),
 ]
 
 
@@ -302,3 +364,235 @@ def test_each_guard_of_the_statutory_tables_fires_when_a_table_breaks_it(world: 
             model = node["attached_node"].rsplit(".", 1)[-1]
             failed |= {(model, node["name"]), (model, node["test_metadata"]["name"])}
     assert [(table, test) for table, _, test in DAMAGE if (table, test) not in failed] == []
+
+
+# Purchase cards (contracts/kpis.md transparency_purchase_cards), recomputed from the statement
+# files as delivered (archive/, the landing files the warehouse loaded) and the cost centres' latest
+# CSKS snapshot; net = amount_gbp - vat_gbp, the quarter of the statement's month, the three
+# statements of a quarter loaded before its file is written (docs/statutory.md).
+CARD_STATEMENTS = "archive/procurement/cards"
+
+
+def card_statements(world: Path) -> dict[str, dict[str, str]]:
+    """Every transaction of the statement files by id (a later file's copy wins), with its month."""
+    out: dict[str, dict[str, str]] = {}
+    for path in sorted((world / CARD_STATEMENTS).glob("pcard_transactions_*.csv")):
+        with path.open(encoding="utf-8", newline="") as f:
+            for row in csv.DictReader(f):
+                out[row["transaction_id"]] = {**row, "statement": path.stem[-6:]}
+    return out
+
+
+def cost_centre_directorates(world: Path) -> list[tuple[str, str, str, str]]:
+    """(KOSTL, DATAB, DATBI, ZDIRECT) of the latest CSKS snapshot (cp1252, `|`, trailer last)."""
+    latest = max((world / "archive/ibc/finance").glob("CSKS_*.txt"))
+    lines = latest.read_bytes().decode("cp1252").split("\r\n")
+    header = lines[0].split("|")
+    rows = [
+        dict(zip(header, line.split("|"), strict=True))
+        for line in lines[1:]
+        if line and not line.startswith("TRL|")
+    ]
+    return [(r["KOSTL"], r["DATAB"], r["DATBI"], r["ZDIRECT"]) for r in rows]
+
+
+def uk_date(text: str) -> date:
+    day, month, year = (int(part) for part in text.split("/"))
+    return date(year, month, day)
+
+
+def recomputed_cards(world: Path) -> dict[str, tuple]:
+    centres = cost_centre_directorates(world)
+    out = {}
+    for tid, row in card_statements(world).items():
+        spent = uk_date(row["transaction_date"])
+        stamp = spent.strftime("%Y%m%d")
+        directorate = next(
+            (d for kostl, start, end, d in centres if kostl == row["kostl"] and start <= stamp <= end), None
+        )
+        month = int(row["statement"][4:])
+        quarter = date(int(row["statement"][:4]), (month - 1) // 3 * 3 + 1, 1)
+        out[tid] = (
+            spent,
+            quarter,
+            DIRECTORATE_NAMES.get(directorate),
+            row["merchant_name"],
+            Decimal(row["amount_gbp"]) - Decimal(row["vat_gbp"] or "0"),
+            Decimal("0.00"),
+            row["mcc_description"],
+            f"{row['mcc']} {row['mcc_description']}",
+        )
+    return out
+
+
+def test_purchase_cards_match_the_independent_recomputation_from_the_statement_files(con, world):
+    published = {
+        row[0]: row[1:]
+        for row in con.execute(
+            """select transaction_id, transaction_date, statement_quarter, department, beneficiary, amount,
+                      irrecoverable_vat, purpose, merchant_category
+               from bi.transparency_purchase_cards"""
+        ).fetchall()
+    }
+    expected = recomputed_cards(world)
+    assert published == expected
+    assert len(published) > 100 and any(row[4] < 0 for row in published.values())  # refunds too
+
+
+def ended_months(con: duckdb.DuckDBPyConnection) -> tuple[date, ...]:
+    return tuple(
+        month
+        for (month,) in con.execute(
+            "select month from intermediate.int_reporting_months where has_ended order by month"
+        ).fetchall()
+    )
+
+
+def read_csv_file(path: Path) -> list[dict[str, str]]:
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf")
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def test_the_purchase_card_file_of_each_whole_quarter_says_the_same(con, world, tmp_path):
+    written = write_all_transparency_files(
+        con, "bi", ["transparency_purchase_cards"], tmp_path, ended_months(con)
+    )
+    # Statements September 2024 - February 2025 are loaded (March's arrives on 5 April): only
+    # October - December has all three.
+    assert [p.name for p in written] == ["purchase_cards_2024-Q4.csv"]
+    expected = sorted(
+        ((row[0], tid), row) for tid, row in recomputed_cards(world).items() if row[1] == date(2024, 10, 1)
+    )
+    rows = read_csv_file(written[0])
+    assert len(rows) == len(expected) > 50
+    for row, (_, (spent, _, department, merchant, net, _, purpose, category)) in zip(
+        rows, expected, strict=True
+    ):
+        assert row == {
+            "Transaction date": spent.strftime("%d/%m/%Y"),
+            "Department": department or "",
+            "Beneficiary": merchant,
+            "Amount": f"{net:.2f}",
+            "Irrecoverable VAT": "0.00",
+            "Purpose": purpose,
+            "Merchant category": category,
+        }
+
+
+def test_a_personal_value_in_the_card_free_text_never_reaches_an_open_file(con, world, tmp_path):
+    statements = card_statements(world).values()
+    planted = {
+        row["description"] for row in statements if "@" in row["description"] or " for " in row["description"]
+    }
+    emails = {word for text in planted for word in text.split() if "@" in word}
+    assert planted and emails  # the simulator typed residents' names and emails into the free text
+    holders = {row["cardholder_pernr"] for row in statements}
+    tables = [spec.table for spec in TRANSPARENCY_FILES]
+    written = write_all_transparency_files(con, "bi", tables, tmp_path, ended_months(con))
+    text = "\n".join(p.read_text(encoding="utf-8-sig") for p in written)
+    cells = {cell for p in written for row in read_csv_file(p) for cell in row.values()}
+    assert any(p.name.startswith("purchase_cards_") for p in written)
+    assert not [value for value in planted | emails if value in text]
+    assert not holders & cells  # a PERNR as a value (eight digits also occur inside other numbers)
+    # The gate fires if the free text ever were published: its personal-data scan of a card table
+    # whose Purpose is the description finds the email addresses.
+    home = tmp_path / "leaky"
+    home.mkdir()
+    shutil.copyfile(world / "warehouse.duckdb", home / "warehouse.duckdb")
+    with duckdb.connect(str(home / "warehouse.duckdb")) as leaky:
+        leaky.execute(
+            """create table bi.leaky_cards as
+               select cards.* replace (texts.description as purpose)
+               from bi.transparency_purchase_cards as cards
+               join restricted.stg_procurement__card_texts as texts using (transaction_id)"""
+        )
+        key = scan_key("statutory-test")
+        load_known_values(leaky, key, personal_relations(leaky, FEEDS))
+        findings = scan_table(leaky, "bi.leaky_cards", ["purpose", "beneficiary", "department"], key)
+        clean = scan_table(
+            leaky, "bi.transparency_purchase_cards", ["purpose", "beneficiary", "department"], key
+        )
+    assert ("purpose", "email address") in {(f.column, f.kind) for f in findings}
+    assert clean == []
+
+
+# The spend over 500 as quarterly files: each ended quarter from the first month with spend holds
+# the rows of its three monthly files; the rows recomputed from raw FI_ITEMS (a document's expense
+# lines, GL 500000-599999 with a cost centre, signed by SHKZG; documents of 500 or more net in
+# absolute value; one row per expense type, salaries left out).
+EXPENSE_TYPES = [
+    (500000, 509999, "Employees"),
+    (510000, 510999, "Agency staff"),
+    (520000, 529999, "Premises"),
+    (530000, 539999, "Transport"),
+    (540000, 549999, "Supplies and services"),
+    (550000, 559999, "Third-party payments"),
+    (560000, 569999, "Transfer payments"),
+]
+
+
+def recomputed_spend_rows(con: duckdb.DuckDBPyConnection, start: date, after: date) -> list[tuple]:
+    """(transaction date, BELNR, expense type, net) of the quarter's spend rows, sorted."""
+    ranges = " ".join(f"when gl between {low} and {high} then '{name}'" for low, high, name in EXPENSE_TYPES)
+    return con.execute(
+        f"""
+        with lines as (
+            select *, cast(hkont as integer) as gl,
+                   case shkzg when 'S' then dmbtr else -dmbtr end as amount
+            from raw.ibc_fi_items
+            where blart in ('KR', 'KG')
+            qualify row_number() over (
+                partition by bukrs, belnr, gjahr, buzei order by _source_file desc, _row_number desc
+            ) = 1
+        ),
+        expense as (
+            select *, case {ranges} else 'Unclassified expenditure' end as expense_type from lines
+            where gl between 500000 and 599999 and kostl is not null and kostl <> ''
+        ),
+        documents as (select bukrs, belnr, gjahr from expense group by all having abs(sum(amount)) >= 500)
+        select min(budat) as day, belnr, expense_type, sum(amount) as net
+        from expense join documents using (bukrs, belnr, gjahr)
+        where expense_type <> 'Employees'
+        group by bukrs, belnr, gjahr, expense_type
+        having min(budat) >= ? and min(budat) < ?
+        order by all
+        """,
+        [start, after],
+    ).fetchall()
+
+
+def test_the_spend_over_500_quarterly_files_match_the_recomputation_and_their_months(con, tmp_path):
+    written = write_all_transparency_files(
+        con, "bi", ["transparency_spend_over_500"], tmp_path, ended_months(con)
+    )
+    names = sorted(p.name for p in written)
+    # From 25 September 2024 to 2 April 2025: months September - March, quarters Q4 and Q1 (the
+    # third quarter of 2024 starts before the first month with spend).
+    assert [n for n in names if "-Q" in n] == ["spend_over_500_2024-Q4.csv", "spend_over_500_2025-Q1.csv"]
+    for name, start, after, months in (
+        (
+            "spend_over_500_2024-Q4.csv",
+            date(2024, 10, 1),
+            date(2025, 1, 1),
+            ("2024-10", "2024-11", "2024-12"),
+        ),
+        ("spend_over_500_2025-Q1.csv", date(2025, 1, 1), date(2025, 4, 1), ("2025-01", "2025-02", "2025-03")),
+    ):
+        rows = read_csv_file(tmp_path / name)
+        monthly = [row for month in months for row in read_csv_file(tmp_path / f"spend_over_500_{month}.csv")]
+        assert rows == monthly
+        got = sorted(
+            (
+                uk_date(r["Transaction date"]),
+                r["Transaction number"],
+                r["Expense type"],
+                Decimal(r["Net amount"]),
+            )
+            for r in rows
+        )
+        assert got == [
+            (d, belnr, kind, round(net, 2))
+            for d, belnr, kind, net in recomputed_spend_rows(con, start, after)
+        ]
+        assert len(got) > 20

@@ -7,6 +7,7 @@ from ingestion.care import CARE_PAYMENTS
 from ingestion.freshness import expected_file, feed_freshness, working_day
 from ingestion.ibc_finance import BUDGET, FI_ITEMS
 from ingestion.ibc_hr import PA0001
+from ingestion.procurement import CARD_TRANSACTIONS
 
 LONDON = ZoneInfo("Europe/London")
 HOLIDAYS = {date(2025, 5, 5), date(2025, 8, 25)}
@@ -33,6 +34,14 @@ def test_monthly_snapshot_is_due_after_the_third_working_day_skipping_bank_holid
     assert working_day(date(2025, 5, 1), 3, HOLIDAYS) == date(2025, 5, 6)
     assert expected_file(PA0001, at(2025, 5, 6, 23, 0), HOLIDAYS)[0] == date(2025, 4, 1)
     assert expected_file(PA0001, at(2025, 5, 7, 0, 1), HOLIDAYS)[0] == date(2025, 5, 1)
+
+
+def test_card_statement_named_by_its_month_is_due_by_the_end_of_the_fifth():
+    assert CARD_TRANSACTIONS.file_date("pcard_transactions_202504.csv") == date(2025, 4, 1)
+    assert CARD_TRANSACTIONS.file_date("pcard_transactions_20250401.csv") is None
+    assert expected_file(CARD_TRANSACTIONS, at(2025, 5, 5, 23, 0), HOLIDAYS)[0] == date(2025, 3, 1)
+    expected, due = expected_file(CARD_TRANSACTIONS, at(2025, 5, 6, 0, 1), HOLIDAYS)
+    assert expected == date(2025, 4, 1) and due == datetime(2025, 5, 6, tzinfo=LONDON)
 
 
 def test_yearly_budget_is_due_in_april():

@@ -7,8 +7,11 @@ import duckdb
 import pytest
 
 from publication.transparency import (
+    PURCHASE_CARDS,
+    SPEND_OVER_500_QUARTERLY,
     publish_transparency_files,
     write_all_transparency_files,
+    write_files,
     write_transparency_files,
 )
 
@@ -196,4 +199,59 @@ def test_only_the_tables_of_the_open_set_get_files(statutory, tmp_path):
         "contracts_over_5000_2025-Q2.csv",
         "payments_compliance_notice_2024-10_2025-03.csv",
         "payments_compliance_notice_2025-04_2025-09.csv",
+    ]
+
+
+def test_spend_also_has_a_file_per_ended_quarter_holding_its_monthly_files_rows(con, tmp_path):
+    ended = (date(2025, 1, 1), date(2025, 2, 1), date(2025, 3, 1), *ENDED_TO_JUNE)
+    written = write_files(SPEND_OVER_500_QUARTERLY, con, "t", tmp_path, ended)
+    # Q1 precedes the first month with spend (April); Q3 has not ended (July is not in `ended`).
+    assert [p.name for p in written] == ["spend_over_500_2025-Q2.csv"]
+    monthly = write_transparency_files(con, "t", tmp_path / "monthly", ENDED_TO_JUNE)
+    rows = [line for p in monthly for line in p.read_text(encoding="utf-8-sig").splitlines()[1:]]
+    quarter = written[0].read_text(encoding="utf-8-sig").splitlines()
+    assert quarter[0] == HEADER and quarter[1:] == rows and len(rows) == 3
+
+
+@pytest.fixture
+def cards_con():
+    con = duckdb.connect()
+    con.execute(
+        """create table cards (transaction_id varchar, transaction_date date, statement_month date,
+           statement_quarter date, department varchar, beneficiary varchar, amount decimal(18, 2),
+           irrecoverable_vat decimal(18, 2), purpose varchar, merchant_category varchar)"""
+    )
+    con.execute(
+        """insert into cards values
+           ('T2', '2025-07-15', '2025-07-01', '2025-07-01', 'Resources', 'VIKING DIRECT', -30, 0,
+            'Stationery, Office and School Supply Stores',
+            '5111 Stationery, Office and School Supply Stores'),
+           ('T1', '2025-06-28', '2025-07-01', '2025-07-01', 'Adult Services', 'GWR TICKETS', 100, 0,
+            'Passenger Railways', '4112 Passenger Railways'),
+           ('T3', '2025-08-02', '2025-08-01', '2025-07-01', null, 'CAFÉ NERO OXFORD', 4.5, 0,
+            'Eating Places, Restaurants', '5812 Eating Places, Restaurants'),
+           ('T4', '2025-09-30', '2025-09-01', '2025-07-01', 'Resources', 'ROYAL MAIL', 7.5, 0,
+            'Courier Services', '4215 Courier Services'),
+           ('T5', '2025-10-02', '2025-10-01', '2025-10-01', 'Resources', 'ROYAL MAIL', 1, 0,
+            'Courier Services', '4215 Courier Services')"""
+    )
+    return con
+
+
+def test_purchase_cards_have_a_file_per_quarter_whose_three_statements_are_loaded(cards_con, tmp_path):
+    # October has ended by the reporting date but only its statement is loaded: no Q4 file.
+    ended = tuple(date(2025, m, 1) for m in range(7, 12))
+    (path,) = write_files(PURCHASE_CARDS, cards_con, "cards", tmp_path, ended)
+    assert path.name == "purchase_cards_2025-Q3.csv"
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    assert raw.decode("utf-8-sig").split("\r\n") == [
+        "Transaction date,Department,Beneficiary,Amount,Irrecoverable VAT,Purpose,Merchant category",
+        "28/06/2025,Adult Services,GWR TICKETS,100.00,0.00,Passenger Railways,4112 Passenger Railways",
+        '15/07/2025,Resources,VIKING DIRECT,-30.00,0.00,"Stationery, Office and School Supply Stores",'
+        '"5111 Stationery, Office and School Supply Stores"',
+        '02/08/2025,,CAFÉ NERO OXFORD,4.50,0.00,"Eating Places, Restaurants",'
+        '"5812 Eating Places, Restaurants"',
+        "30/09/2025,Resources,ROYAL MAIL,7.50,0.00,Courier Services,4215 Courier Services",
+        "",
     ]

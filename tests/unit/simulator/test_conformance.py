@@ -41,6 +41,7 @@ def test_every_expected_file_is_delivered(clean_home):
     assert "ibc/finance/BUDGET_2025.txt" in names
     assert "care/payments/care_payments_20250407.csv" in names
     assert "procurement/contracts/contracts_register_20250401.csv" in names
+    assert "procurement/cards/pcard_transactions_202503.csv" in names  # on the 5th, for March
     assert "programme/benefits/benefits_tracker_20250401.xlsx" in names
     for system in ("adult_social_care", "blue_badge", "libraries", "school_admissions"):
         assert f"services/person_index/{system}_20250401.csv" in names
@@ -100,7 +101,7 @@ def test_csv_files_follow_the_contract(clean_home):
                 assert re.fullmatch(r"\d{2}/\d{2}/\d{4}", row[col["review_date"]])
                 assert row[col["status"]] in ("Active", "Expired", "Terminated", "Failing")
         checked += 1
-    assert checked >= 9 + 1 + 1 + 4
+    assert checked >= 9 + 1 + 1 + 1 + 4
     assert kinds == set(CSV)  # every CSV feed's FeedSpec was delivered and read
 
 

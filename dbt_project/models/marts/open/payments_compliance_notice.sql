@@ -6,6 +6,12 @@
 -- when the reporting window holds all of it (period start on or after first_date): a period the
 -- warehouse saw only part of would understate both counts (docs/statutory.md). Counts of
 -- invoices are not counts of people: no suppression.
+-- Completeness, as a KPI mart carries it: missing_source_days counts the (feed, day) pairs of the
+-- daily FI_ITEMS and PAYMENTS files with no file loaded, over the days whose invoices can count in
+-- the period (from 30 days before its start: an invoice received then becomes payable in it, to its
+-- end); unknown_invoices_paid counts the invoices paid in the period that FI_ITEMS does not hold
+-- (received before the warehouse's first file, or in a missing file): they cannot be judged and are
+-- in no figure. is_complete is both zero.
 with reporting_window as (
     select
         first_date,
@@ -47,6 +53,68 @@ scoped_invoices as (
         days_to_pay
     from {{ ref('int_invoice_payment_terms') }}
     where is_under_public_contract
+),
+
+source_days as (
+    select
+        published_periods.period_start,
+        feeds.table_name,
+        calendar.date_day as day
+    from published_periods
+    inner join {{ ref('int_calendar') }} as calendar
+        on calendar.date_day between
+        cast({{ dbt.dateadd('day', -30, 'published_periods.period_start') }} as date)
+        and published_periods.period_end
+    cross join (
+        select 'ibc_fi_items' as table_name
+        union all
+        select 'ibc_payments' as table_name
+    ) as feeds
+),
+
+missing_days as (
+    select
+        source_days.period_start,
+        count(*) as missing_source_days
+    from source_days
+    left join {{ ref('int_loaded_feed_days') }} as loaded
+        on source_days.table_name = loaded.table_name and source_days.day = loaded.day
+    where loaded.day is null
+    group by source_days.period_start
+),
+
+documents as (
+    select distinct
+        company_code,
+        document_number,
+        fiscal_year
+    from {{ ref('int_fi_lines') }}
+),
+
+paid_documents as (
+    select
+        company_code,
+        document_number,
+        fiscal_year,
+        min(payment_date) as payment_date
+    from {{ ref('stg_ibc__payments') }}
+    group by company_code, document_number, fiscal_year
+),
+
+unknown_invoices as (
+    select
+        published_periods.period_start,
+        count(*) as unknown_invoices_paid
+    from published_periods
+    inner join paid_documents
+        on paid_documents.payment_date between published_periods.period_start and published_periods.period_end
+    left join documents
+        on
+            paid_documents.company_code = documents.company_code
+            and paid_documents.document_number = documents.document_number
+            and paid_documents.fiscal_year = documents.fiscal_year
+    where documents.document_number is null
+    group by published_periods.period_start
 ),
 
 scopes as (
@@ -110,7 +178,13 @@ select
     {{ safe_rate('paid.paid_31_60_days', 'paid.invoices_paid') }} as pct_paid_31_60_days,
     {{ safe_rate('paid.paid_61_plus_days', 'paid.invoices_paid') }} as pct_paid_61_plus_days,
     cast(coalesce(payable.invoices_payable, 0) as bigint) as invoices_payable,
-    {{ safe_rate('payable.payable_not_paid', 'payable.invoices_payable') }} as pct_payable_not_paid_in_period
+    {{ safe_rate('payable.payable_not_paid', 'payable.invoices_payable') }} as pct_payable_not_paid_in_period,
+    cast(coalesce(unknown_invoices.unknown_invoices_paid, 0) as bigint) as unknown_invoices_paid,
+    cast(coalesce(missing_days.missing_source_days, 0) as integer) as missing_source_days,
+    coalesce(missing_days.missing_source_days, 0) = 0
+    and coalesce(unknown_invoices.unknown_invoices_paid, 0) = 0 as is_complete
 from grid
 left join paid on grid.period_start = paid.period_start and grid.scope = paid.scope
 left join payable on grid.period_start = payable.period_start and grid.scope = payable.scope
+left join missing_days on grid.period_start = missing_days.period_start
+left join unknown_invoices on grid.period_start = unknown_invoices.period_start
