@@ -22,17 +22,9 @@ with snapshot_positions as (
 ),
 
 chart as (
-    select
-        snapshot_dates.snapshot_date,
-        chart.position_id,
-        chart.job_title,
-        chart.reports_to_position_id,
-        row_number() over (
-            partition by snapshot_dates.snapshot_date, chart.position_id order by chart.valid_from desc
-        ) as chart_rank
-    from {{ ref('int_pay_snapshot_dates') }} as snapshot_dates
-    inner join {{ ref('stg_ibc__org_chart') }} as chart
-        on snapshot_dates.snapshot_date between chart.valid_from and chart.valid_to
+    {{ valid_on_snapshot_dates(
+        ref('stg_ibc__org_chart'), 'position_id', ['job_title', 'reports_to_position_id']
+    ) }}
 ),
 
 tree as (
@@ -52,13 +44,10 @@ tree as (
         on
             chart.snapshot_date = boss.snapshot_date
             and chart.reports_to_position_id = boss.position_id
-            and boss.chart_rank = 1
     left join chart as grand_boss
         on
             boss.snapshot_date = grand_boss.snapshot_date
             and boss.reports_to_position_id = grand_boss.position_id
-            and grand_boss.chart_rank = 1
-    where chart.chart_rank = 1
 ),
 
 holders as (
@@ -94,6 +83,7 @@ position_pay as (
     select
         snapshot_positions.snapshot_date,
         snapshot_positions.position_id,
+        holders.person_id as holder_person_id,
         coalesce(holders.person_id, last_holders.person_id) as paid_person_id,
         coalesce(
             case when holders.person_id is not null then snapshot_positions.snapshot_date end,
@@ -139,19 +129,17 @@ select
     snapshot_positions.directorate,
     snapshot_positions.funded_fte,
     snapshot_positions.is_vacant,
-    holders.person_id as holder_person_id,
+    position_pay.holder_person_id,
     salaries.annual_salary_gbp
 from snapshot_positions
 left join tree
     on
         snapshot_positions.snapshot_date = tree.snapshot_date
         and snapshot_positions.position_id = tree.position_id
-left join holders
+inner join position_pay
     on
-        snapshot_positions.snapshot_date = holders.snapshot_date
-        and snapshot_positions.position_id = holders.position_id
-        and holders.holder_rank = 1
-        and not snapshot_positions.is_vacant
+        snapshot_positions.snapshot_date = position_pay.snapshot_date
+        and snapshot_positions.position_id = position_pay.position_id
 left join salaries
     on
         snapshot_positions.snapshot_date = salaries.snapshot_date

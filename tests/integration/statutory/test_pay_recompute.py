@@ -52,13 +52,6 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return built_world(tmp_path_factory.mktemp("pay"), **PAY_WORLD)
 
 
-@pytest.fixture(scope="module")
-def con(world: Path):
-    con = duckdb.connect(str(world / "warehouse.duckdb"), read_only=True)
-    yield con
-    con.close()
-
-
 def newest(con: duckdb.DuckDBPyConnection, table: str) -> list[dict]:
     """The rows of the newest monthly snapshot of a raw table (it holds the whole history)."""
     relation = con.execute(

@@ -52,13 +52,6 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return built_world(tmp_path_factory.mktemp("statutory"), **STATUTORY_WORLD)
 
 
-@pytest.fixture(scope="module")
-def con(world: Path):
-    con = duckdb.connect(str(world / "warehouse.duckdb"), read_only=True)
-    yield con
-    con.close()
-
-
 def reporting_window(con: duckdb.DuckDBPyConnection) -> tuple[date, date]:
     """(first date, reporting date): the earliest file loaded but BUDGET, the newest FI_ITEMS file."""
     return con.execute(

@@ -8,7 +8,9 @@ with figures as (
         snapshot_date,
         max(annual_salary_gbp) as highest_salary_gbp,
         -- at three decimals the mean of the two middle salaries is exact; rounded half away from zero
-        cast(round(median(cast(annual_salary_gbp as decimal(18, 3))), 2) as decimal(12, 2)) as median_salary_gbp
+        cast(
+            round(median(cast(annual_salary_gbp as decimal(18, 3))), 2) as decimal(12, 2)
+        ) as median_salary_gbp
     from {{ ref('int_staff_pay_snapshots') }}
     where annual_salary_gbp is not null
     group by snapshot_date
