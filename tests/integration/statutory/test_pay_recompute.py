@@ -8,9 +8,9 @@ contract is silent: which 31 March dates are published (March months of the repo
 have ended), staff in post (employee groups 1, 2, 4 with a PA0008 record that day), a filled
 position's holder (lowest PERNR), a vacant position's salary (its last holder's on their last day),
 the median rounded half up to the penny, the quartiles' remainder going to the first groups, and
-the withholding of gap figures when men or women number 1 to 7. The directorates' names are written
-here, not read from the seed. Floating-point gaps are compared to 1e-12 relative (two engines sum
-in different orders); everything else exactly.
+the withholding of gap figures when men or women number 1 to 7. The directorates' names are
+written in council_structure.py, not read from the seed. Floating-point gaps are compared to 1e-12
+relative (two engines sum in different orders); everything else exactly.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "dbt"))
 
+from council_structure import DIRECTORATE_NAMES  # noqa: E402
 from warehouse_world import built_world  # noqa: E402
 
 from publication.transparency import write_all_transparency_files  # noqa: E402
@@ -34,16 +35,6 @@ from publication.transparency import write_all_transparency_files  # noqa: E402
 pytestmark = pytest.mark.slow
 
 PAY_WORLD = {"scale": 0.01, "start": date(2024, 3, 25), "days": 375, "seed": 7}
-DIRECTORATE_NAMES = {
-    "ADULTS": "Adult Services",
-    "CHILDRENS": "Children's Services",
-    "PUBHEALTH": "Public Health",
-    "ENVPLACE": "Environment and Place",
-    "FIRE": "Fire and Rescue",
-    "RESOURCES": "Resources",
-    "CUSTCULT": "Customers, Culture and Corporate Services",
-    "UNALLOCATED": "Unallocated (no directorate on the date)",  # a cost centre without one that day
-}
 HOURS_A_YEAR = (52.143, 37)
 
 
