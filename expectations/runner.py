@@ -72,6 +72,13 @@ def row_count_bounded(table: str) -> bool:
     return table not in (_policy().get("row_count", {}).get("not_for") or [])
 
 
+def statutory_personal_data(table: str) -> dict[str, set[str]]:
+    """Column -> kinds of known personal value the law requires `table` to publish there
+    (gate_policy.yml `statutory_personal_data`; empty for every other table)."""
+    declared = (_policy().get("statutory_personal_data") or {}).get(table) or {}
+    return {column: set(kinds) for column, kinds in declared.items()}
+
+
 def row_count_floor(previous_rows: int | None) -> int | None:
     """The fewest rows a table may have, given the previous release's count (None: no bound)."""
     if not previous_rows:

@@ -118,4 +118,39 @@ POSITIONS = _sap(
     description="Funded positions and whether they are vacant.",
 )
 
-FEEDS = (PA0001, PA0002, PA0007, PA0000, PA2001, POSITIONS)
+PA0008 = _sap(
+    "ibc_pa0008",
+    "PA0008_",
+    "monthly",
+    "snapshot",
+    [
+        PERNR,
+        Column("BEGDA", "sap_date", not_null=True, bounds=(HR_EARLIEST, LATEST)),
+        Column("ENDDA", "sap_date", not_null=True, bounds=(HR_EARLIEST, OPEN_END)),
+        Column("TRFGR", "key", not_null=True),
+        Column("TRFST", "key", not_null=True),
+        Column("ANSAL", "sap_amount", not_null=True),
+        AEDTM,
+    ],
+    keys=("PERNR", "BEGDA"),
+    description="Basic pay: pay grade, pay point and full-time annual salary over time.",
+    amount="ANSAL",
+)
+
+ORGCHART = _sap(
+    "ibc_orgchart",
+    "ORGCHART_",
+    "monthly",
+    "snapshot",
+    [
+        Column("PLANS", "key", not_null=True),
+        Column("BEGDA", "sap_date", not_null=True, bounds=(HR_EARLIEST, LATEST)),
+        Column("ENDDA", "sap_date", not_null=True, bounds=(HR_EARLIEST, OPEN_END)),
+        Column("STEXT", not_null=True),
+        Column("PLANS_UP", "key"),
+    ],
+    keys=("PLANS", "BEGDA"),
+    description="Positions' titles and reporting lines over time (PLANS_UP blank for the chief executive).",
+)
+
+FEEDS = (PA0001, PA0002, PA0007, PA0000, PA2001, POSITIONS, PA0008, ORGCHART)

@@ -14,7 +14,9 @@ into files (per ended month, per period, the latest ended quarter):
 - `spend_over_500_YYYY-QN.csv`: the spend rows of each ended calendar quarter, the union of its three
   monthly files (docs/statutory.md);
 - `purchase_cards_YYYY-QN.csv`: the card transactions of each quarter whose three monthly statements
-  are loaded (docs/statutory.md).
+  are loaded (docs/statutory.md);
+- `senior_salaries_`, `pay_multiple_`, `organisation_chart_` and `gender_pay_gap_YYYY-03-31.csv`:
+  one per 31 March snapshot dbt publishes (docs/statutory.md).
 """
 
 from __future__ import annotations
@@ -128,6 +130,16 @@ def _card_quarter_slices(
     ]
 
 
+def _snapshot_slices(prefix: str) -> Callable[[duckdb.DuckDBPyConnection, str, Sequence[date]], list[Slice]]:
+    """One file per snapshot date the table holds (dbt publishes only ended 31 March snapshots)."""
+
+    def slices(con: duckdb.DuckDBPyConnection, table: str, ended_months: Sequence[date]) -> list[Slice]:
+        days = con.execute(f"select distinct snapshot_date from {table} order by 1").fetchall()
+        return [(f"{prefix}_{day:%Y-%m-%d}.csv", "snapshot_date = ?", [day]) for (day,) in days]
+
+    return slices
+
+
 SPEND_OVER_500 = TransparencyFile(
     table="transparency_spend_over_500",
     columns={
@@ -218,12 +230,94 @@ PURCHASE_CARDS = TransparencyFile(
     order_by="transaction_date, transaction_id",
     slices=_card_quarter_slices,
 )
+# The annual pay outputs (contracts/kpis.md, Statutory outputs): the code's headers, salaries and
+# money with two decimals, FTE two, the pay multiple two, gaps and shares (0 to 1) four.
+SENIOR_SALARIES = TransparencyFile(
+    table="senior_salaries",
+    columns={
+        "Job title": "job_title",
+        "Directorate": "directorate",
+        "Salary band": "salary_band",
+        "FTE": "fte",
+        "Name": "name",
+        "Reports to": "reports_to",
+        "Vacant": "vacant",
+    },
+    decimals={"fte": 2},
+    order_by="cast(split_part(salary_band, '-', 1) as integer) desc, job_title, position_id",
+    slices=_snapshot_slices("senior_salaries"),
+)
+PAY_MULTIPLE = TransparencyFile(
+    table="pay_multiple",
+    columns={
+        "Financial year": "financial_year",
+        "Date": "snapshot_date",
+        "Highest salary": "highest_salary_gbp",
+        "Median salary": "median_salary_gbp",
+        "Pay multiple": "pay_multiple",
+    },
+    decimals={"highest_salary_gbp": 2, "median_salary_gbp": 2, "pay_multiple": 2},
+    order_by="snapshot_date",
+    slices=_snapshot_slices("pay_multiple"),
+)
+ORGANISATION_CHART = TransparencyFile(
+    table="organisation_chart",
+    columns={
+        "Position": "position",
+        "Job title": "job_title",
+        "Reports to": "reports_to",
+        "Directorate": "directorate",
+        "Salary band": "salary_band",
+        "Vacant": "vacant",
+    },
+    decimals={},
+    order_by="reports_to nulls first, job_title, position",
+    slices=_snapshot_slices("organisation_chart"),
+)
+_GAP_FIGURES = (
+    "mean_gap",
+    "median_gap",
+    *(
+        f"pct_{who}_{q}_quartile"
+        for q in ("lower", "lower_middle", "upper_middle", "upper")
+        for who in ("men", "women")
+    ),
+    "bonus_mean_gap",
+    "bonus_median_gap",
+    "pct_men_bonus",
+    "pct_women_bonus",
+)
+GENDER_PAY_GAP = TransparencyFile(
+    table="gender_pay_gap",
+    columns={
+        name: name
+        for name in (
+            "snapshot_date",
+            "men",
+            "men_suppressed",
+            "women",
+            "women_suppressed",
+            "gender_not_recorded",
+            "gender_not_recorded_suppressed",
+            "figures_suppressed",
+            *_GAP_FIGURES,
+            "bonus_statement",
+        )
+    },
+    decimals=dict.fromkeys(_GAP_FIGURES, 4),
+    order_by="snapshot_date",
+    slices=_snapshot_slices("gender_pay_gap"),
+)
 TRANSPARENCY_FILES = (
     SPEND_OVER_500,
     PAYMENTS_COMPLIANCE_NOTICE,
     CONTRACTS_OVER_5000,
     SPEND_OVER_500_QUARTERLY,
     PURCHASE_CARDS,
+    SENIOR_SALARIES,
+    PAY_MULTIPLE,
+    ORGANISATION_CHART,
+    GENDER_PAY_GAP,
 )
 
 
@@ -299,6 +393,8 @@ def _formatted(spec: TransparencyFile, row: tuple) -> list[str]:
     for column, value in zip(spec.columns.values(), row, strict=True):
         if value is None:
             out.append("")
+        elif isinstance(value, bool):  # a withheld-cell flag
+            out.append("Y" if value else "N")
         elif column in spec.decimals:
             out.append(f"{value:.{spec.decimals[column]}f}")
         elif isinstance(value, date):

@@ -52,6 +52,8 @@ FEEDS: list[Feed] = [
     Feed("ibc/hr", "PA0002", "ibc", "monthly", lambda w, d: ibc_hr.pa0002(w.staff, d)),
     Feed("ibc/hr", "PA0007", "ibc", "monthly", lambda w, d: ibc_hr.pa0007(w.staff, d)),
     Feed("ibc/hr", "POSITIONS", "ibc", "monthly", lambda w, d: ibc_hr.positions(w.staff, d)),
+    Feed("ibc/hr", "PA0008", "ibc", "monthly", lambda w, d: ibc_hr.pa0008(w.pay, w.staff, d)),
+    Feed("ibc/hr", "ORGCHART", "ibc", "monthly", lambda w, d: ibc_hr.orgchart(w.pay, w.staff, d)),
     Feed("ibc/hr", "PA0000", "ibc", "daily", lambda w, d: ibc_hr.pa0000(w.staff, d)),
     Feed("ibc/hr", "PA2001", "ibc", "daily", lambda w, d: ibc_hr.pa2001(w.staff, d)),
     Feed("ibc/finance", "CSKS", "ibc", "monthly", lambda w, d: ibc_hr.csks(w.org, w.staff, d)),

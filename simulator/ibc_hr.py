@@ -1,4 +1,5 @@
-"""IBC HR extracts: PA0001, PA0002, PA0007, POSITIONS (monthly full snapshots), PA0000, PA2001 (daily)."""
+"""IBC HR extracts: PA0001, PA0002, PA0007, PA0008, POSITIONS, ORGCHART (monthly full snapshots),
+PA0000, PA2001 (daily)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import numpy as np
 from simulator.dates import OPEN_END, fmt_yyyymmdd, pad
 from simulator.layout import header_order
 from simulator.org import Org
+from simulator.pay import AGREED, GRADES, Pay
 from simulator.staff import Staff
 from simulator.writers import FileOut, money
 
@@ -169,3 +171,50 @@ def csks(org: Org, staff: Staff, day: np.datetime64) -> FileOut:
     }
     data = {k: np.asarray(v)[order] for k, v in data.items()}
     return FileOut("ibc/finance", f"CSKS_{_stamp(day)}.txt", "ibc", header_order("CSKS", cols), data)
+
+
+def pa0008(pay: Pay, staff: Staff, day: np.datetime64) -> FileOut:
+    """Basic pay as the snapshot of `day` shows it: a record ends once the next one is keyed (or the
+    leaver's end is known), and an award not yet agreed leaves the previous year's rate."""
+    vis = pay.rec_created <= day
+    sp, year = pay.rec_sp[vis], pay.rec_year[vis]
+    nxt = pay.rec_next_created[vis]
+    ends_next = ~np.isnat(nxt) & (nxt <= day)
+    end_known = staff.sp_end_known[sp]
+    ends_leaving = np.isnat(nxt) & ~np.isnat(end_known) & (end_known <= day)
+    e_out = np.where(ends_next | ends_leaving, pay.rec_endda[vis], OPEN_END)
+    agreed = np.array([AGREED[int(y)] for y in year], dtype="datetime64[D]")
+    awarded = agreed <= day
+    cents = GRADES.salary(np.where(awarded, year, year - 1), pay.rec_grade[vis], pay.rec_point[vis])
+    changed = np.maximum(pay.rec_created[vis], np.where(awarded, agreed, pay.rec_created[vis]))
+    changed = np.maximum(changed, np.where(ends_next, nxt, changed))
+    changed = np.maximum(changed, np.where(ends_leaving, end_known, changed))
+    cols = ["PERNR", "BEGDA", "ENDDA", "TRFGR", "TRFST", "ANSAL", "AEDTM"]
+    data = {
+        "PERNR": staff.sp_pernr[sp],
+        "BEGDA": fmt_yyyymmdd(pay.rec_begda[vis]),
+        "ENDDA": fmt_yyyymmdd(e_out),
+        "TRFGR": GRADES.code[pay.rec_grade[vis]],
+        "TRFST": pad(pay.rec_point[vis] + 1, 2),
+        "ANSAL": money(cents),
+        "AEDTM": fmt_yyyymmdd(changed),
+    }
+    return FileOut(
+        FEED, f"PA0008_{_stamp(day)}.txt", "ibc", header_order("PA0008", cols), data, cents=cents.copy()
+    )
+
+
+def orgchart(pay: Pay, staff: Staff, day: np.datetime64) -> FileOut:
+    """Positions' titles and reporting lines, with the same visibility as POSITIONS."""
+    vis = pay.org_begda <= day
+    e = pay.org_endda[vis]
+    up = pay.org_up[vis]
+    cols = ["PLANS", "BEGDA", "ENDDA", "STEXT", "PLANS_UP"]
+    data = {
+        "PLANS": staff.pos_plans[pay.org_pos[vis]],
+        "BEGDA": fmt_yyyymmdd(pay.org_begda[vis]),
+        "ENDDA": fmt_yyyymmdd(np.where(e < day, e, OPEN_END)),
+        "STEXT": pay.org_stext[vis],
+        "PLANS_UP": np.where(up < 0, "", staff.pos_plans[np.maximum(up, 0)]),
+    }
+    return FileOut(FEED, f"ORGCHART_{_stamp(day)}.txt", "ibc", header_order("ORGCHART", cols), data)

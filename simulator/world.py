@@ -12,6 +12,7 @@ from simulator.dates import pad
 from simulator.defects import DefectPlan
 from simulator.finance import FinanceBook
 from simulator.org import Org, build_org
+from simulator.pay import Pay, build_pay
 from simulator.persons import PeopleRates, Residents, build_indexes, build_residents
 from simulator.staff import Staff, build_staff
 from simulator.suppliers import Contracts, Suppliers, build_contracts, build_suppliers
@@ -41,6 +42,10 @@ class World:
     @cached_property
     def staff(self) -> Staff:
         return build_staff(self.seed, self.scale, self.org)
+
+    @cached_property
+    def pay(self) -> Pay:
+        return build_pay(self.seed, self.staff, self.org)
 
     @cached_property
     def residents(self) -> Residents:

@@ -60,6 +60,7 @@ SHARED_WORLDS: dict[str, tuple[str, ...]] = {
         "tests/unit/simulator/test_cards.py",
         "tests/unit/simulator/test_conformance.py",
         "tests/unit/simulator/test_defects.py",
+        "tests/unit/simulator/test_pay_extracts.py",
         "tests/unit/simulator/test_volumes.py",
     ),
 }

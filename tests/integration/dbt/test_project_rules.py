@@ -1,5 +1,9 @@
 """Rules the dbt project keeps, read from its parsed manifest (`dbt parse`, no data needed)."""
 
+import yaml
+
+from expectations.runner import POLICY_FILE
+
 # Column names that would carry a direct identifier (publication contract, personal data rules).
 IDENTIFIER_COLUMNS = {
     "person_id", "pernr", "first_name", "last_name", "surname", "forename", "customer_first_name",
@@ -47,18 +51,41 @@ def test_every_published_model_has_an_enforced_contract_and_descriptions(manifes
             assert column["data_type"], f"{node['name']}.{column['name']}"
 
 
+def _statutory_reads(node: dict) -> set[str]:
+    """Restricted models a published model declares it reads for personal data the law requires
+    it to publish (meta.statutory_personal_data; docs/statutory.md)."""
+    declared = node["config"].get("meta", {}).get("statutory_personal_data") or {}
+    return {f"model.insight_hub.{name}" for name in declared.get("reads", [])}
+
+
 def test_no_published_model_reads_a_restricted_model(manifest):
     restricted = set(_models(manifest, "restricted"))
     assert restricted, "the personal columns of the sources live in schema restricted"
-    for uid in _models(manifest, "bi"):
+    for uid, node in _models(manifest, "bi").items():
+        allowed = _statutory_reads(node)  # read directly, never through another model
         seen, todo = set(), [uid]
         while todo:
-            parent_ids = manifest["parent_map"].get(todo.pop(), [])
-            for parent in parent_ids:
-                assert parent not in restricted, f"{uid} depends on {parent}"
-                if parent not in seen:
+            child = todo.pop()
+            for parent in manifest["parent_map"].get(child, []):
+                assert parent not in restricted or (child == uid and parent in allowed), (
+                    f"{uid} depends on {parent}"
+                )
+                if parent not in seen and parent not in allowed:
                     seen.add(parent)
                     todo.append(parent)
+
+
+def test_only_the_senior_salaries_publish_personal_data_as_the_law_requires(manifest):
+    """The Transparency Code's names at £150,000 and over: one model, one column, declared in dbt
+    and in the gate's policy alike."""
+    declared = {
+        node["name"]: set(node["config"]["meta"]["statutory_personal_data"]["columns"])
+        for node in _models(manifest, "bi").values()
+        if node["config"].get("meta", {}).get("statutory_personal_data")
+    }
+    assert declared == {"senior_salaries": {"name"}}
+    policy = yaml.safe_load(POLICY_FILE.read_text())["statutory_personal_data"]
+    assert {table: set(columns) for table, columns in policy.items()} == declared
 
 
 def test_no_published_column_is_a_direct_identifier(manifest):

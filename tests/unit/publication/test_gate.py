@@ -330,3 +330,33 @@ def test_a_table_describing_one_release_may_become_empty_where_any_other_fails()
         profile, _ = table_profile(con, "bi", table, KEY)
         outcome = run_suite(published_table_suite(table, 10), profile, blocking=True)
         assert outcome.success is (table == "restatements"), table
+
+
+def test_a_statutory_name_is_allowed_only_where_the_law_requires_it():
+    """senior_salaries.name may hold a known full name (gate_policy.yml statutory_personal_data); the
+    same name anywhere else, or any other kind of personal data in that column, still fails."""
+    con = _warehouse()
+    con.execute(
+        """create table bi.senior_salaries as select * from (values
+        ('Chief Executive', 'Grace Patel', '195000-199999')) t(job_title, name, salary_band)"""
+    )
+    profile, findings = table_profile(con, "bi", "senior_salaries", KEY)
+    assert findings == []
+    assert run_suite(published_table_suite("senior_salaries", 1), profile, blocking=True).success
+
+    con.execute(
+        """create or replace table bi.senior_salaries as select * from (values
+        ('Ann Hall', 'grace.patel61@example.com', '195000-199999')) t(job_title, name, salary_band)"""
+    )
+    _, findings = table_profile(con, "bi", "senior_salaries", KEY)
+    assert {(f["column"], f["finding"]) for f in findings} == {
+        ("job_title", "known full name"),
+        ("name", "email address"),
+        ("name", "known email address"),
+    }
+    con.execute(
+        """create table bi.organisation_chart as select * from (values ('Chief Executive', 'Grace Patel'))
+        t(job_title, name)"""
+    )
+    _, findings = table_profile(con, "bi", "organisation_chart", KEY)
+    assert {(f["column"], f["finding"]) for f in findings} == {("name", "known full name")}

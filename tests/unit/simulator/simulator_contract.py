@@ -26,13 +26,14 @@ IBC = headers("sap")
 CSV = headers("csv")
 JSONL = headers("jsonl")
 FEED_OF = {prefix: spec.feed_path for spec in FEEDS if (prefix := spec.file_prefix.rstrip("_")) in IBC}
-AMOUNT = {"FI_ITEMS": "DMBTR", "PAYMENTS": "RWBTR", "BUDGET": "WTGBTR"}
+AMOUNT = {"FI_ITEMS": "DMBTR", "PAYMENTS": "RWBTR", "BUDGET": "WTGBTR", "PA0008": "ANSAL"}
 KEY_WIDTH = {
     "PERNR": 8,
     "KOSTL": 10,
     "LIFNR": 10,
     "BELNR": 10,
     "PLANS": 8,
+    "PLANS_UP": 8,
     "ORGEH": 8,
     "STELL": 8,
     "VBLNR": 10,

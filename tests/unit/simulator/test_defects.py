@@ -10,7 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from simulator_contract import IBC, read_csv, read_ibc
+from simulator_contract import AMOUNT, IBC, read_csv, read_ibc
 
 from simulator import DEFECT_KINDS, simulate
 
@@ -75,7 +75,7 @@ def _missing_trailer(path, entry, land):
 
 def _wrong_trailer(path, entry, land):
     header, rows, trailer = read_ibc(path)
-    amount = {"FI_ITEMS": "DMBTR", "PAYMENTS": "RWBTR", "BUDGET": "WTGBTR"}.get(path.name.rsplit("_", 1)[0])
+    amount = AMOUNT.get(path.name.rsplit("_", 1)[0])
     total = sum(abs(Decimal(r[header.index(amount)])) for r in rows) if amount else Decimal(0)
     assert (
         trailer[0] != len(rows)
