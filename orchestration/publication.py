@@ -28,6 +28,7 @@ from orchestration.gate import DAILY_FEED_TABLES, gx_run_dir
 from orchestration.operations.freshness import RELEASE_FRESHNESS
 from orchestration.policy import DUCKDB_WRITERS, OWNERS, TRANSIENT_RETRY
 from orchestration.resources import WarehouseResource
+from orchestration.restatements import RESTATEMENTS
 from publication.audiences import AudienceError, AudiencePlan, RestrictedAccess
 from publication.completeness import daily_feed_days, ended_months, missing_days, reporting_date
 from publication.fingerprint import FINGERPRINT_METADATA_KEY
@@ -260,10 +261,14 @@ def release_asset(
 
 
 # `insight-hub publish`: the gate (every check on the `bi` tables) and the publish step, without
-# ingesting or rebuilding anything.
+# ingesting or rebuilding any mart but bi.restatements, which says what this release restates
+# against the release `current` points at now, so it is recomputed (the restatements step, then
+# its dbt model) on the very tables being published.
 BI_TABLES = dg.AssetSelection.key_prefixes("bi")
+RESTATED = dg.AssetSelection.assets(RESTATEMENTS, dg.AssetKey(["bi", "restatements"]))
 publish_release = dg.define_asset_job(
     "publish_release",
-    selection=dg.AssetSelection.assets(RELEASE_KEY) | (BI_TABLES - BI_TABLES.without_checks()),
-    description="Gate the current `bi` tables (dbt tests, GX suites) and publish them as a new release.",
+    selection=dg.AssetSelection.assets(RELEASE_KEY) | RESTATED | (BI_TABLES - BI_TABLES.without_checks()),
+    description="Gate the current `bi` tables (dbt tests, GX suites), recompute bi.restatements against "
+    "the current release, and publish them as a new release.",
 )

@@ -147,7 +147,7 @@ def build_release(warehouse: Path, published: Path, inputs: ReleaseInputs, schem
     # The restricted folder is closed before anything is written into it.
     _restrict_folder(sets["restricted"].folder, inputs.restricted, gid)
     try:
-        described = _write_duckdb_sets(warehouse, sets, schema, inputs)
+        described = _write_duckdb_sets(warehouse, sets, schema, inputs, current_release(published))
         reused: dict[str, dict[str, list[str]]] = {}
         known: dict[str, dict[str, Any]] = {}  # digests of the reused files, taken as they were linked
         with hyper_process(hyper_log_dir(published)) as process:
@@ -224,10 +224,11 @@ def build_release(warehouse: Path, published: Path, inputs: ReleaseInputs, schem
 
 
 def _write_duckdb_sets(
-    warehouse: Path, sets: dict[str, Release], schema: str, inputs: ReleaseInputs
+    warehouse: Path, sets: dict[str, Release], schema: str, inputs: ReleaseInputs, previous_id: str | None
 ) -> dict[str, dict[str, Any]]:
     """Copy each audience's tables into its set's DuckDB file, fingerprint and audit every copy,
     and judge each set fit for its audience; refuse (ReleaseRefused) unless all of it holds.
+    `previous_id` is the release `current` points at, which bi.restatements must compare with.
 
     Returns each audience's section of the manifest: folder, formats and, per table, rows,
     columns, fingerprint and the blocking checks that passed on it.
@@ -264,6 +265,7 @@ def _write_duckdb_sets(
                 fingerprints[audience][table] = table_fingerprint(con, f"{database}.{schema}.{table}")
             problems += set_problems(con, database, schema, audience, inputs.audiences)
             problems += undescribed(con, database, schema, inputs.audiences.docs)
+            problems += stale_restatements(con, database, schema, previous_id)
         con.execute("detach wh")
         passed: dict[str, dict[str, list[str]]] = {}
         for audience in AUDIENCES:
@@ -340,6 +342,40 @@ def _describe(con: duckdb.DuckDBPyConnection, relation: str, docs: TableDocs | N
     for column, description in docs.columns.items():
         if description and column in names:
             con.execute(f'comment on column {relation}."{column}" is {_literal(description)}')
+
+
+RESTATEMENTS_TABLE = "restatements"
+
+
+def stale_restatements(
+    con: duckdb.DuckDBPyConnection, database: str, schema: str, previous_id: str | None
+) -> list[str]:
+    """A release's bi.restatements must compare its tables with the release `current` points at:
+    one computed against an older release (the restatements step did not run since `current`
+    was published, e.g. a Materialize of the release alone) would tell readers of changes that are
+    not this release's. An empty table cannot say what it compared with and passes."""
+    has_column = con.execute(
+        "select count(*) from duckdb_columns() where database_name = ? and schema_name = ? "
+        "and table_name = ? and column_name = 'previous_release_id'",
+        [database, schema, RESTATEMENTS_TABLE],
+    ).fetchone()[0]
+    if not has_column:
+        return []
+    compared = [
+        row[0]
+        for row in con.execute(
+            f"select distinct previous_release_id from {database}.{schema}.{RESTATEMENTS_TABLE} "
+            "where previous_release_id is distinct from ? order by all",
+            [previous_id],
+        ).fetchall()
+    ]
+    if not compared:
+        return []
+    return [
+        f"{schema}/{RESTATEMENTS_TABLE}: compares with release(s) {', '.join(map(str, compared))}, but "
+        f"`current` is {previous_id or 'no release'}: these restatements are not this release's. Run "
+        "`insight-hub publish`, which recomputes them against `current` and publishes."
+    ]
 
 
 def undescribed(

@@ -73,3 +73,11 @@
 {% macro directorate_or_unallocated(directorate) -%}
     coalesce({{ directorate }}, 'UNALLOCATED')
 {%- endmacro %}
+
+{#- Counts of a left-joined aggregate on a grid: 0, never NULL, where the grid has nothing to count
+    (the KPI dictionary's null rule for counts), one `cast(coalesce(...))` per name. -#}
+{% macro counts_or_zero(relation, names) -%}
+    {%- for name in names %}
+    cast(coalesce({{ relation }}.{{ name }}, 0) as bigint) as {{ name }}{{ "," if not loop.last }}
+    {%- endfor %}
+{%- endmacro %}

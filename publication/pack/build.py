@@ -3,7 +3,7 @@
 Members and managers without Tableau read the release in a browser (issue 19; publication contract,
 KPI pack and restatements): `pack/index.html` and one page per domain, charts as inline SVG and a
 data table beside each, no script and no request outside the folder. It reads the release's own
-DuckDB files (the internal set, and the restricted set's contact facts as daily totals only), so it
+DuckDB file (the internal set: published aggregate tables only, never the restricted set), so it
 shows exactly what was audited, and it is written before the release's file digests are taken, so
 its files are in the manifest and verified like every other file.
 """
@@ -22,7 +22,7 @@ import jinja2
 import pandas as pd
 import yaml
 
-from ingestion.layout import Release, sql_path
+from ingestion.layout import Release
 from publication.pack.charts import (
     COMPLETE,
     INCOMPLETE,
@@ -37,8 +37,6 @@ from publication.pack.charts import (
 TREND_MONTHS = 13
 TARGETS_FILE = Path(__file__).with_name("targets.yml")
 TEMPLATES = Path(__file__).with_name("templates")
-# The restricted set is attached only to total its contacts by day; nothing person-level is read.
-RESTRICTED_ALIAS = "restricted_set"
 RESTATEMENTS_TABLE = "restatements"
 
 
@@ -76,6 +74,7 @@ class Figure:
     alt: str  # the chart's text alternative
     svg: str
     table: Table
+    coverage: str = ""  # said plainly under the caption when a trend covers fewer months than it should
 
 
 @dataclass
@@ -126,10 +125,9 @@ def load_targets(path: Path = TARGETS_FILE) -> dict[tuple[str, str], list[Target
 class _Reader:
     """The release's tables, read through one read-only connection."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, schema: str, restricted: bool) -> None:
+    def __init__(self, con: duckdb.DuckDBPyConnection, schema: str) -> None:
         self.con = con
         self.schema = schema
-        self.restricted = restricted
         rows = con.execute(
             "select table_name, column_name from duckdb_columns() "
             "where database_name = current_database() and schema_name = ?",
@@ -170,15 +168,18 @@ def _trend_frame(
         return None
     series_sql = series if series else "'All'"
     window = f"month > (select max(month) from {reader.schema}.{table}) - interval {TREND_MONTHS} month"
+    flag = f"{measure}_suppressed"
+    suppressed = f"coalesce({flag}, false)" if reader.has(table, flag) else "false"
     if aggregate:
+        # A sum over a withheld cell is withheld too (it would bound the withheld count).
         sql = (
-            f"select month, {series_sql} as series, sum({measure})::double as value, "
-            "bool_and(is_complete) as complete, max(missing_source_days) as missing, false as suppressed "
+            f"select month, {series_sql} as series, "
+            f"case when bool_or({suppressed}) then null else sum({measure})::double end as value, "
+            "bool_and(is_complete) as complete, max(missing_source_days) as missing, "
+            f"bool_or({suppressed}) as suppressed "
             f"from {reader.schema}.{table} where {window} group by all order by month, series"
         )
     else:
-        flag = f"{measure}_suppressed"
-        suppressed = f"coalesce({flag}, false)" if reader.has(table, flag) else "false"
         sql = (
             f"select month, {series_sql} as series, {measure}::double as value, is_complete as complete, "
             f"missing_source_days as missing, {suppressed} as suppressed "
@@ -204,7 +205,7 @@ def _trend_table(frame: pd.DataFrame, title: str, unit: str) -> Table:
             if row is None:
                 cells.append(Cell("no row"))
             elif row.suppressed:
-                cells.append(Cell("suppressed (1-7 or derived from it)", "suppressed"))
+                cells.append(Cell(WITHHELD, "suppressed"))
             else:
                 value = format_value(_none_if_nan(row.value), unit)
                 cells.append(Cell(value or "no value (NULL: see its NULL rule in the data dictionary)"))
@@ -252,11 +253,44 @@ def trend(
     if frame.empty:
         return f"{title}: {table} has no rows in this release."
     lines = (targets or {}).get((table, measure), [])
+    return _trend_figure(frame, title, unit, series_title, lines, f"{table}.{measure}")
+
+
+def _coverage(frame: pd.DataFrame) -> tuple[int, str]:
+    """How many months of a trend hold something to draw (a value or a withheld cell), and, when
+    fewer than TREND_MONTHS, a sentence saying so plainly (a short history, or NULLs by rule)."""
+    drawn = frame.loc[frame["value"].notna() | frame["suppressed"], "month"]
+    months = sorted(drawn.unique())
+    if len(months) >= TREND_MONTHS:
+        return len(months), ""
+    span = f"{_month_label(months[0])} to {_month_label(months[-1])}" if months else ""
+    rows = frame["month"].nunique()
+    why = (
+        "the release holds no earlier month"
+        if rows == len(months)
+        else f"{rows - len(months)} month(s) of the release have no value (NULL by the column's NULL rule)"
+    )
+    return len(months), (
+        f"Covers {len(months)} month(s), {span}, not the {TREND_MONTHS} of a full trend: {why}."
+    )
+
+
+def _trend_figure(
+    frame: pd.DataFrame, title: str, unit: str, series_title: str, lines: list[Target], column: str
+) -> Figure | str:
+    """A trend's figure from its frame; a note instead when no month has anything to draw."""
+    months, coverage = _coverage(frame)
+    if not months:
+        return (
+            f"{title}: no value to draw - every cell of {column} in the {frame['month'].nunique()} "
+            "month(s) of the release is NULL (see its NULL rule in the data dictionary)."
+        )
     return Figure(
         title=title,
-        alt=_trend_alt(frame, title, unit, series_title, lines),
+        alt=_trend_alt(frame, title, unit, series_title, lines) + (f" {coverage}" if coverage else ""),
         svg=trend_chart(frame, unit, series_title, lines),
         table=_trend_table(frame, title, unit),
+        coverage=coverage,
     )
 
 
@@ -301,6 +335,75 @@ def _plain_table(frame: pd.DataFrame, caption: str, units: dict[str, str], marks
 # The domain pages
 
 
+SUPPRESSED_FLAG = "_suppressed"
+WITHHELD = "suppressed (1-7 or derived from it)"
+# The columns of an open table that are neither figures nor their flags.
+OPEN_NON_MEASURES = ("month", "missing_source_days", "is_complete")
+
+
+def _unit_of(column: str) -> str:
+    """How an open table's column reads: its name says it (the dbt YAML's unit, by convention)."""
+    if column.endswith(("_rate", "_share")):
+        return "rate"
+    return "gbp" if column.endswith("_gbp") else "count"
+
+
+def _open_table(reader: _Reader, table: str, series: str) -> Table | str:
+    """Every figure of an open table over the trend's months, each withheld cell marked as the
+    contract says (`<column>_suppressed`): the public's view, column by column."""
+    columns = reader.columns.get(table, [])
+    if not reader.has(table, "month", series, "is_complete", "missing_source_days"):
+        return f"{table} is not in this release."
+    measures = [
+        c for c in columns if c not in (*OPEN_NON_MEASURES, series) and not c.endswith(SUPPRESSED_FLAG)
+    ]
+    flags = {c: f"{c}{SUPPRESSED_FLAG}" for c in measures if f"{c}{SUPPRESSED_FLAG}" in columns}
+    window = f"month > (select max(month) from {reader.schema}.{table}) - interval {TREND_MONTHS} month"
+    frame = reader.frame(
+        f"select month, {series}, is_complete, missing_source_days, "
+        + ", ".join([*measures, *(f"coalesce({f}, false) as {f}" for f in flags.values())])
+        + f" from {reader.schema}.{table} where {window} order by month, {series}"
+    )
+    if frame.empty:
+        return f"{table} has no rows in this release."
+    rows = []
+    for record in frame.to_dict("records"):
+        cells = [
+            _month_cell(record["month"], bool(record["is_complete"]), record["missing_source_days"]),
+            Cell(str(_none_if_nan(record[series]) or "(none)")),
+        ]
+        for column in measures:
+            if record.get(flags.get(column, ""), False):
+                cells.append(Cell(WITHHELD, "suppressed"))
+            else:
+                cells.append(Cell(format_value(_none_if_nan(record[column]), _unit_of(column))))
+        rows.append(cells)
+    withheld = int(sum(frame[f].sum() for f in flags.values()))
+    return Table(
+        f"Every figure of {table} ({len(frame)} rows, {withheld} cell(s) withheld by small-number "
+        "suppression, marked ✕)",
+        ["Month", series.replace("_", " ").capitalize(), *(c.replace("_", " ") for c in measures)],
+        rows,
+    )
+
+
+def _open_data(
+    reader: _Reader, table: str, measure: str, title: str, series: str, series_title: str, targets: Any
+) -> Section:
+    """What the public sees: one trend of the open table and every figure of it in a table, each
+    suppressed cell marked in both."""
+    return _section(
+        "What the public sees (open data, suppressed)",
+        f"The open table {table}, published for anyone: counts of people from 1 to 7 are withheld, "
+        "others rounded to 5, and a rate using a withheld count is withheld (publication contract, "
+        "small-number suppression).",
+        [
+            trend(reader, table, measure, title, "count", series, series_title, targets=targets),
+            _open_table(reader, table, series),
+        ],
+    )
+
+
 def _contact_centre(reader: _Reader, inputs: PackInputs, targets: Any) -> Page:
     table = "kpi_csc_monthly"
     args = {"series": "service", "series_title": "Service", "targets": targets}
@@ -315,12 +418,7 @@ def _contact_centre(reader: _Reader, inputs: PackInputs, targets: Any) -> Page:
             trend(reader, table, "avg_speed_of_answer_s", "Average speed of answer", "seconds", **args),
         ],
     )
-    open_data = _section(
-        "What the public sees (open data, suppressed)",
-        "The open table published for anyone: counts of people from 1 to 7 are withheld, others "
-        "rounded to 5 (publication contract, small-number suppression).",
-        [trend(reader, "open_csc_monthly", "contacts", "Contacts (open data)", "count", **args)],
-    )
+    open_data = _open_data(reader, "open_csc_monthly", "contacts", "Contacts (open data)", **args)
     return Page(
         "contact-centre",
         "Contact centre",
@@ -329,34 +427,41 @@ def _contact_centre(reader: _Reader, inputs: PackInputs, targets: Any) -> Page:
     )
 
 
+DAILY_TABLE = "kpi_csc_daily"
+DAILY_COLUMNS = (
+    "day",
+    "month",
+    "calls_offered",
+    "calls_answered",
+    "calls_abandoned",
+    "answered_within_20s",
+    "missing_source_feeds",
+    "is_complete",
+)
+
+
 def _daily_contacts(reader: _Reader, inputs: PackInputs) -> Section:
-    """Month-to-date calls by day, totalled from the restricted set's contact facts (only counts
-    leave it). The flags are dbt's (fct_contacts); the 20-second threshold is kpis.md's
-    service_level_20s, restated here because no published table holds it by day."""
+    """Month-to-date calls by day, every service together, from the published aggregate
+    kpi_csc_daily (the pack reads no person-level table). The all-services service level is the
+    mart's own numerator over its denominator, summed over services."""
     heading = "This month, day by day"
-    source = f"{RESTRICTED_ALIAS}.{reader.schema}.fct_contacts"
-    if not reader.restricted:
-        return _section(
-            heading, "", ["The release has no contact facts (restricted set) to total calls from."]
-        )
+    if not reader.has(DAILY_TABLE, *DAILY_COLUMNS):
+        return _section(heading, "", [f"{DAILY_TABLE} is not in this release."])
+    up_to = " and day <= ?" if inputs.reporting_date else ""
+    params = [inputs.reporting_date] if inputs.reporting_date else []
     month = reader.frame(
-        f"select max(month) as month from {source} where is_offered"
-        + (" and contact_date <= ?" if inputs.reporting_date else ""),
-        [inputs.reporting_date] if inputs.reporting_date else [],
+        f"select max(month) as month from {reader.schema}.{DAILY_TABLE} where calls_offered > 0{up_to}",
+        params,
     )["month"].iloc[0]
     if _none_if_nan(month) is None or pd.isna(month):
         return _section(heading, "", ["No offered calls in this release."])
     frame = reader.frame(
-        "select contact_date as day, "
-        "count(*) filter (where is_offered) as calls_offered, "
-        "count(*) filter (where is_offered and is_answered) as calls_answered, "
-        "count(*) filter (where is_offered and is_abandoned) as calls_abandoned, "
-        "count(*) filter (where is_offered and is_answered and wait_s <= 20)::double "
-        "  / nullif(count(*) filter (where is_offered), 0) as service_level_20s "
-        f"from {source} where month = ?"
-        + (" and contact_date <= ?" if inputs.reporting_date else "")
-        + " group by contact_date having count(*) filter (where is_offered) > 0 order by day",
-        [month, inputs.reporting_date] if inputs.reporting_date else [month],
+        "select day, sum(calls_offered) as calls_offered, sum(calls_answered) as calls_answered, "
+        "sum(calls_abandoned) as calls_abandoned, "
+        "sum(answered_within_20s)::double / nullif(sum(calls_offered), 0) as service_level_20s, "
+        "bool_and(is_complete) as complete, max(missing_source_feeds) as missing "
+        f"from {reader.schema}.{DAILY_TABLE} where month = ?{up_to} group by day order by day",
+        [month, *params],
     )
     label = _month_label(month)
     counts = frame.melt(
@@ -365,24 +470,37 @@ def _daily_contacts(reader: _Reader, inputs: PackInputs) -> Section:
     counts["series"] = counts["series"].str.replace("_", " ").str.capitalize()
     level = frame[["day", "service_level_20s"]].rename(columns={"service_level_20s": "value"})
     level = level.dropna().assign(series="Service level 20 s")
+    incomplete = frame.loc[~frame["complete"].astype(bool), "day"]
     days = f"{len(frame)} day(s) from {frame['day'].min():%d %b} to {frame['day'].max():%d %b}"
+    gaps = (
+        f" {len(incomplete)} day(s) with a daily feed missing, marked ▲ in the table: "
+        + ", ".join(f"{d:%d %b}" for d in incomplete)
+        + "."
+        if len(incomplete)
+        else ""
+    )
     table = _plain_table(
-        frame.assign(day=pd.to_datetime(frame["day"])),
-        f"Calls by day, {label}",
+        frame.assign(
+            day=pd.to_datetime(frame["day"]),
+            incomplete=~frame["complete"].astype(bool),
+            feeds_missing=frame["missing"],
+        ).drop(columns=["complete", "missing"]),
+        f"Calls by day, {label} (a day with a daily feed missing is marked incomplete)",
         {
             "calls_offered": "count",
             "calls_answered": "count",
             "calls_abandoned": "count",
             "service_level_20s": "rate",
+            "feeds_missing": "count",
         },
-        {},
+        {"incomplete": "incomplete"},
     )
     figures = [
         Figure(
             f"Calls by day, {label}",
             f"Calls offered, answered and abandoned by day in {label} (all services), {days}. "
             f"Totals: {int(frame['calls_offered'].sum()):,} offered, {int(frame['calls_answered'].sum()):,} "
-            f"answered, {int(frame['calls_abandoned'].sum()):,} abandoned.",
+            f"answered, {int(frame['calls_abandoned'].sum()):,} abandoned.{gaps}",
             daily_chart(counts, "count", "Measure"),
             table,
         )
@@ -404,8 +522,8 @@ def _daily_contacts(reader: _Reader, inputs: PackInputs) -> Section:
         )
     return _section(
         heading,
-        f"Month to date ({label}, up to the reporting date): every service's inbound calls, short "
-        "abandons (under 5 s) excluded as in kpi_csc_monthly.",
+        f"Month to date ({label}, up to the reporting date), from {DAILY_TABLE}: every service's "
+        "inbound calls, short abandons (under 5 s) excluded as in kpi_csc_monthly.",
         figures,
     )
 
@@ -427,20 +545,7 @@ def _digital(reader: _Reader, inputs: PackInputs, targets: Any) -> Page:
                     ),
                 ],
             ),
-            _section(
-                "What the public sees (open data, suppressed)",
-                "",
-                [
-                    trend(
-                        reader,
-                        "open_digital_monthly",
-                        "forms_started",
-                        "Forms started (open data)",
-                        "count",
-                        **args,
-                    )
-                ],
-            ),
+            _open_data(reader, "open_digital_monthly", "forms_started", "Forms started (open data)", **args),
         ],
     )
 
@@ -471,15 +576,7 @@ def _workforce(reader: _Reader, inputs: PackInputs, targets: Any) -> Page:
                     trend(reader, table, "agency_spend_gbp", "Agency spend", "gbp", **args),
                 ],
             ),
-            _section(
-                "What the public sees (open data, suppressed)",
-                "",
-                [
-                    trend(
-                        reader, "open_workforce_monthly", "starters", "Starters (open data)", "count", **args
-                    )
-                ],
-            ),
+            _open_data(reader, "open_workforce_monthly", "starters", "Starters (open data)", **args),
         ],
     )
 
@@ -551,12 +648,7 @@ def _contract_status_trend(reader: _Reader, table: str) -> Figure | str:
     frame = frame.melt(
         id_vars=["month", "complete", "missing"], value_vars=list(CONTRACT_STATUSES), var_name="series"
     ).assign(series=lambda f: f["series"].map(CONTRACT_STATUSES), suppressed=False)
-    return Figure(
-        title,
-        _trend_alt(frame, title, "gbp", "Contract status", []),
-        trend_chart(frame, "gbp", "Contract status", []),
-        _trend_table(frame, title, "gbp"),
-    )
+    return _trend_figure(frame, title, "gbp", "Contract status", [], f"{table} contract status")
 
 
 def _payments(reader: _Reader, inputs: PackInputs, targets: Any) -> Page:
@@ -786,6 +878,164 @@ def _benefits(reader: _Reader, inputs: PackInputs, targets: Any) -> Page:
     )
 
 
+FORECAST = "csc_demand_forecast"
+STAFFING = "csc_staffing_requirement"
+ACCURACY = "csc_forecast_accuracy"
+ACTUAL_WEEKS = 8  # weeks of actual calls drawn before the forecast
+
+
+def _forecast_vs_actual(reader: _Reader) -> Figure | str:
+    """Offered calls per day, every queue together: the last weeks' actuals (kpi_csc_daily) and the
+    night's daily forecast (csc_demand_forecast) on one time axis."""
+    title = "Offered calls per day: actual and forecast"
+    if not reader.has(FORECAST, "granularity", "measure", "forecast_date", "forecast", "forecast_origin"):
+        return f"{title}: {FORECAST} is not in this release."
+    forecast = reader.frame(
+        "select forecast_date as day, 'Forecast' as series, sum(forecast)::double as value "
+        f"from {reader.schema}.{FORECAST} where granularity = 'day' and measure = 'calls' "
+        "group by forecast_date order by day"
+    )
+    actual = pd.DataFrame(columns=["day", "series", "value"])
+    if reader.has(DAILY_TABLE, "day", "calls_offered"):
+        actual = reader.frame(
+            "select day, 'Actual' as series, sum(calls_offered)::double as value "
+            f"from {reader.schema}.{DAILY_TABLE} where day > (select max(day) "
+            f"from {reader.schema}.{DAILY_TABLE}) - interval {ACTUAL_WEEKS * 7} day group by day order by day"
+        )
+    if forecast.empty:
+        return f"{title}: {FORECAST} has no daily call forecast in this release (too little history)."
+    frame = pd.concat([actual, forecast], ignore_index=True)
+    frame["day"] = pd.to_datetime(frame["day"])
+    wide = frame.pivot_table(index="day", columns="series", values="value", aggfunc="sum").reset_index()
+    wide.columns.name = None
+    first, last = forecast["day"].min(), forecast["day"].max()
+    return Figure(
+        title,
+        f"Line chart of offered calls per day, all queues: actual for the last {ACTUAL_WEEKS} weeks "
+        f"({len(actual)} day(s), from kpi_csc_daily), forecast from {first:%d %b %Y} to {last:%d %b %Y} "
+        f"({len(forecast)} day(s), {int(forecast['value'].sum()):,} calls in all). The forecast's 80% "
+        "prediction intervals are per queue (bi.csc_demand_forecast) and are not added up here.",
+        daily_chart(frame, "count", "Calls"),
+        _plain_table(
+            wide,
+            f"Data of the chart: {title.lower()}",
+            {c: "count" for c in ("Actual", "Forecast") if c in wide.columns},
+            {},
+        ),
+    )
+
+
+def _staffing(reader: _Reader) -> Figure | str:
+    """Agents and staff needed per half-hour for the next two weeks, every queue together."""
+    title = "Agents and staff needed per half-hour, next two weeks"
+    if not reader.has(STAFFING, "interval_start", "forecast_calls", "agents_required", "staff_required"):
+        return f"{title}: {STAFFING} is not in this release."
+    halves = reader.frame(
+        "select interval_start, sum(forecast_calls)::double as forecast_calls, "
+        "sum(agents_required)::double as agents_required, sum(staff_required)::double as staff_required "
+        f"from {reader.schema}.{STAFFING} group by interval_start order by interval_start"
+    )
+    if halves.empty:
+        return f"{title}: {STAFFING} has no rows in this release."
+    lines = halves.melt(
+        id_vars="interval_start", value_vars=["agents_required", "staff_required"], var_name="series"
+    ).rename(columns={"interval_start": "day"})
+    lines["series"] = lines["series"].map(
+        {"agents_required": "Agents (Erlang C)", "staff_required": "Staff (after shrinkage)"}
+    )
+    halves["date"] = pd.to_datetime(halves["interval_start"]).dt.normalize()
+    peak = halves.loc[halves.groupby("date")["staff_required"].idxmax()]
+    by_day = (
+        halves.groupby("date", as_index=False)["forecast_calls"]
+        .sum()
+        .merge(peak[["date", "interval_start", "agents_required", "staff_required"]], on="date")
+    )
+    by_day = by_day.rename(
+        columns={
+            "date": "day",
+            "interval_start": "busiest_half_hour",
+            "agents_required": "agents_at_peak",
+            "staff_required": "staff_at_peak",
+        }
+    )
+    by_day["busiest_half_hour"] = pd.to_datetime(by_day["busiest_half_hour"]).dt.strftime("%H:%M")
+    return Figure(
+        title,
+        f"Line chart of agents and staff needed per half-hour, all queues staffed separately and added "
+        f"up, {pd.Timestamp(halves['interval_start'].min()):%d %b %Y %H:%M} to "
+        f"{pd.Timestamp(halves['interval_start'].max()):%d %b %Y %H:%M}; the most staff in one "
+        f"half-hour: {int(halves['staff_required'].max()):,}.",
+        daily_chart(lines, "count", "Need", points=False),
+        _plain_table(
+            by_day,
+            "By day: forecast calls and the busiest half-hour's agents and staff (the chart's "
+            "half-hours summed and at their peak)",
+            {"forecast_calls": "count", "agents_at_peak": "count", "staff_at_peak": "count"},
+            {},
+        ),
+    )
+
+
+def _accuracy(reader: _Reader) -> Figure | Table | str:
+    """How good the forecast has been, per queue: the model's MASE beside the baseline's."""
+    title = "Forecast accuracy of daily offered calls (MASE; below the baseline is better)"
+    columns = ("granularity", "evaluation", "measure", "service", "model", "mase", "baseline_mase")
+    if not reader.has(ACCURACY, *columns, "mape", "is_worse_than_baseline"):
+        return f"{ACCURACY} is not in this release."
+    frame = reader.frame(
+        "select evaluation, service, model, mape, mase, baseline_mape, baseline_mase, "
+        f"is_worse_than_baseline from {reader.schema}.{ACCURACY} "
+        "where granularity = 'day' and measure = 'calls' order by evaluation, service"
+    )
+    if frame.empty:
+        return f"{ACCURACY} has no rows for daily calls in this release."
+    worse = int(frame["is_worse_than_baseline"].fillna(False).sum())
+    table = _plain_table(
+        frame,
+        f"Accuracy by queue and evaluation: {worse} row(s) where the forecast did worse than the "
+        "seasonal-naive baseline (marked)",
+        {"mape": "rate", "mase": "number", "baseline_mape": "rate", "baseline_mase": "number"},
+        {"is_worse_than_baseline": "alert"},
+    )
+    chosen = "backtest" if (frame["evaluation"] == "backtest").any() else "last_week"
+    bars = frame[frame["evaluation"] == chosen].melt(
+        id_vars="service", value_vars=["mase", "baseline_mase"], var_name="series"
+    )
+    bars = bars.dropna(subset=["value"]).rename(columns={"service": "category"})
+    if bars.empty:
+        return table
+    bars["series"] = bars["series"].map({"mase": "Forecast", "baseline_mase": "Seasonal-naive baseline"})
+    return Figure(
+        f"{title}, {chosen.replace('_', ' ')}",
+        f"Bar chart per queue of the mean absolute scaled error of the forecast and of the "
+        f"seasonal-naive baseline ({chosen.replace('_', ' ')}); {worse} row(s) worse than the baseline.",
+        bar_chart(bars, "number", "Queue", []),
+        table,
+    )
+
+
+def _forecast(reader: _Reader, inputs: PackInputs, targets: Any) -> Page:
+    return Page(
+        "forecast",
+        "Contact-centre forecast",
+        "Expected calls, the staff they need, and how good the forecast has been (docs/forecast.md).",
+        [
+            _section(
+                "Forecast against actual",
+                "csc_demand_forecast (daily, every queue) after kpi_csc_daily's offered calls.",
+                [_forecast_vs_actual(reader)],
+            ),
+            _section(
+                "Staffing requirement",
+                "csc_staffing_requirement: Erlang C on the forecast calls for the service-level target, "
+                "then shrinkage.",
+                [_staffing(reader)],
+            ),
+            _section("Forecast accuracy", "csc_forecast_accuracy.", [_accuracy(reader)]),
+        ],
+    )
+
+
 def _check_state(check: dict[str, Any]) -> str:
     if check.get("passed") is None:
         return "not evaluated"
@@ -954,6 +1204,7 @@ def _dictionary(release: Release) -> Page:
 
 DOMAIN_PAGES: tuple[Callable[[_Reader, PackInputs, Any], Page], ...] = (
     _contact_centre,
+    _forecast,
     _digital,
     _workforce,
     _spend,
@@ -984,27 +1235,16 @@ def build_pack(
     out: Path | None = None,
 ) -> list[Path]:
     """Write the pack into `release` (the internal set's folder; `out` instead, e.g. for the bench
-    on a release already built and read-only) from the release's own DuckDB file(s).
+    on a release already built and read-only) from the release's own internal DuckDB file.
 
-    Returns the files written. The restricted set, when there is one, is attached read-only only to
-    total its contacts by day."""
+    Returns the files written. The restricted set is never opened: every figure of the pack is a
+    published aggregate (the daily contact-centre figures are kpi_csc_daily's)."""
     targets = load_targets(targets_file)
     if not release.database.exists():
         raise PackError(f"{release.database}: the release has no DuckDB file to build the pack from")
     con = duckdb.connect(str(release.database), read_only=True)
     try:
-        restricted = release.restricted.database.exists()
-        if restricted:
-            con.execute(f"attach '{sql_path(release.restricted.database)}' as {RESTRICTED_ALIAS} (read_only)")
-            restricted = bool(
-                con.execute(
-                    "select count(*) = 6 from duckdb_columns() where database_name = ? and schema_name = ? "
-                    "and table_name = 'fct_contacts' and column_name in "
-                    "('month', 'contact_date', 'is_offered', 'is_answered', 'is_abandoned', 'wait_s')",
-                    [RESTRICTED_ALIAS, schema],
-                ).fetchall()[0][0]
-            )
-        reader = _Reader(con, schema, restricted)
+        reader = _Reader(con, schema)
         pages = [page(reader, inputs, targets) for page in DOMAIN_PAGES]
     finally:
         con.close()

@@ -139,15 +139,17 @@ def trend_chart(frame: pd.DataFrame, unit: str, series_title: str, targets: list
     return to_svg(alt.layer(*layers).properties(width=WIDTH, height=HEIGHT))
 
 
-def daily_chart(frame: pd.DataFrame, unit: str, series_title: str) -> str:
-    """Values by day per series (month to date): columns day, series, value."""
+def daily_chart(frame: pd.DataFrame, unit: str, series_title: str, points: bool = True) -> str:
+    """Values by day (or half-hour) per series: columns day, series, value; `points` off for
+    dense series."""
     colour = alt.Color("series:N", title=series_title, scale=alt.Scale(range=list(PALETTE)))
     base = alt.Chart(frame).encode(
         x=alt.X("day:T", title="Day", axis=alt.Axis(format="%d %b")),
         y=alt.Y("value:Q", title=AXIS_TITLES[unit], axis=alt.Axis(format=UNITS[unit][0])),
         color=colour,
     )
-    chart = alt.layer(base.mark_line(strokeWidth=2), base.mark_point(filled=True, size=40))
+    marks = [base.mark_line(strokeWidth=2)] + ([base.mark_point(filled=True, size=40)] if points else [])
+    chart = alt.layer(*marks)
     return to_svg(chart.properties(width=WIDTH, height=HEIGHT))
 
 

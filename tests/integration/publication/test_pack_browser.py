@@ -23,6 +23,7 @@ CHROMIUM_ARGS = [
 ]
 DOMAINS = (
     "Contact centre",
+    "Contact-centre forecast",
     "Digital (e-forms)",
     "Workforce",
     "Spend and contracts",

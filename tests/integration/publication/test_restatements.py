@@ -6,6 +6,9 @@ The first release of the same world also shows the dictionary's KPI columns with
 
 import csv
 import json
+import os
+import subprocess
+import sys
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -17,6 +20,7 @@ import pytest
 from kpi_dictionary import KPI_COLUMNS
 from private_home import run_job
 
+from orchestration.resources import REPO_ROOT
 from simulator import simulate
 
 pytestmark = pytest.mark.slow
@@ -46,6 +50,19 @@ def _restatements(release: Path) -> list[dict]:
         cursor = con.execute("select * from bi.restatements order by table_name, grain, column_name")
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _publish(home: Path) -> subprocess.CompletedProcess:
+    """`insight-hub publish` on `home`, as a data engineer runs it."""
+    env = {**os.environ, "INSIGHT_HUB_HOME": str(home), "DAGSTER_HOME": str(home / "dagster")}
+    return subprocess.run(
+        [sys.executable, "-m", "cli", "publish", "--quiet"],
+        env=env,
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
 
 
 def _check(result: dg.ExecuteInProcessResult, name: str) -> dg.AssetCheckEvaluation:
@@ -159,3 +176,39 @@ def test_a_corrected_file_for_a_closed_month_is_restated_with_its_file_and_nothi
     assert _release(home) != release
     assert _restatements(_release(home)) == []
     assert _check(third, "material_restatements").passed
+
+
+def test_insight_hub_publish_recomputes_the_restatements_of_exactly_the_tables_it_publishes(world: World):
+    """`insight-hub publish` gates and publishes the `bi` tables as they are: its release's
+    bi.restatements compares exactly those tables with the release `current` pointed at, not the
+    last nightly run's comparison with an older one."""
+    home = world.home
+    before = _release(home)
+    with duckdb.connect(str(home / "warehouse.duckdb")) as con:
+        service, old = con.execute(
+            "select service, avg_speed_of_answer_s from bi.kpi_csc_monthly where month = date '2025-04-01' "
+            "and avg_speed_of_answer_s is not null order by service limit 1"
+        ).fetchone()
+        con.execute(
+            "update bi.kpi_csc_monthly set avg_speed_of_answer_s = avg_speed_of_answer_s + 1 "
+            "where month = date '2025-04-01' and service = ?",
+            [service],
+        )
+    published = _publish(home)
+    assert published.returncode == 0, published.stdout[-3000:] + published.stderr[-3000:]
+    release = _release(home)
+    assert release != before
+    rows = _restatements(release)
+    assert [
+        (r["table_name"], json.loads(r["grain"])["service"], r["column_name"], r["change"], r["cause"])
+        for r in rows
+    ] == [("kpi_csc_monthly", service, "avg_speed_of_answer_s", "changed", "other")]
+    assert rows[0]["old_value"] == pytest.approx(old) and rows[0]["delta"] == pytest.approx(1)
+    assert rows[0]["previous_release_id"] == before.name and rows[0]["source_files"] is None
+    assert json.loads((release / "manifest.json").read_text())["restatements"]["cells"] == 1
+
+    # Published again with nothing changed: this release restates nothing (not the last one's cells).
+    again = _publish(home)
+    assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
+    assert _release(home) != release
+    assert _restatements(_release(home)) == []

@@ -3,6 +3,7 @@
 PACK_PAGES = (
     "index",
     "contact-centre",
+    "forecast",
     "digital",
     "workforce",
     "spend-and-contracts",

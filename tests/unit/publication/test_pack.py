@@ -41,9 +41,33 @@ create table bi.kpi_csc_monthly as select * from (values
     t(month, service, contacts, calls_offered, calls_answered, calls_abandoned, abandonment_rate,
       service_level_20s, avg_speed_of_answer_s, missing_source_days, is_complete);
 create table bi.open_csc_monthly as select * from (values
-    (date '2025-04-01', 'Highways', 40, false, 0, 0, true),
-    (date '2025-04-01', 'Libraries', null, true, 0, 0, true))
-    t(month, service, contacts, contacts_suppressed, calls_offered, missing_source_days, is_complete);
+    (date '2025-04-01', 'Highways', 40, false, null, true, null, true, 0, true),
+    (date '2025-04-01', 'Libraries', null, true, 20, false, 0.25, false, 0, true))
+    t(month, service, contacts, contacts_suppressed, calls_offered, calls_offered_suppressed,
+      abandonment_rate, abandonment_rate_suppressed, missing_source_days, is_complete);
+create table bi.kpi_csc_daily as select * from (values
+    (date '2025-05-01', date '2025-05-01', 'Highways', 2, 1, 1, 1, 0, true),
+    (date '2025-05-02', date '2025-05-01', 'Highways', 1, 1, 0, 0, 1, false),
+    (date '2025-05-02', date '2025-05-01', 'Libraries', 0, 0, 0, 0, 1, false),
+    (date '2025-04-30', date '2025-04-01', 'Highways', 1, 1, 0, 1, 0, true))
+    t(day, month, service, calls_offered, calls_answered, calls_abandoned, answered_within_20s,
+      missing_source_feeds, is_complete);
+create table bi.csc_demand_forecast as select * from (values
+    ('day', date '2025-05-11', 'calls', 'Highways', 4.0, date '2025-05-10'),
+    ('day', date '2025-05-11', 'calls', 'Libraries', 2.0, date '2025-05-10'),
+    ('day', date '2025-05-12', 'calls', 'Highways', 5.0, date '2025-05-10'),
+    ('day', date '2025-05-12', 'contacts', 'Highways', 99.0, date '2025-05-10'))
+    t(granularity, forecast_date, measure, service, forecast, forecast_origin);
+create table bi.csc_staffing_requirement as select * from (values
+    (timestamp '2025-05-11 09:00', 'Highways', 3.0, 2, 3),
+    (timestamp '2025-05-11 09:30', 'Highways', 6.0, 4, 6),
+    (timestamp '2025-05-11 09:30', 'Libraries', 1.0, 1, 2))
+    t(interval_start, service, forecast_calls, agents_required, staff_required);
+create table bi.csc_forecast_accuracy as select * from (values
+    ('day', 'backtest', 'calls', 'Highways', 'calendar_regression', 0.2, 0.8, 0.3, 1.0, false),
+    ('day', 'backtest', 'calls', 'Libraries', 'calendar_regression', 0.5, 1.4, 0.4, 1.0, true))
+    t(granularity, evaluation, measure, service, model, mape, mase, baseline_mape, baseline_mase,
+      is_worse_than_baseline);
 create table bi.kpi_payment_performance_monthly as select * from (values
     (date '2025-04-01', 'ADULT', 10, 25.5, 0.9, 0, true))
     t(month, directorate, invoices_paid, avg_days_to_pay, pct_paid_within_30_days, missing_source_days,
@@ -77,16 +101,8 @@ create table bi.data_quality_summary as select * from (values
     t(feed_path, file_name, file_version, is_latest_version, check_name, rows_in, rows_loaded,
       rows_quarantined, status);
 """
-RESTRICTED = """
-create schema bi;
-create table bi.fct_contacts as select * from (values
-    (date '2025-05-01', date '2025-05-01', true, true, false, 10, 'secret-key-1'),
-    (date '2025-05-01', date '2025-05-01', true, false, true, 40, 'secret-key-2'),
-    (date '2025-05-01', date '2025-05-02', true, true, false, 30, 'secret-key-3'),
-    (date '2025-05-01', date '2025-05-02', false, false, false, null, 'secret-key-4'),
-    (date '2025-04-01', date '2025-04-30', true, true, false, 5, 'secret-key-5'))
-    t(month, contact_date, is_offered, is_answered, is_abandoned, wait_s, customer_key);
-"""
+# The restricted set's file is not a DuckDB database: the pack must never open it.
+RESTRICTED = "not a database: the pack reads published aggregates only"
 
 
 def make_release(folder: Path, internal: str = INTERNAL, restricted: str | None = RESTRICTED) -> Release:
@@ -96,8 +112,7 @@ def make_release(folder: Path, internal: str = INTERNAL, restricted: str | None 
         con.execute(internal)
     if restricted is not None:
         release.restricted.folder.mkdir()
-        with duckdb.connect(str(release.restricted.database)) as con:
-            con.execute(restricted)
+        release.restricted.database.write_text(restricted)
     with release.dictionary.open("w", newline="", encoding="utf-8") as out:
         writer = csv.writer(out)
         writer.writerow(["table", "table_description", "column", "type", "description", "audience"])
@@ -155,13 +170,91 @@ def test_incomplete_months_and_suppressed_cells_are_marked_in_chart_and_table(pa
     assert "Libraries suppressed" in open_contacts  # the text alternative says so too
 
 
-def test_the_daily_contact_centre_figures_come_from_the_restricted_facts_as_counts_only(pack):
+def test_the_daily_contact_centre_figures_come_from_the_published_daily_mart(pack):
+    """kpi_csc_daily, every service together; the restricted set (not even a database here) is
+    never opened, and a day a daily feed missed is marked."""
     html = pack["contact-centre"]
-    assert "Calls by day, May 2025" in html
+    assert "Calls by day, May 2025" in html and "from kpi_csc_daily" in html
     assert "Totals: 3 offered, 2 answered, 1 abandoned" in html
     # service level by day: 1 May 1 of 2 answered within 20 s, 2 May 0 of 1
     assert "lowest 0.0%, highest 50.0%" in html
-    assert "secret-key" not in "".join(pack.values())
+    assert "1 day(s) with a daily feed missing, marked ▲ in the table: 02 May." in html
+    daily = next(f for f in figures(html) if "Calls by day, May 2025</figcaption>" in f)
+    assert '<th scope="row" class="incomplete">02 May 2025</th>' in daily
+
+
+def test_without_the_daily_mart_the_page_says_so(tmp_path):
+    internal = INTERNAL.replace("bi.kpi_csc_daily", "bi.kpi_csc_daily_other")
+    release = make_release(tmp_path / "release", internal)
+    build_pack(release, INPUTS)
+    html = (release.pack / "contact-centre.html").read_text(encoding="utf-8")
+    assert "kpi_csc_daily is not in this release." in html
+
+
+def test_every_suppressed_cell_of_an_open_table_is_marked_in_its_table(pack):
+    html = pack["contact-centre"]
+    table = re.search(r"<table>\s*<caption>Every figure of open_csc_monthly.*?</table>", html, flags=re.S)
+    assert table, "the open table's every figure is shown"
+    text = table.group(0)
+    assert "2 rows, 3 cell(s) withheld by small-number suppression" in text
+    rows = re.findall(r"<tr>(.*?)</tr>", text, flags=re.S)
+    assert "contacts" in rows[0] and "calls offered" in rows[0] and "abandonment rate" in rows[0]
+    highways, libraries = rows[1], rows[2]
+    # Highways: contacts 40, calls_offered withheld, abandonment_rate withheld (uses it)
+    assert re.findall(r'<td class="suppressed">', highways) and highways.count('class="suppressed"') == 2
+    assert ">40<" in highways
+    # Libraries: contacts withheld, calls 20 and rate 25.0% shown
+    assert libraries.count('class="suppressed"') == 1 and ">20<" in libraries and ">25.0%<" in libraries
+
+
+def test_a_sum_over_a_suppressed_cell_is_withheld_and_marked(tmp_path):
+    """A trend that adds series up must not show a total that includes a withheld count."""
+    from publication.pack.build import _Reader, trend
+
+    with duckdb.connect() as con:
+        con.execute(INTERNAL)
+        frame_figure = trend(_Reader(con, "bi"), "open_csc_monthly", "contacts", "All contacts", "count",
+                             aggregate=True)  # fmt: skip
+    assert "1 suppressed cell(s), drawn as crosses" in frame_figure.alt
+    assert [c.mark for row in frame_figure.table.rows for c in row[1:]] == ["suppressed"]
+
+
+def test_a_short_history_is_drawn_and_said_plainly_and_an_all_null_trend_is_not_drawn(pack):
+    offered = next(f for f in figures(pack["contact-centre"]) if "Calls offered</figcaption>" in f)
+    assert "Covers 2 month(s), Apr 2025 to May 2025, not the 13 of a full trend" in offered
+    assert "the release holds no earlier month" in offered
+    assert re.search(r'class="mark-symbol[^"]*role-mark', offered)
+
+
+def test_a_trend_whose_every_value_is_null_is_a_note_not_an_empty_plot(tmp_path):
+    internal = (
+        INTERNAL
+        + """
+    create table bi.kpi_workforce_monthly as select * from (values
+        (date '2025-04-01', 'ADULT', 10, null::double, 0, true),
+        (date '2025-05-01', 'ADULT', 11, null::double, 1, false))
+        t(month, directorate, headcount, sickness_days_per_fte_12m, missing_source_days, is_complete);
+    """
+    )
+    release = make_release(tmp_path / "release", internal)
+    build_pack(release, INPUTS)
+    html = (release.pack / "workforce.html").read_text(encoding="utf-8")
+    assert "Sickness days per FTE (12 months): no value to draw - every cell of " in html
+    assert "kpi_workforce_monthly.sickness_days_per_fte_12m in the 2 month(s) of the release is NULL" in html
+    assert len(figures(html)) == 1  # headcount only; no empty plot for the 12-month measure
+
+
+def test_the_forecast_page_shows_forecast_against_actual_staffing_and_accuracy(pack):
+    html = pack["forecast"]
+    found = {re.search(r"<figcaption[^>]*>(.*?)</figcaption>", f).group(1): f for f in figures(html)}
+    versus = found["Offered calls per day: actual and forecast"]
+    assert "forecast from 11 May 2025 to 12 May 2025 (2 day(s), 11 calls in all)" in versus
+    assert re.search(r'class="mark-line[^"]*role-mark', versus)
+    staffing = found["Agents and staff needed per half-hour, next two weeks"]
+    assert "the most staff in one half-hour: 8" in staffing and ">09:30<" in staffing
+    accuracy = next(f for t, f in found.items() if t.startswith("Forecast accuracy"))
+    assert "1 row(s) where the forecast did worse than the seasonal-naive baseline" in accuracy
+    assert 'class="alert"' in accuracy
 
 
 def test_targets_budget_contracts_care_and_benefits(pack):
@@ -193,7 +286,6 @@ def test_restatements_say_none_when_the_table_is_absent_and_render_it_when_prese
     build_pack(release, INPUTS)
     html = (release.pack / "restatements.html").read_text(encoding="utf-8")
     assert "KPI cells of closed months that changed: 1" in html and "FI_ITEMS_20250401.txt (v2)" in html
-    assert "no contact facts" in (release.pack / "contact-centre.html").read_text(encoding="utf-8")
 
 
 def test_the_dictionary_page_lists_the_release_dictionary(pack):

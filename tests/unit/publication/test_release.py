@@ -166,6 +166,30 @@ def test_a_published_table_or_column_without_a_description_is_refused(tmp_path, 
     assert not list((tmp_path / "published").glob("releases/*"))
 
 
+def test_restatements_computed_against_another_release_than_current_are_refused(tmp_path, warehouse):
+    """bi.restatements must compare with the release `current` points at; a table left from a
+    comparison with an older release (the restatements step did not run since) refuses the release."""
+    published = tmp_path / "published"
+    plan = AudiencePlan({**BASE.audiences.audiences, "restatements": "internal"})
+    first = build_release(warehouse, published, audited(warehouse, audiences=plan)).name
+    switch_current(published, first)
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(
+            "create table bi.restatements as select 'kpi' as table_name, 1.0 as delta, "
+            "'19990101T000000Z' as previous_release_id"
+        )
+    with pytest.raises(ReleaseRefused) as refused:
+        build_release(warehouse, published, audited(warehouse, audiences=plan))
+    assert refused.value.problems == [
+        "bi/restatements: compares with release(s) 19990101T000000Z, but `current` is "
+        f"{first}: these restatements are not this release's. Run `insight-hub publish`, which "
+        "recomputes them against `current` and publishes."
+    ]
+    with duckdb.connect(str(warehouse)) as con:  # recomputed against `current`: published
+        con.execute("update bi.restatements set previous_release_id = ?", [first])
+    assert build_release(warehouse, published, audited(warehouse, audiences=plan)).name > first
+
+
 def test_switch_is_atomic_and_rollback_returns_to_an_earlier_release(tmp_path, warehouse):
     published = tmp_path / "published"
     first = build_release(warehouse, published, audited(warehouse)).name
