@@ -99,7 +99,7 @@ def dbt(home: Path, args: list[str]) -> float:
 
 def model_seconds(home: Path) -> dict[str, float]:
     """Execution time per model of the last dbt invocation (its run_results.json)."""
-    results = json.loads((home / "dbt" / "target" / "run_results.json").read_text())["results"]
+    results = json.loads((Layout(home).dbt_target / "run_results.json").read_text())["results"]
     return {r["unique_id"].rsplit(".", 1)[-1]: round(r["execution_time"], 2) for r in results}
 
 
@@ -127,7 +127,7 @@ def timed_run(home: Path, years: int = 0) -> dict:
     python_s = time.monotonic() - started
     dbt_s = dbt(home, ["build", "--select", MARTS])
     # dbt's own elapsed time: the rest of dbt_marts_seconds is starting the dbt process
-    marts_elapsed = json.loads((home / "dbt" / "target" / "run_results.json").read_text())["elapsed_time"]
+    marts_elapsed = json.loads((Layout(home).dbt_target / "run_results.json").read_text())["elapsed_time"]
     added_to_main_build = sum(aggregates.values())
     return {
         "aggregates_model_seconds": aggregates,
