@@ -1,5 +1,9 @@
 """From linked pairs to customers: connected components, repaired by two cluster-level rules.
 
+0. Ambiguous twins: a record with an unknown first name or an initial, under the surname and
+   date of birth of two residents whose first names cannot be one person's (twins), could be
+   either of them: its links are dropped before the components are built.
+
 1. Split: connected components chain records together. One record without a date of birth that
    looks like both a mother and her daughter of the same name joins them into one cluster, and
    household members who share an email, a landline or (for a child at school) a parent's
@@ -75,13 +79,13 @@ having c.cluster_id in (select cluster_id from cluster_cannot_link)
              filter (where split_part(c.unique_id, ':', 1) in ({_sql_list(PERSON_INDEX_SYSTEMS)}))
 """
 
-ATTACH_SQL = f"""
-create or replace temp table name_only_attached as
-with named as (
+# Lone weak records and, for each, the clusters holding records under its name (their count).
+ATTACH_CANDIDATES_SQL = """
+named as (
     select c.unique_id, c.cluster_id, i.first_name_key, i.last_name,
            count(*) over (partition by c.cluster_id) = 1
                and coalesce(i.dob::varchar, i.nhs_number, i.email, i.phone) is null as weak
-    from {{clusters}} as c join identity_input as i using (unique_id)
+    from {clusters} as c join identity_input as i using (unique_id)
     where i.first_name_key is not null and i.last_name is not null
 ),
 candidates as (
@@ -93,11 +97,58 @@ candidates as (
     where lone.weak
     group by all
 )
+"""
+
+ATTACH_SQL = f"""
+create or replace temp table name_only_attached as
+with {ATTACH_CANDIDATES_SQL}
 select unique_id, arg_max(cluster_id, records) as cluster_id, max(records) / sum(records) as share
 from candidates
 group by unique_id
 having max(records) >= {ATTACH_MIN_RECORDS} and max(records) / sum(records) >= {ATTACH_SHARE}
 """
+
+
+# Records that could be either of two residents born the same day under one surname with first
+# names that cannot be one person's (twins: Julie and James Smith, 3 Nov 2016): a record of that
+# surname and date whose first name is unknown, or an initial both names start with ("J Smith").
+# Its name cannot say which twin it is, and everything else (date, address, family email) they
+# share, so it is linked to neither: its links are dropped (a reviewer's match still holds).
+AMBIGUOUS_TWIN_SQL = f"""
+create or replace temp table ambiguous_twin_records as
+with full_names as (
+    select distinct last_name, dob, first_name, first_name_forms
+    from identity_input
+    where length(first_name) > 1 and dob is not null and last_name is not null
+),
+apart as (
+    select a.last_name, a.dob, a.first_name as name_a, b.first_name as name_b
+    from full_names as a
+    join full_names as b on a.last_name = b.last_name and a.dob = b.dob and a.first_name < b.first_name
+    where not {first_names_agree("a.first_name", "b.first_name", "a.first_name_forms", "b.first_name_forms")}
+)
+select distinct x.unique_id
+from identity_input as x
+join apart as t on x.last_name = t.last_name and x.dob = t.dob
+where x.first_name is null
+   or (length(x.first_name) = 1
+       and starts_with(t.name_a, x.first_name) and starts_with(t.name_b, x.first_name))
+"""
+
+
+def drop_ambiguous_twin_links(con: duckdb.DuckDBPyConnection, links: str) -> int:
+    """Remove the model's links of records that could be either twin; returns how many records.
+
+    Leaves `ambiguous_twin_records` (unique_id). Reviewers' matches (weight infinity) stay.
+    """
+    con.execute(AMBIGUOUS_TWIN_SQL)
+    con.execute(
+        f"""delete from {links}
+            where match_weight != 'infinity'::double
+              and (unique_id_l in (select unique_id from ambiguous_twin_records)
+                   or unique_id_r in (select unique_id from ambiguous_twin_records))"""
+    )
+    return con.execute("select count(*) from ambiguous_twin_records").fetchall()[0][0]
 
 
 def dob_key(dob: date | None) -> tuple[int, int, int] | None:

@@ -38,6 +38,12 @@ with first_names as (
         select 1 from golden_input as g
         join identity_nicknames as k on k.formal_name = g.first_name
         where g.customer_key = f.customer_key and k.nickname = f.value
+          -- the dataset relates some names both ways (Bob and Robert): then the shipped table,
+          -- which has one direction, decides, and a pair related only both ways keeps both
+          and (k.shipped or not exists (
+              select 1 from identity_nicknames as back
+              where back.nickname = k.formal_name and back.formal_name = k.nickname
+          ))
     )
 ),
 latest_postcode as (

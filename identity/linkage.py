@@ -191,6 +191,7 @@ class Resolution:
     clusters_split: int  # clusters rebuilt because they broke a one-person rule
     name_only_attached: int  # records with only a name, attached to the customer who holds it
     decisions_applied: int  # reviewers' decisions in force whose two records are both present
+    ambiguous_twin_records: int  # records that could be either of two twins, left unlinked
 
 
 def _complete(model: dict[str, Any]) -> dict[str, Any]:
@@ -290,6 +291,7 @@ def resolve(
         con.execute(DECISIONS_SQL)
         con.unregister("decisions_arrow")
         con.execute(LINKS_SQL.format(scored=scored.physical_name, threshold=threshold))
+        ambiguous = clustering.drop_ambiguous_twin_links(con, "identity_links")
         components = cluster_pairwise_predictions_at_threshold(
             "identity_input", "identity_links", DuckDBAPI(con), "unique_id"
         )
@@ -340,7 +342,7 @@ def resolve(
                 review_dashboards(con, linker, queue, dashboards)
     finally:
         con.close()
-    return Resolution(result, model, queue, pairs_linked, clusters_split, attached, applied)
+    return Resolution(result, model, queue, pairs_linked, clusters_split, attached, applied, ambiguous)
 
 
 # Columns whose exact levels are term-frequency adjusted (their lookups come from all records).

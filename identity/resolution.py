@@ -48,6 +48,7 @@ class RunSummary:
     customers_over_100_records: int
     pairs_linked: int
     clusters_split: int
+    ambiguous_twin_records: int  # records that could be either of two twins, left unlinked
     name_only_attached: int
     decisions_applied: int  # reviewers' decisions in force on records of this run
     review_queue: int  # pairs in the uncertain band
@@ -124,6 +125,7 @@ def run(con: duckdb.DuckDBPyConnection, home: Path, salt: str) -> RunSummary:
         customers_over_100_records=over_100,
         pairs_linked=resolution.pairs_linked,
         clusters_split=resolution.clusters_split,
+        ambiguous_twin_records=resolution.ambiguous_twin_records,
         name_only_attached=resolution.name_only_attached,
         decisions_applied=resolution.decisions_applied,
         review_queue=resolution.review.num_rows,

@@ -8,6 +8,7 @@ nickname table) on a connection; records.py applies them.
 from __future__ import annotations
 
 import csv
+from importlib.resources import files
 from pathlib import Path
 
 import duckdb
@@ -77,24 +78,48 @@ def first_names_agree(name_l: str, name_r: str, forms_l: str, forms_r: str) -> s
     )
 
 
-def nicknames() -> list[tuple[str, str]]:
-    """(nickname, formal name) pairs of the shipped table, both standardised like id_name."""
+def nicknames() -> list[tuple[str, str, bool]]:
+    """(nickname, formal name, in the shipped table): the shipped table and the published dataset.
+
+    The shipped table (`identity/nicknames.csv`) holds British forms the dataset lacks (Gill,
+    Kath); the `nicknames` package's dataset (about 2,700 hand-curated relations of English
+    names) holds the many a hand-written table forgets (Peggy, Dot, Jackie, Ray). Names are
+    lower-case letters; the dataset's initials ("k.c.") are left out.
+    """
     with NICKNAMES_CSV.open(newline="", encoding="utf-8") as handle:
-        return [(row["nickname"], row["formal_name"]) for row in csv.DictReader(handle)]
+        shipped = {(row["nickname"], row["formal_name"]) for row in csv.DictReader(handle)}
+    with (files("nicknames") / "names.csv").open(newline="", encoding="utf-8") as handle:
+        published = {
+            (nickname.lower(), formal.lower())
+            for formal, relation, nickname in csv.reader(handle)
+            if relation == "has_nickname" and nickname.isalpha() and formal.isalpha()
+        }
+    return sorted((nick, formal, (nick, formal) in shipped) for nick, formal in shipped | published)
 
 
 def register(con: duckdb.DuckDBPyConnection) -> None:
     """Install the standardisation macros and `identity_name_forms` on this connection (temp objects).
 
     `identity_name_forms(name, forms, first_name_key)`: for each nickname, the names it can stand
-    for (itself included) and the key used to block on first names (its first formal name).
+    for (itself included) and the key used to block on first names: its first formal name in the
+    shipped table (Bob is keyed Robert, not Bert, which the dataset also lists); itself when it is
+    a formal name of the shipped table (the dataset also calls Robert a nickname of Bob: Robert
+    stays Robert's key, so Bob and Robert share one); else its first formal name in the dataset.
     """
     con.execute(MACROS)
-    con.execute("create or replace temp table identity_nicknames (nickname varchar, formal_name varchar)")
-    con.executemany("insert into identity_nicknames values (id_name(?), id_name(?))", nicknames())
+    con.execute(
+        """create or replace temp table identity_nicknames
+           (nickname varchar, formal_name varchar, shipped boolean)"""
+    )
+    con.executemany("insert into identity_nicknames values (id_name(?), id_name(?), ?)", nicknames())
     con.execute(
         """create or replace temp table identity_name_forms as
            select nickname as name, list_sort(list_distinct(list(formal_name) || [nickname])) as forms,
-                  min(formal_name) as first_name_key
+                  coalesce(
+                      min(formal_name) filter (where shipped),
+                      case when nickname in (select formal_name from identity_nicknames where shipped)
+                           then nickname end,
+                      min(formal_name)
+                  ) as first_name_key
            from identity_nicknames group by nickname"""
     )

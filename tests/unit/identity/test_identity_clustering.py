@@ -4,7 +4,9 @@ import math
 import random
 from datetime import date
 
-from identity.clustering import Facts, dob_key, split
+import duckdb
+
+from identity.clustering import Facts, dob_key, drop_ambiguous_twin_links, split
 
 
 def test_a_swapped_date_of_birth_is_the_same_date():
@@ -69,3 +71,61 @@ def test_a_reviewers_match_holds_over_the_one_person_rules():
     parts = split([a, b], [(math.inf, "libraries:L1", "libraries:L2")])
     assert parts["libraries:L1"] == parts["libraries:L2"]
     assert len(set(split([a, b], [(40.0, "libraries:L1", "libraries:L2")]).values())) == 2
+
+
+def _twin_world(rows: list[tuple], links: list[tuple]) -> duckdb.DuckDBPyConnection:
+    """identity_input (unique_id, first_name, first_name_forms, last_name, dob) and identity_links."""
+    con = duckdb.connect()
+    con.execute(
+        """create temp table identity_input (unique_id varchar, first_name varchar,
+           first_name_forms varchar[], last_name varchar, dob date)"""
+    )
+    con.executemany("insert into identity_input values (?, ?, ?, ?, ?)", rows)
+    con.execute(
+        """create temp table identity_links (unique_id_l varchar, unique_id_r varchar,
+           match_weight double, match_probability double)"""
+    )
+    con.executemany("insert into identity_links values (?, ?, ?, ?)", links)
+    return con
+
+
+def test_a_record_that_could_be_either_twin_is_linked_to_neither():
+    born = date(2016, 11, 3)
+    rows = [
+        ("libraries:L1", "julie", ["julie"], "smith", born),
+        ("crm:C1", "julie", ["julie"], "smith", born),
+        ("school_admissions:S1", "james", ["james"], "smith", born),
+        ("eforms:E1", "j", ["j"], "smith", born),  # Julie or James?
+        ("eforms:E2", None, None, "smith", born),  # no first name: either
+        ("eforms:E3", "k", ["k"], "smith", born),  # neither name starts with K: not ambiguous
+        ("crm:C2", "j", ["j"], "smith", date(1980, 1, 1)),  # another date: not ambiguous
+    ]
+    links = [
+        ("eforms:E1", "libraries:L1", 20.0, 0.9999),
+        ("crm:C1", "eforms:E2", 18.0, 0.9999),
+        ("crm:C1", "libraries:L1", 25.0, 0.9999),
+        ("eforms:E3", "libraries:L1", 15.0, 0.999),
+        ("crm:C2", "crm:C1", 12.0, 0.999),
+        ("eforms:E1", "school_admissions:S1", math.inf, 1.0),  # a reviewer's match holds
+    ]
+    con = _twin_world(rows, links)
+    assert drop_ambiguous_twin_links(con, "identity_links") == 2
+    kept = con.execute("select unique_id_l, unique_id_r from identity_links order by all").fetchall()
+    assert kept == [
+        ("crm:C1", "libraries:L1"),
+        ("crm:C2", "crm:C1"),
+        ("eforms:E1", "school_admissions:S1"),
+        ("eforms:E3", "libraries:L1"),
+    ]
+
+
+def test_one_resident_under_a_name_and_its_nickname_is_not_a_pair_of_twins():
+    born = date(1941, 5, 9)
+    rows = [
+        ("libraries:L1", "margaret", ["margaret"], "jones", born),
+        ("crm:C1", "peggy", ["margaret", "peggy"], "jones", born),
+        ("eforms:E1", None, None, "jones", born),
+    ]
+    con = _twin_world(rows, [("eforms:E1", "libraries:L1", 20.0, 0.9999)])
+    assert drop_ambiguous_twin_links(con, "identity_links") == 0
+    assert con.execute("select count(*) from identity_links").fetchall() == [(1,)]
