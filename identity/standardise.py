@@ -83,13 +83,19 @@ def nicknames() -> list[tuple[str, str]]:
         return [(row["nickname"], row["formal_name"]) for row in csv.DictReader(handle)]
 
 
+def register_macros(con: duckdb.DuckDBPyConnection) -> None:
+    """Install the standardisation macros only (temp objects): subject access compares phone numbers
+    with the rules identity resolution uses."""
+    con.execute(MACROS)
+
+
 def register(con: duckdb.DuckDBPyConnection) -> None:
     """Install the standardisation macros and `identity_name_forms` on this connection (temp objects).
 
     `identity_name_forms(name, forms, first_name_key)`: for each nickname, the names it can stand
     for (itself included) and the key used to block on first names (its first formal name).
     """
-    con.execute(MACROS)
+    register_macros(con)
     con.execute("create or replace temp table identity_nicknames (nickname varchar, formal_name varchar)")
     con.executemany("insert into identity_nicknames values (id_name(?), id_name(?))", nicknames())
     con.execute(
