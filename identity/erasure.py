@@ -243,6 +243,7 @@ def compact(database: Path) -> tuple[int, int]:
         con.execute(f'detach "{database.stem}"')
     finally:
         con.close()
+    fresh.chmod(database.stat().st_mode & 0o7777)  # the warehouse's owner-only mode (ingestion/layout.py)
     fresh.replace(database)
     shutil.rmtree(folder, ignore_errors=True)
     return before, database.stat().st_size
