@@ -181,44 +181,59 @@ def _find_calls(con: duckdb.DuckDBPyConnection) -> None:
     Their own numbers are the phone numbers of their records and of the calls their contacts name,
     as UK national numbers (identity/standardise.py `id_phone`: "+44 7700 900123" = "07700900123"),
     that no other loaded person record holds and no call named by another person's contact came
-    from: a number shared with anyone else (a family's landline) claims no call.
+    from: a number shared with anyone else (a family's landline) claims no call. The standardising
+    rule runs on their own rows, and elsewhere only on values holding a number's last three digits
+    (every way of writing a number keeps them together): a regular expression over every row of a
+    county's person tables and calls would cost seconds.
     """
     standardise.register_macros(con)
-    crm = "(select source_record_id from subject_records where source_system = 'crm')"
     has_contacts = table_exists(con, "raw", CRM_CONTACTS)
-    has_calls = table_exists(con, "raw", TELEPHONY_RECORDS[0])
+    calls_table, call_key = TELEPHONY_RECORDS
+    has_calls = table_exists(con, "raw", calls_table)
     named = (
-        f"select call_id, contact_id in {crm} as theirs from raw.{CRM_CONTACTS} where call_id is not null"
+        f"select call_id, contact_id {_records_of('crm')} as theirs from raw.{CRM_CONTACTS} "
+        "where call_id is not null"
         if has_contacts
         else "select null::varchar as call_id, false as theirs where false"
     )
     con.execute(f"create or replace temp table subject_named_calls as {named}")
-    numbers = [
-        f'select id_phone("{column}"::varchar) as number, {key} in '
-        f"(select source_record_id from subject_records where source_system = '{source}') as theirs "
-        f"from raw.{table}"
+    # (relation, number column, SQL: the row is the subject's, SQL: it is someone else's) of every
+    # value that is a phone number (plain semi-joins: DuckDB then filters before it standardises).
+    phones = [
+        (f"raw.{table}", f'"{column}"', f"{key} {_records_of(source)}", f"{key} not {_records_of(source)}")
         for source, (table, key) in RAW_RECORDS.items()
         if table_exists(con, "raw", table)
-        for column in _columns(con, table) & set(PHONE_COLUMNS)
+        for column in sorted(_columns(con, table) & set(PHONE_COLUMNS))
     ]
-    calls_table, call_key = TELEPHONY_RECORDS
     if has_calls:
-        numbers.append(
-            f"select id_phone(c.{CALLER_NUMBER}), n.theirs from raw.{calls_table} c "
-            f"join subject_named_calls n on n.call_id = c.{call_key}"
+        phones.append(
+            (
+                f"(select c.*, n.theirs from raw.{calls_table} c "
+                f"join subject_named_calls n on n.call_id = c.{call_key})",
+                CALLER_NUMBER,
+                "theirs",
+                "not theirs",
+            )
         )
+    theirs = [
+        f"select id_phone({column}::varchar) as number from {rel} where {mine}"
+        for rel, column, mine, _ in phones
+    ]
     con.execute(
-        "create or replace temp table subject_numbers as "
-        + (
-            f"select number from ({' union all '.join(numbers)}) where number is not null "
-            "group by number having bool_and(theirs)"
-            if numbers
-            else "select null::varchar as number where false"
-        )
+        "create or replace temp table subject_numbers as select distinct number from ("
+        + " union all ".join([*theirs, "select null::varchar as number"])
+        + ") where number is not null"
     )
+    others = [
+        f"select o.number from {rel} t, subject_numbers o where {not_mine} and "
+        + _same_number(f"t.{column}::varchar")
+        for rel, column, _, not_mine in phones
+    ]
+    if others:
+        con.execute(f"delete from subject_numbers where number in ({' union all '.join(others)})")
     by_number = (
-        f" union select {call_key} from raw.{calls_table} where id_phone({CALLER_NUMBER}) in "
-        "(select number from subject_numbers)"
+        f" union select c.{call_key} from raw.{calls_table} c, subject_numbers o where "
+        + _same_number(f"c.{CALLER_NUMBER}")
         if has_calls
         else ""
     )
@@ -226,6 +241,13 @@ def _find_calls(con: duckdb.DuckDBPyConnection) -> None:
         "create or replace temp table subject_calls as "
         f"select distinct call_id from subject_named_calls where theirs{by_number}"
     )
+
+
+def _same_number(value: str) -> str:
+    """SQL: `value` is the subject number `o.number`. The standardising rule runs only where the value
+    holds the number's last three digits; written as a CASE so that the optimiser cannot make the
+    comparison a hash join, which would run the rule on every row."""
+    return f"case when contains({value}, right(o.number, 3)) then id_phone({value}) = o.number else false end"
 
 
 def _columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
