@@ -414,14 +414,7 @@ def refused_lines_sweep(con: duckdb.DuckDBPyConnection) -> redaction.Sweep:
         if not table_exists(con, "raw", table):
             continue
         loaded[source] = {r[0] for r in con.execute(f"select distinct {key} from raw.{table}").fetchall()}
-        columns = {
-            r[0]
-            for r in con.execute(
-                "select column_name from duckdb_columns() where database_name = current_database() "
-                "and schema_name = 'raw' and table_name = ?",
-                [table],
-            ).fetchall()
-        } & set(DISTINCTIVE_COLUMNS)
+        columns = _columns(con, table) & set(DISTINCTIVE_COLUMNS)
         mine = f"{key} in (select source_record_id from subject_records where source_system = '{source}')"
         for column in sorted(columns):
             value = f'lower(trim("{column}"::varchar))'
