@@ -615,13 +615,15 @@ def _erase(args: argparse.Namespace, home: Path) -> int:
         f"{sum(done.rows.values())} rows from {len(done.rows)} tables, {done.lines_removed} lines from "
         f"{done.files_rewritten} delivered files (logged in ops.governance_log)"
     )
+    # The releases holding the person: the nightly run's compaction withdraws them, or this command does.
+    holding = erasure.releases_before(layout.published.root, done.erased_at)
     try:
         code = _run_job(args, home, NIGHTLY_JOB, "erase")
     except _Exit as exit_:  # the rebuild did not start; the releases holding the person still go
         code = exit_.code
     try:
         with run_lock(home):
-            withdrawn = erasure.withdraw_releases(layout.published.root, done.erased_at)
+            erasure.withdraw_releases(layout.published.root, done.erased_at)
             served, still_held = erasure.withdraw_served(done.erased_at)
             before, after = erasure.compact(layout.warehouse)
     except RunLockHeld as held:
@@ -631,9 +633,7 @@ def _erase(args: argparse.Namespace, home: Path) -> int:
             file=sys.stderr,
         )
         return EXIT_BUSY
-    print(
-        f"erase: withdrew {len(withdrawn)} releases built before the erasure: {', '.join(withdrawn) or '-'}"
-    )
+    print(erasure.withdrawal_report(layout.published.root, holding, done.erased_at))
     if served or still_held:
         print(
             f"erase: serving database: dropped {len(served)} release schemas built before the erasure"

@@ -176,15 +176,39 @@ def withdraw_releases(published: Path, before: str) -> list[str]:
     The current release is withdrawn too when it is one of them (`current` then points nowhere
     until the next release is published): a release that holds an erased person is not served.
     """
-    withdrawn = []
+    withdrawn = releases_before(published, before)
     current = current_release(published)
-    for release_id in list_releases(published):
-        if release_id < before:
-            if release_id == current:
-                Published(published).current.unlink(missing_ok=True)
-            shutil.rmtree(releases_dir(published) / release_id)
-            withdrawn.append(release_id)
+    for release_id in withdrawn:
+        if release_id == current:
+            Published(published).current.unlink(missing_ok=True)
+        shutil.rmtree(releases_dir(published) / release_id)
     return withdrawn
+
+
+def releases_before(published: Path, before: str) -> list[str]:
+    """The releases built before `before` (a release id): they hold what a removal at that moment removed."""
+    return [release_id for release_id in list_releases(published) if release_id < before]
+
+
+def withdrawal_report(published: Path, holding: list[str], erased_at: str) -> str:
+    """What became of the releases that held the person (`holding`, listed before the rebuild): which
+    are gone (whichever step withdrew them: the nightly run's compaction or `erase` itself), any still
+    on disk, and the releases built since, without the person."""
+    gone = [r for r in holding if not (releases_dir(published) / r).is_dir()]
+    kept = [r for r in holding if r not in gone]
+    built = [r for r in list_releases(published) if r >= erased_at]
+    current = current_release(published)
+    lines = [
+        f"erase: withdrew {len(gone)} of {len(holding)} releases built before the erasure (they held "
+        f"the person): {', '.join(gone) or '-'}"
+    ]
+    if kept:
+        lines.append(f"erase: still on disk, holding the person: {', '.join(kept)}")
+    lines.append(
+        f"erase: {len(built)} releases built since, without the person: {', '.join(built) or '-'}; "
+        f"current: {current if current in built else 'none (nothing is served until a run publishes)'}"
+    )
+    return "\n".join(lines)
 
 
 def withdraw_served(before: str) -> tuple[list[str], list[str]]:
@@ -219,6 +243,7 @@ def compact(database: Path) -> tuple[int, int]:
         con.execute(f'detach "{database.stem}"')
     finally:
         con.close()
+    fresh.chmod(database.stat().st_mode & 0o7777)  # the warehouse's owner-only mode (ingestion/layout.py)
     fresh.replace(database)
     shutil.rmtree(folder, ignore_errors=True)
     return before, database.stat().st_size

@@ -97,6 +97,12 @@ def nicknames() -> list[tuple[str, str, bool]]:
     return sorted((nick, formal, (nick, formal) in shipped) for nick, formal in shipped | published)
 
 
+def register_macros(con: duckdb.DuckDBPyConnection) -> None:
+    """Install the standardisation macros only (temp objects): subject access compares phone numbers
+    with the rules identity resolution uses."""
+    con.execute(MACROS)
+
+
 def register(con: duckdb.DuckDBPyConnection) -> None:
     """Install the standardisation macros and `identity_name_forms` on this connection (temp objects).
 
@@ -106,7 +112,7 @@ def register(con: duckdb.DuckDBPyConnection) -> None:
     a formal name of the shipped table (the dataset also calls Robert a nickname of Bob: Robert
     stays Robert's key, so Bob and Robert share one); else its first formal name in the dataset.
     """
-    con.execute(MACROS)
+    register_macros(con)
     con.execute(
         """create or replace temp table identity_nicknames
            (nickname varchar, formal_name varchar, shipped boolean)"""

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import duckdb
 
-from identity import governance
+from identity import governance, standardise
 from identity.governance import GovernanceError
 from identity.records import PERSON_INDEX_SYSTEMS
 from ingestion import redaction
@@ -60,7 +60,11 @@ CARE_RECORDS = next(
 GOVERNANCE_TABLES = {("ops", "governance_log"), ("ops", "erasure_register")}
 
 # The temporary tables naming the subject (made by `resolve`).
-SUBJECT_TABLES = ("subject_keys", "subject_records", "subject_calls")
+SUBJECT_TABLES = ("subject_keys", "subject_records", "subject_calls", "subject_numbers")
+# The phone number columns of the raw person tables, and the telephony feed's (compared as UK national
+# numbers: the same phone is written "07700 900123" in one system and "+447700900123" in another).
+PHONE_COLUMNS = ("customer_phone", "phone")
+CALLER_NUMBER = "caller_number"
 
 
 @dataclass(frozen=True)
@@ -159,13 +163,7 @@ def resolve(
     if not keys and not held:
         what = "that customer key" if customer_key is not None else f"that {system} record id"
         raise GovernanceError(f"nothing is held under {what}")
-    calls = (
-        f"select distinct call_id from raw.{CRM_CONTACTS} where call_id is not null and contact_id in "
-        "(select source_record_id from subject_records where source_system = 'crm')"
-        if table_exists(con, "raw", CRM_CONTACTS)
-        else "select null::varchar as call_id where false"
-    )
-    con.execute(f"create or replace temp table subject_calls as {calls}")
+    _find_calls(con)
     records, calls_n = (
         con.execute("select count(*) from subject_records").fetchone()[0],
         con.execute("select count(*) from subject_calls").fetchone()[0],
@@ -174,6 +172,94 @@ def resolve(
         r[0] for r in con.execute("select distinct source_system from subject_records order by 1").fetchall()
     )
     return Subject(keys, records, calls_n, systems + ((TELEPHONY,) if calls_n else ()))
+
+
+def _find_calls(con: duckdb.DuckDBPyConnection) -> None:
+    """The subject's telephony calls (temp table subject_calls): the calls their CRM contacts name,
+    and every call from one of their own phone numbers (subject_numbers).
+
+    Their own numbers are the phone numbers of their records and of the calls their contacts name,
+    as UK national numbers (identity/standardise.py `id_phone`: "+44 7700 900123" = "07700900123"),
+    that no other loaded person record holds and no call named by another person's contact came
+    from: a number shared with anyone else (a family's landline) claims no call. The standardising
+    rule runs on their own rows, and elsewhere only on values holding a number's last three digits
+    (every way of writing a number keeps them together): a regular expression over every row of a
+    county's person tables and calls would cost seconds.
+    """
+    standardise.register_macros(con)
+    has_contacts = table_exists(con, "raw", CRM_CONTACTS)
+    calls_table, call_key = TELEPHONY_RECORDS
+    has_calls = table_exists(con, "raw", calls_table)
+    named = (
+        f"select call_id, contact_id {_records_of('crm')} as theirs from raw.{CRM_CONTACTS} "
+        "where call_id is not null"
+        if has_contacts
+        else "select null::varchar as call_id, false as theirs where false"
+    )
+    con.execute(f"create or replace temp table subject_named_calls as {named}")
+    # (relation, number column, SQL: the row is the subject's, SQL: it is someone else's) of every
+    # value that is a phone number (plain semi-joins: DuckDB then filters before it standardises).
+    phones = [
+        (f"raw.{table}", f'"{column}"', f"{key} {_records_of(source)}", f"{key} not {_records_of(source)}")
+        for source, (table, key) in RAW_RECORDS.items()
+        if table_exists(con, "raw", table)
+        for column in sorted(_columns(con, table) & set(PHONE_COLUMNS))
+    ]
+    if has_calls:
+        phones.append(
+            (
+                f"(select c.*, n.theirs from raw.{calls_table} c "
+                f"join subject_named_calls n on n.call_id = c.{call_key})",
+                CALLER_NUMBER,
+                "theirs",
+                "not theirs",
+            )
+        )
+    theirs = [
+        f"select id_phone({column}::varchar) as number from {rel} where {mine}"
+        for rel, column, mine, _ in phones
+    ]
+    con.execute(
+        "create or replace temp table subject_numbers as select distinct number from ("
+        + " union all ".join([*theirs, "select null::varchar as number"])
+        + ") where number is not null"
+    )
+    others = [
+        f"select o.number from {rel} t, subject_numbers o where {not_mine} and "
+        + _same_number(f"t.{column}::varchar")
+        for rel, column, _, not_mine in phones
+    ]
+    if others:
+        con.execute(f"delete from subject_numbers where number in ({' union all '.join(others)})")
+    by_number = (
+        f" union select c.{call_key} from raw.{calls_table} c, subject_numbers o where "
+        + _same_number(f"c.{CALLER_NUMBER}")
+        if has_calls
+        else ""
+    )
+    con.execute(
+        "create or replace temp table subject_calls as "
+        f"select distinct call_id from subject_named_calls where theirs{by_number}"
+    )
+
+
+def _same_number(value: str) -> str:
+    """SQL: `value` is the subject number `o.number`. The standardising rule runs only where the value
+    holds the number's last three digits; written as a CASE so that the optimiser cannot make the
+    comparison a hash join, which would run the rule on every row."""
+    return f"case when contains({value}, right(o.number, 3)) then id_phone({value}) = o.number else false end"
+
+
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
+    """The columns of raw.<table>."""
+    return {
+        r[0]
+        for r in con.execute(
+            "select column_name from duckdb_columns() where database_name = current_database() "
+            "and schema_name = 'raw' and table_name = ?",
+            [table],
+        ).fetchall()
+    }
 
 
 _EMPTY_XREF = (
@@ -315,7 +401,7 @@ def write_subject_access(con: duckdb.DuckDBPyConnection, out_dir: Path) -> dict[
 
 # Contact values distinctive enough to claim a refused line for the person (names, dates of birth and
 # postcodes are shared by too many residents): the columns of the raw person tables holding them.
-DISTINCTIVE_COLUMNS = ("customer_email", "customer_phone", "email", "phone", "nhs_number")
+DISTINCTIVE_COLUMNS = ("customer_email", "email", *PHONE_COLUMNS, "nhs_number")
 SHORTEST_DISTINCTIVE = 8  # shorter values (a withheld caller's bare "+44") claim nothing
 
 
@@ -331,14 +417,7 @@ def refused_lines_sweep(con: duckdb.DuckDBPyConnection) -> redaction.Sweep:
         if not table_exists(con, "raw", table):
             continue
         loaded[source] = {r[0] for r in con.execute(f"select distinct {key} from raw.{table}").fetchall()}
-        columns = {
-            r[0]
-            for r in con.execute(
-                "select column_name from duckdb_columns() where database_name = current_database() "
-                "and schema_name = 'raw' and table_name = ?",
-                [table],
-            ).fetchall()
-        } & set(DISTINCTIVE_COLUMNS)
+        columns = _columns(con, table) & set(DISTINCTIVE_COLUMNS)
         mine = f"{key} in (select source_record_id from subject_records where source_system = '{source}')"
         for column in sorted(columns):
             value = f'lower(trim("{column}"::varchar))'
@@ -347,7 +426,14 @@ def refused_lines_sweep(con: duckdb.DuckDBPyConnection) -> redaction.Sweep:
                 f"group by all"
             ).fetchall():
                 (theirs if is_theirs else shared).add(found)
-    return redaction.Sweep(frozenset(theirs - shared), loaded)
+    # Their own phone numbers (subject_numbers, by `resolve`) as a line may write them: a refused call
+    # from their phone says "+447700900123" where their CRM contact said "07700 900123".
+    numbers = {
+        f"{prefix}{number[1:]}"
+        for (number,) in con.execute("select number from subject_numbers").fetchall()
+        for prefix in ("0", "+44", "0044")
+    }
+    return redaction.Sweep(frozenset((theirs - shared) | numbers), loaded)
 
 
 def request_subject(system: str | None, record_id: str | None, customer_key: str | None) -> str:

@@ -28,6 +28,13 @@ ingestion, identity, publication, the CLI and the Dagster resources all ask it.
     gx/runs/<run id>/               each run's validation results and Data Docs
     simulator_truth/                written by `insight-hub simulate` only
     .run.lock                       held by an in-process run
+
+Who may read what (docs/governance.md, Files on disk): the data root holds residents' personal data,
+so everything Insight Hub writes under it is the service account's alone (`protect`: umask 077, so
+files 0600 and folders 0700 whoever writes them: DuckDB and its write-ahead log, ingestion, dbt,
+Dagster, GX, Hyper); the only exceptions are published/, which publication opens to BI readers
+(folders 0755, files 0444; the restricted set 0700/0400 or its group's 0750/0440), and the data
+root itself (0711: BI readers pass through to published/ without listing it).
 """
 
 from __future__ import annotations
@@ -42,6 +49,15 @@ SUPERSEDED = "superseded"
 BUILDING = "building"
 CURRENT_CANDIDATE = "current"
 DECODED_SUFFIX = ".utf8"
+WAL_SUFFIX = ".wal"
+
+# File modes under the data root (docs/governance.md, Files on disk).
+PRIVATE_UMASK = 0o077  # what the processes writing under the root create: owner only
+PRIVATE_FOLDER = 0o700
+PRIVATE_FILE = 0o600
+HOME_FOLDER = 0o711  # passed through to published/, never listed
+SHARED_FOLDER = 0o755  # published/ and the internal and open sets of a release
+SHARED_FILE = 0o444  # a published file: readable by BI readers, written by no one
 
 
 def sql_path(path: Path) -> str:
@@ -135,6 +151,13 @@ class Published:
     def transparency(self) -> Path:
         return self.root / "transparency"
 
+    def share(self) -> None:
+        """Open published/, its releases/ and transparency/ folders to BI readers (0755), whatever the
+        umask the folders were made under (the private one of `Layout.protect`)."""
+        for folder in (self.root, self.releases, self.transparency):
+            if folder.is_dir():
+                folder.chmod(SHARED_FOLDER)
+
     @property
     def layout(self) -> Layout:
         """The data root's layout (published/ sits at its top)."""
@@ -163,6 +186,29 @@ class Layout:
     def from_env(cls) -> Layout:
         """The data root INSIGHT_HUB_HOME names now (default ./warehouse), as an absolute path."""
         return cls(Path(os.environ.get(HOME_VARIABLE, DEFAULT_HOME)).resolve())
+
+    # Folders of personal data made before `protect` closed new ones (homes of earlier versions).
+    PRIVATE_AREAS = ("archive", "quarantine", "tmp", "restricted", "identity", "dagster", "dbt", "gx", "logs")
+
+    def protect(self) -> None:
+        """Make what Insight Hub writes under the data root readable by the service account only.
+
+        Called by the entry points at launch (configure_environment), before anything is written:
+        the process umask becomes 077, so every file and folder any writer creates (DuckDB's file and
+        its write-ahead log, archived and quarantined copies, dbt, Dagster and GX output, Hyper's
+        logs) is 0600/0700, and child processes (dbt, Hyper, the Dagster daemon's runs) inherit it.
+        A data root made now is 0711; the private folders and the warehouse files an earlier version
+        left open are closed. published/ is publication's to open (Published.share)."""
+        os.umask(PRIVATE_UMASK)
+        if not self.home.exists():
+            self.home.mkdir(parents=True)
+            self.home.chmod(HOME_FOLDER)
+        for name in self.PRIVATE_AREAS:
+            if (folder := self.home / name).is_dir():
+                folder.chmod(PRIVATE_FOLDER)
+        for path in (self.warehouse, self.warehouse_wal):
+            if path.is_file():
+                path.chmod(PRIVATE_FILE)
 
     # The three areas a delivered file moves through, each with one folder per feed path.
     @property
@@ -212,6 +258,11 @@ class Layout:
     @property
     def warehouse(self) -> Path:
         return self.home / "warehouse.duckdb"
+
+    @property
+    def warehouse_wal(self) -> Path:
+        """DuckDB's write-ahead log beside the warehouse (rows not yet checkpointed into the file)."""
+        return self.warehouse.with_name(self.warehouse.name + WAL_SUFFIX)
 
     @property
     def identity_model(self) -> Path:

@@ -23,6 +23,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -36,6 +37,8 @@ from ingestion.contract import FeedSpec
 from ingestion.layout import Layout, sql_path
 
 REASONS = ("erasure", "retention")
+# What people write inside a phone number: spaces, hyphens, brackets ("(01865) 792-422").
+_PHONE_SPACING = re.compile(r"[\s()-]")
 # A delivered copy's rewrite waits beside it as `.<name>.redacting` until the register agrees.
 REWRITTEN_SUFFIX = ".redacting"
 
@@ -260,7 +263,8 @@ class Sweep:
         if not self.values or feed.blank or key in self.loaded.get(feed.source_system, ()):
             return False
         lowered = text.lower()
-        return any(v in lowered for v in self.values)
+        compact = _PHONE_SPACING.sub("", lowered)  # "07700 900123" as "07700900123"
+        return any(v in lowered or v in compact for v in self.values)
 
 
 def redact_copies(

@@ -103,7 +103,7 @@ def configure_environment() -> Path:
     """
     layout = Layout.from_env()
     home = layout.home
-    home.mkdir(parents=True, exist_ok=True)
+    layout.protect()  # personal data: everything written from now on is the owner's only
     dagster_home = layout.dagster_home
     write_instance_config(dagster_home)
     derived = {

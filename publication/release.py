@@ -34,7 +34,7 @@ from typing import Any
 
 import duckdb
 
-from ingestion.layout import Published, Release, sql_path
+from ingestion.layout import SHARED_FILE, SHARED_FOLDER, Published, Release, sql_path
 from publication.audiences import AUDIENCES, FORMATS, AudiencePlan, RestrictedAccess, set_problems
 from publication.descriptions import TableDocs
 from publication.fingerprint import table_fingerprint
@@ -143,6 +143,7 @@ def build_release(warehouse: Path, published: Path, inputs: ReleaseInputs, schem
     shutil.rmtree(staging, ignore_errors=True)
     sets = {audience: Release(staging).audience(audience) for audience in AUDIENCES}
     staging.mkdir(parents=True)
+    Published(published).share()  # made under the data root's private umask: opened to BI readers
     sets["open"].folder.mkdir()
     # The restricted folder is closed before anything is written into it.
     _restrict_folder(sets["restricted"].folder, inputs.restricted, gid)
@@ -716,11 +717,20 @@ def verify_release(folder: Path, log_dir: Path) -> dict[str, Any]:
 
 
 def _make_read_only(folder: Path) -> None:
-    """Every file of a release read-only on disk (folders stay writable, so retention can prune)."""
+    """Every file of a release read-only on disk. The internal and open sets are opened to BI readers
+    (folders 0755, files 0444: written under the data root's private umask, ingestion/layout.py);
+    the restricted set keeps its owner-or-group-only modes. Folders stay writable by the owner, so
+    retention can prune."""
     read_only = ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)
-    for path in folder.rglob("*"):
-        if path.is_file() and not path.is_symlink():
-            path.chmod(path.stat().st_mode & read_only)
+    restricted = Release(folder).restricted.folder
+    for path in [folder, *folder.rglob("*")]:
+        if path.is_symlink():
+            continue
+        if path == restricted or restricted in path.parents:
+            if path.is_file():
+                path.chmod(path.stat().st_mode & read_only)
+        else:
+            path.chmod(SHARED_FOLDER if path.is_dir() else SHARED_FILE)
 
 
 def discard_release(published: Path, release_id: str) -> None:

@@ -33,7 +33,7 @@ from pathlib import Path
 
 import duckdb
 
-from ingestion.layout import Release
+from ingestion.layout import SHARED_FILE, SHARED_FOLDER, Release
 
 # One slice of a table: the file's name, a SQL condition on the table and its parameters.
 Slice = tuple[str, str, list[object]]
@@ -376,6 +376,7 @@ def publish_transparency_files(release: Path, target: Path) -> list[str]:
     if not source.is_dir():
         return []
     target.mkdir(parents=True, exist_ok=True)
+    target.chmod(SHARED_FOLDER)  # the public copy: readable by anyone the folder is shared with
     changed = []
     for path in sorted(source.glob("*.csv")):
         destination = target / path.name
@@ -383,6 +384,7 @@ def publish_transparency_files(release: Path, target: Path) -> list[str]:
             continue
         tmp = target / f".{path.name}.{os.getpid()}"
         shutil.copyfile(path, tmp)
+        tmp.chmod(SHARED_FILE)
         os.replace(tmp, destination)
         changed.append(path.name)
     return changed

@@ -121,16 +121,54 @@ def _recent_date(value: str) -> bool:
     return bool(re.fullmatch(r"20[1-9]\d-\d\d-\d\d|\d\d/\d\d/20[1-9]\d", value))
 
 
+# A phone number as its last ten digits: "07700 900123", "+447700900123" and "0044 7700 900123" agree.
+DIGITS = "right(regexp_replace({}, '[^0-9]', '', 'g'), 10)"
+
+
 def calls_of(con: duckdb.DuckDBPyConnection, records: set[tuple[str, str]]) -> set[str]:
-    """The calls the records' CRM phone contacts name."""
-    return {
+    """The calls the records' CRM phone contacts name, and the calls from a phone number of the
+    records or their named calls that no other record holds and no call named by another contact
+    came from (written independently of identity/subjects.py)."""
+    crm = [r for s, r in records if s == "crm"]
+    phone_columns = [
+        ("crm", "csc_crm_contacts", "contact_id", "customer_phone"),
+        *(
+            (s, PERSON_VALUES[s][0], "source_person_id", "phone")
+            for s in PERSON_VALUES
+            if s not in ("crm", "eforms")
+        ),
+    ]
+    phones = " union all ".join(
+        f"select {DIGITS.format(column)} as number, {key} in (select unnest(?::varchar[])) as theirs "
+        f"from raw.{table} where {column} is not null"
+        for _, table, key, column in phone_columns
+    )
+    ids = [[r for s, r in records if s == system] for system, *_ in phone_columns]
+    # A number a call named by someone else's contact came from is shared (a relative calling about them).
+    phones += (
+        f" union all select {DIGITS.format('c.caller_number')}, "
+        "k.contact_id in (select unnest(?::varchar[])) from raw.csc_telephony_cdr c "
+        "join raw.csc_crm_contacts k on k.call_id = c.call_id"
+    )
+    ids.append(crm)
+    named = {
         row[0]
         for row in con.execute(
             "select call_id from raw.csc_crm_contacts where call_id is not null "
             "and contact_id in (select unnest(?::varchar[]))",
-            [[r for s, r in records if s == "crm"]],
+            [crm],
         ).fetchall()
     }
+    own = con.execute(
+        f"select number from ({phones}) where length(number) = 10 group by number having bool_and(theirs)",
+        ids,
+    ).fetchall()
+    by_number = con.execute(
+        f"select call_id from raw.csc_telephony_cdr where {DIGITS.format('caller_number')} in "
+        "(select unnest(?::varchar[]))",
+        [[n for (n,) in own]],
+    ).fetchall()
+    return named | {row[0] for row in by_number}
 
 
 def scan(home: Path, values: set[str]) -> dict[str, set[str]]:

@@ -13,7 +13,8 @@ erased by one of their records. Then:
   address is the family's too, and stays);
 - the releases built before are withdrawn and the new one holds none of their rows;
 - the KPI totals change only by their records: every other bi table is unchanged, fct_contacts
-  lost exactly their rows and the monthly contact KPIs exactly their contacts;
+  lost exactly their rows (their contacts, and their calls: those their contacts name and those
+  from their own phone number) and the monthly contact KPIs exactly their contacts;
 - a re-delivery of the original file holding their CRM contact loads without it, counted in the
   register's `suppressed_by_erasure`, and the archived copy is rewritten without it.
 """
@@ -59,7 +60,8 @@ def erased(refreshed_world, tmp_path_factory) -> dict:
     shutil.copy(home / "warehouse.duckdb", before)
     with duckdb.connect(str(before), read_only=True) as con:
         records = choose(con, truth(home))
-        values = identifiers(con, records, calls_of(con, records))
+        calls = calls_of(con, records)  # the calls their contacts name and those from their own number
+        values = identifiers(con, records, calls)
         crm = [r for s, r in records if s == "crm"]
         contact_files = [
             row[0]
@@ -78,7 +80,7 @@ def erased(refreshed_world, tmp_path_factory) -> dict:
     originals.mkdir()
     for name in contact_files:
         shutil.copy2(home / "archive" / "csc" / "crm" / name, originals / name)
-    seen: dict = {"records": records, "values": values, "their_contacts": their_contacts}
+    seen: dict = {"records": records, "calls": calls, "values": values, "their_contacts": their_contacts}
     seen["scan before"] = scan(home, values)
     releases_before = sorted(p.name for p in (home / "published" / "releases").iterdir())
     system, record_id = sorted(records)[-1]
@@ -136,11 +138,13 @@ def test_kpi_totals_change_only_by_the_persons_records(erased):
         added = con.execute(
             "select count(*) from (from a.bi.fct_contacts except all from b.bi.fct_contacts)"
         ).fetchone()[0]
+        # their rows: their contacts and calls by customer key, and their calls no contact names
         theirs = con.execute(
             "select count(*) from b.bi.fct_contacts where customer_key in (select customer_key from "
             "b.restricted.customer_xref where source_system = 'crm' and source_record_id in "
+            "(select unnest(?::varchar[]))) or (source_system = 'telephony' and source_record_id in "
             "(select unnest(?::varchar[])))",
-            [crm],
+            [crm, sorted(erased["calls"])],
         ).fetchone()[0]
         assert gone == theirs >= erased["their_contacts"] >= 1 and added == 0
         contacts = [

@@ -20,6 +20,7 @@ from identity_world import SALT
 
 from identity import governance, resolution, subjects
 from identity.governance import GovernanceError
+from identity.records import PERSON_INDEX_SYSTEMS
 from ingestion import csc_telephony
 from ingestion.landing import ingest_feed
 
@@ -104,6 +105,40 @@ def test_a_persons_calls_come_with_their_phone_contacts(resolved, tmp_path):
     assert subject.calls >= 1 and "telephony" in subject.systems
     calls = json.loads((tmp_path / "sar" / "raw.csc_telephony_cdr.json").read_text())
     assert ("telephony", call_id) in {(r["_source_system"], r["_record_id"]) for r in calls}
+
+
+def test_a_persons_calls_from_their_own_number_come_though_no_contact_names_them(resolved, tmp_path):
+    """The simulator's residents also call without a CRM contact recorded (abandoned, extra and
+    outbound calls) from their own phone, written +44 where their contact wrote 07..."""
+    digits = "right(regexp_replace({}, '[^0-9]', '', 'g'), 10)"
+    indexes = " union all ".join(
+        f"select '{system}' as system, source_person_id, phone from raw.person_index_{system}"
+        for system in PERSON_INDEX_SYSTEMS
+    )
+    with duckdb.connect(str(resolved / "warehouse.duckdb")) as con:
+        found = con.execute(
+            f"""with phones as (
+                    select {digits.format("customer_phone")} as number, x.customer_key, c.contact_id
+                    from raw.csc_crm_contacts c join restricted.customer_xref x
+                      on x.source_system = 'crm' and x.source_record_id = c.contact_id
+                    where length({digits.format("customer_phone")}) = 10),
+                everyone as (
+                    select number, customer_key from phones
+                    union all select {digits.format("phone")}, coalesce(x.customer_key, i.source_person_id)
+                    from ({indexes}) i left join restricted.customer_xref x
+                      on x.source_system = i.system and x.source_record_id = i.source_person_id),
+                own as (select number from everyone group by number having count(distinct customer_key) = 1)
+                select min(p.contact_id), list(distinct t.call_id order by t.call_id)
+                from raw.csc_telephony_cdr t join phones p on p.number = {digits.format("t.caller_number")}
+                where p.number in (select number from own)
+                  and t.call_id not in (select call_id from raw.csc_crm_contacts where call_id is not null)
+                group by p.number order by p.number limit 1"""
+        ).fetchone()
+        assert found, "the world has a call from a resident's own number that no contact names"
+        contact_id, unnamed = found
+        subjects.subject_access(con, SALT, tmp_path / "sar", system="crm", record_id=contact_id)
+    calls = json.loads((tmp_path / "sar" / "raw.csc_telephony_cdr.json").read_text())
+    assert set(unnamed) <= {r["_record_id"] for r in calls}
 
 
 def test_by_customer_key_is_the_same_person(resolved, tmp_path):

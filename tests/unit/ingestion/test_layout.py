@@ -1,9 +1,58 @@
-"""The layout's restricted area: review files hold residents' details, so only the owner reads them."""
+"""The layout's restricted area: review files hold residents' details, so only the owner reads them;
+and the data root's files and folders, whoever writes them, are the owner's only (Layout.protect)."""
 
 import os
 import stat
 
-from ingestion.layout import Layout
+import duckdb
+import pytest
+
+from ingestion.layout import PRIVATE_UMASK, Layout
+
+
+@pytest.fixture
+def umask():
+    """Restore the test process's umask after a test that sets the data root's."""
+    previous = os.umask(0o022)
+    os.umask(previous)
+    yield
+    os.umask(previous)
+
+
+def mode(path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_everything_written_under_a_protected_root_is_the_owners_only(tmp_path, umask):
+    os.umask(0o022)  # the usual default: files readable by everyone
+    layout = Layout(tmp_path / "home")
+    layout.protect()
+    assert os.umask(PRIVATE_UMASK) == PRIVATE_UMASK
+    assert mode(layout.home) == 0o711  # BI readers pass through to published/, never list the root
+    with duckdb.connect(str(layout.warehouse)) as con:
+        con.execute("create table t as select 1 as n")
+        con.execute("checkpoint")
+        con.execute("insert into t values (2)")  # not checkpointed: in the write-ahead log
+        assert layout.warehouse_wal.exists() and mode(layout.warehouse_wal) == 0o600
+    archived = layout.archive / "csc" / "crm" / "contacts_20250401.csv"
+    archived.parent.mkdir(parents=True)
+    archived.write_text("contact_id\nC1\n")
+    assert mode(layout.warehouse) == 0o600 and mode(archived) == 0o600
+    assert {mode(p) for p in (layout.archive, archived.parent)} == {0o700}
+
+
+def test_a_root_an_earlier_version_left_open_is_closed(tmp_path, umask):
+    os.umask(0o022)
+    tmp_path.chmod(0o755)
+    layout = Layout(tmp_path)
+    for folder in (layout.archive, layout.quarantine, layout.dagster_home):
+        folder.mkdir()
+    duckdb.connect(str(layout.warehouse)).close()
+    assert mode(layout.warehouse) == 0o644 and mode(layout.archive) == 0o755
+    layout.protect()
+    assert mode(layout.warehouse) == 0o600
+    assert {mode(f) for f in (layout.archive, layout.quarantine, layout.dagster_home)} == {0o700}
+    assert mode(tmp_path) == 0o755  # a root that existed keeps the mode its owner gave it
 
 
 def test_the_identity_review_folder_is_made_owner_only_whatever_the_umask(tmp_path):

@@ -25,16 +25,19 @@ SALT = "redaction-test-salt"
 HEADER = ",".join(c.name for c in CONTACTS.columns)
 
 
-def contact(contact_id: str, name: str) -> str:
+def contact(contact_id: str, name: str, **more: str) -> str:
     values = {c.name: "" for c in CONTACTS.columns}
     values.update(
-        contact_id=contact_id,
-        created_at="2025-04-01 10:00:00",
-        channel="Email",
-        service="Libraries",
-        customer_first_name=name,
-        customer_last_name="Quorndon",
-        customer_email=f"{name.lower()}@example.org",
+        {
+            "contact_id": contact_id,
+            "created_at": "2025-04-01 10:00:00",
+            "channel": "Email",
+            "service": "Libraries",
+            "customer_first_name": name,
+            "customer_last_name": "Quorndon",
+            "customer_email": f"{name.lower()}@example.org",
+            **more,
+        }
     )
     return ",".join(f'"{values[c.name]}"' for c in CONTACTS.columns)
 
@@ -316,6 +319,94 @@ def test_erasure_removes_the_persons_refused_lines_that_no_loaded_record_names(t
     for name in ("contacts_20250401.csv", "contacts_20250402.csv"):
         text = (archived / name).read_text()
         assert "Bert" not in text and "bert@example.org" not in text and "Ada" in text
+
+
+def call(call_id: str, number: str, direction: str = "inbound") -> str:
+    values: dict = {c.name: None for c in CDR.columns}
+    values.update(
+        call_id=call_id,
+        direction=direction,
+        queue="Libraries",
+        caller_number=number,
+        offered_at="2025-04-01T09:00:00Z",
+        ended_at="2025-04-01T09:05:00Z",
+    )
+    return json.dumps(values)
+
+
+def deliver_calls(home: Path, name: str, lines: list[str]) -> None:
+    path = Layout(home).landing / CDR.feed_path / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    os.utime(path, (1_700_000_000, 1_700_000_000))
+
+
+def calls_world(home: Path, cleo_phone: str) -> None:
+    """Ada and Bert phoned in (contacts C1, C2 naming calls CL1, CL2); Bert also called from his
+    phone with no contact recorded (CL3, written +44 where his contact wrote 07700 900222) and once
+    more in a line the feed refused (CL9, an unknown direction); Cleo's contact gives `cleo_phone`."""
+    deliver(
+        home,
+        "contacts_20250401.csv",
+        [
+            contact("C1", "Ada", channel="Phone", call_id="CL1", customer_phone="07700 900111"),
+            contact("C2", "Bert", channel="Phone", call_id="CL2", customer_phone="07700 900222"),
+            contact("C3", "Cleo", customer_phone=cleo_phone),
+        ],
+    )
+    deliver_calls(
+        home,
+        "cdr_20250401.jsonl",
+        [
+            call("CL1", "+447700900111"),
+            call("CL2", "+447700900222"),
+            call("CL3", "+44 7700 900222"),
+            call("CL9", "+447700900222", direction="sideways"),
+        ],
+    )
+
+
+def test_erasure_takes_every_call_from_the_persons_own_number_and_subject_access_returns_them(tmp_path):
+    calls_world(tmp_path, cleo_phone="01865 792422")
+    archived = Layout(tmp_path).archive / CDR.feed_path / "cdr_20250401.jsonl"
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as con:
+        ingest_feed(con, tmp_path, CONTACTS)
+        ingest_feed(con, tmp_path, CDR)
+        assert con.execute("select count(*) from ops.quarantined_rows").fetchone()[0] >= 1  # CL9
+        found = erasure.subjects.resolve(con, "crm", "C2")
+        written = erasure.subjects.write_subject_access(con, tmp_path / "sar")
+        returned = json.loads((tmp_path / "sar" / "raw.csc_telephony_cdr.json").read_text())
+        assert found.calls == 2 and written["raw.csc_telephony_cdr"] == 2
+        assert sorted(r["_record_id"] for r in returned) == ["CL2", "CL3"]
+        done = erasure.erase(con, tmp_path, SALT, "crm", "C2")
+        calls = con.execute("select call_id from raw.csc_telephony_cdr order by 1").fetchall()
+        refused = con.execute("select count(*) from ops.quarantined_rows").fetchone()[0]
+        erased = con.execute(
+            "select count(*) from ops.erasure_register where source_system = 'telephony'"
+        ).fetchone()[0]
+        assert register.out_of_balance(con, CDR.table) == []
+    assert done.subject.calls == 2 and done.rows["raw.csc_telephony_cdr"] == 2
+    assert calls == [("CL1",)] and refused == 0 and erased == 2
+    text = archived.read_text()
+    assert "CL1" in text and "900222" not in text.replace(" ", "")
+    # A re-delivery of the call from their number is withheld as the file loads.
+    deliver_calls(tmp_path, "cdr_20250402.jsonl", [call("CL3", "+447700900222")])
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as con:
+        ingest_feed(con, tmp_path, CDR, salt=SALT)
+        assert con.execute("select count(*) from raw.csc_telephony_cdr").fetchone()[0] == 1
+
+
+def test_a_number_another_person_holds_claims_no_call(tmp_path):
+    calls_world(tmp_path, cleo_phone="+44 (0)7700-900222".replace("(0)", ""))  # the family's phone
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as con:
+        ingest_feed(con, tmp_path, CONTACTS)
+        ingest_feed(con, tmp_path, CDR)
+        assert erasure.subjects.resolve(con, "crm", "C2").calls == 1  # CL2, named by their contact
+        erasure.erase(con, tmp_path, SALT, "crm", "C2")
+        calls = con.execute("select call_id from raw.csc_telephony_cdr order by 1").fetchall()
+    assert calls == [("CL1",), ("CL3",)]
+    text = (Layout(tmp_path).archive / CDR.feed_path / "cdr_20250401.jsonl").read_text()
+    assert '"CL3"' in text and '"CL9"' in text and '"CL2"' not in text
 
 
 def test_a_damaged_register_copy_stops_the_load_with_what_to_do(tmp_path):

@@ -12,6 +12,7 @@ import pytest
 from pack_pages import PACK_FILES
 from release_docs import with_docs
 
+from ingestion.layout import PRIVATE_UMASK
 from publication.audiences import AudienceError, AudiencePlan, RestrictedAccess, set_lines
 from publication.fingerprint import table_fingerprint
 from publication.gate import ReleaseRefused
@@ -162,6 +163,27 @@ def test_restricted_files_are_for_the_owner_alone_by_default(tmp_path, warehouse
     # the other sets stay readable by everyone, and read-only
     assert stat.S_IMODE((folder / "open" / "insight_hub.duckdb").stat().st_mode) & 0o444 == 0o444
     assert all(p.stat().st_mode & 0o222 == 0 for p in folder.rglob("*") if p.is_file())
+
+
+def test_a_release_built_under_the_data_roots_private_umask_is_open_to_bi_readers(tmp_path, warehouse):
+    """The data root's processes create files owner-only (Layout.protect: umask 077); publication
+    opens published/ and the internal and open sets to BI readers, and keeps restricted closed."""
+    previous = os.umask(PRIVATE_UMASK)
+    try:
+        folder = build_release(warehouse, tmp_path / "published", inputs(warehouse))
+    finally:
+        os.umask(previous)
+    for shared in (tmp_path / "published", tmp_path / "published" / "releases"):
+        assert stat.S_IMODE(shared.stat().st_mode) == 0o755
+    found = {path: mode for path, (mode, _) in modes(folder).items() if path.split("/")[0] != "restricted"}
+    assert {mode for path, mode in found.items() if (folder / path).is_dir()} == {0o755}
+    assert {mode for path, mode in found.items() if (folder / path).is_file()} == {0o444}
+    assert {path: mode for path, (mode, _) in modes(folder / "restricted").items()} == {
+        ".": 0o700,
+        "insight_hub.duckdb": 0o400,
+        "dictionary.csv": 0o400,
+        "manifest.json": 0o400,
+    }
 
 
 def test_restricted_files_go_to_the_configured_group_in_every_configured_format(tmp_path, warehouse):
