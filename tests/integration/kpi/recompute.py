@@ -113,7 +113,10 @@ def _literal(value: object) -> str:
 PRELUDE = f"""
 reporting as (
     select
-        min(file_date) filter (where table_name <> 'ibc_budget') as first_date,
+        -- files dated by the period they cover (budget: fiscal year; card statement: the month
+        -- before delivery) do not open the window
+        min(file_date) filter (where table_name not in ('ibc_budget', 'procurement_card_transactions'))
+            as first_date,
         coalesce(max(file_date) filter (where table_name = 'ibc_fi_items'), max(file_date)) as reporting_date
     from ops.file_register where status in ('loaded', 'loaded_with_quarantine')
 ),

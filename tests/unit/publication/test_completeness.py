@@ -1,10 +1,13 @@
 """Python reads the reporting date dbt defines (int_reporting_date); completeness is judged against it."""
 
+import re
 from datetime import date
+from pathlib import Path
 
 import duckdb
 import pytest
 
+from ingestion import FEEDS
 from publication.completeness import (
     ReportingDateUnavailable,
     daily_feed_days,
@@ -78,3 +81,15 @@ def test_every_daily_feed_is_judged_up_to_the_reporting_date(con):
         {"table": "ibc_fi_items", "day": "2025-04-03"},
         {"table": "web_eforms", "day": "2025-04-04"},
     ]
+
+
+def test_the_reporting_window_opens_at_the_first_delivered_file_not_a_period_named_one():
+    """int_reporting_date leaves out of first_date exactly the feeds whose files are named by the
+    period they cover (a card statement for March arrives in April): otherwise the window, and every
+    monthly mart, would open with empty months before any data was delivered."""
+    sql = (
+        Path(__file__).resolve().parents[3] / "dbt_project/models/intermediate/int_reporting_date.sql"
+    ).read_text()
+    (listed,) = re.findall(r"table_name not in \(([^)]*)\) then file_date", sql)
+    excluded = {name.strip().strip("'") for name in listed.split(",")}
+    assert excluded == {spec.table for spec in FEEDS if spec.date_format != "YYYYMMDD"}
