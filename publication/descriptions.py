@@ -51,7 +51,8 @@ class TableDocs:
 def docs_from_dbt(manifest: dict[str, Any]) -> dict[str, TableDocs]:
     """Descriptions and grain of every `bi` model from dbt's parsed manifest.
 
-    The grain is the model's `unique_combination` test, else a column tested `unique`.
+    The grain is the model's `unique_combination` test, else a column tested `unique`; a test with a
+    `where` filter (e.g. one chief executive a date) is a rule on some rows, not the grain.
     """
     models = {
         node["unique_id"]: node
@@ -62,7 +63,7 @@ def docs_from_dbt(manifest: dict[str, Any]) -> dict[str, TableDocs]:
     for node in manifest["nodes"].values():
         test = node.get("test_metadata") or {}
         model = node.get("attached_node")
-        if node["resource_type"] != "test" or model not in models:
+        if node["resource_type"] != "test" or model not in models or (node.get("config") or {}).get("where"):
             continue
         if test.get("name") == "unique_combination":
             grains[model] = tuple(test["kwargs"]["combination"])

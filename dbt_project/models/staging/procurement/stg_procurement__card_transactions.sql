@@ -3,7 +3,9 @@
 -- (pcard_transactions_YYYYMM.csv). The cardholder and the free-text description are personal data
 -- and stay in restricted.stg_procurement__card_texts.
 with transactions as (
-    {{ latest_version(source('procurement', 'procurement_card_transactions'), ['transaction_id'], order_by=[]) }}
+    {{ latest_version(
+        source('procurement', 'procurement_card_transactions'), ['transaction_id'], order_by=[]
+    ) }}
 )
 
 select

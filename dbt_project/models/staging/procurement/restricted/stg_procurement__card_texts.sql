@@ -2,7 +2,9 @@
 -- transaction, which can name a resident or hold an email address. Restricted: nothing in `bi`
 -- selects from it (docs/governance.md, Purchase cards).
 with transactions as (
-    {{ latest_version(source('procurement', 'procurement_card_transactions'), ['transaction_id'], order_by=[]) }}
+    {{ latest_version(
+        source('procurement', 'procurement_card_transactions'), ['transaction_id'], order_by=[]
+    ) }}
 )
 
 select
