@@ -244,45 +244,48 @@ def scan_table(
     parameters = _parameters(key)
     # Three statements, so that the HMAC is computed only for the few candidates the 64-bit hash
     # found: in one query the optimizer makes the HMAC equality a join key and hashes every value.
-    con.execute(
-        f"""
-        create or replace temp table scan_values as
-        select distinct column_name, v
-        from (unpivot (select {quoted} from {table}) on {quoted} into name column_name value v)
-        """
-    )
-    con.execute(
-        f"""
-        create or replace temp table scan_candidates as
-        with forms as (
-            select column_name, 'text' as form, {_text("v")} as norm from scan_values
-            union all
-            select column_name, 'phone', {_phone("v")} from scan_values
-            where regexp_full_match(v, '{phone_chars}')
-            union all
-            select column_name, 'date', {_date("v")} from scan_values where regexp_matches(v, '{date_shape}')
+    try:
+        con.execute(
+            f"""
+            create or replace temp table scan_values as
+            select distinct column_name, v
+            from (unpivot (select {quoted} from {table}) on {quoted} into name column_name value v)
+            """
         )
-        select f.column_name, k.kind, f.form, f.norm, k.m
-        from forms f join known_personal_values k on k.h = {_keyed("f.form || f.norm")}
-        """,
-        {"hash_key": parameters["hash_key"]},
-    )
-    rows = con.execute(
-        f"""
-        with shapes as (select column_name, {shape_counts} from scan_values group by column_name),
-        known as (
-            select column_name, 'known ' || kind as kind, count(distinct norm) as n
-            from scan_candidates where m = {_hmac("form || norm")}
-            group by all
+        con.execute(
+            f"""
+            create or replace temp table scan_candidates as
+            with forms as (
+                select column_name, 'text' as form, {_text("v")} as norm from scan_values
+                union all
+                select column_name, 'phone', {_phone("v")} from scan_values
+                where regexp_full_match(v, '{phone_chars}')
+                union all
+                select column_name, 'date', {_date("v")} from scan_values
+                where regexp_matches(v, '{date_shape}')
+            )
+            select f.column_name, k.kind, f.form, f.norm, k.m
+            from forms f join known_personal_values k on k.h = {_keyed("f.form || f.norm")}
+            """,
+            {"hash_key": parameters["hash_key"]},
         )
-        select column_name, kind, n
-        from (unpivot shapes on columns(* exclude column_name) into name kind value n)
-        where n > 0
-        union all
-        select column_name, kind, n from known
-        order by 1, 2
-        """,
-        {"ipad": parameters["ipad"], "opad": parameters["opad"]},
-    ).fetchall()
-    con.execute("drop table scan_values; drop table scan_candidates")
+        rows = con.execute(
+            f"""
+            with shapes as (select column_name, {shape_counts} from scan_values group by column_name),
+            known as (
+                select column_name, 'known ' || kind as kind, count(distinct norm) as n
+                from scan_candidates where m = {_hmac("form || norm")}
+                group by all
+            )
+            select column_name, kind, n
+            from (unpivot shapes on columns(* exclude column_name) into name kind value n)
+            where n > 0
+            union all
+            select column_name, kind, n from known
+            order by 1, 2
+            """,
+            {"ipad": parameters["ipad"], "opad": parameters["opad"]},
+        ).fetchall()
+    finally:  # the scan's own temp tables, dropped whether or not it completed
+        con.execute("drop table if exists scan_values; drop table if exists scan_candidates")
     return [Finding(column, kind, int(n)) for column, kind, n in rows]
