@@ -4,8 +4,9 @@
 -- the earliest file loaded, leaving out the files dated by the period they cover rather than by
 -- delivery (FeedSpec date_format other than YYYYMMDD): the yearly BUDGET (its fiscal year) and the
 -- monthly card statement (the month before its delivery on the 5th), which would otherwise open the
--- window a month or a year before any data was delivered. Python (the release, the gate, the transparency files) reads this table instead of
--- computing its own. One row; both dates NULL before the first file is loaded.
+-- window a month or a year before any data was delivered. Python (the release, the gate, the
+-- transparency files) reads this table instead of computing its own. One row; both dates NULL
+-- before the first file is loaded.
 with loaded_files as (
     select
         table_name,

@@ -30,7 +30,9 @@ days as (
     from {{ ref('int_calendar') }} as calendar
     inner join months on calendar.month = months.month
     cross join last_day
-    where calendar.date_day <= greatest(months.reporting_date, coalesce(last_day.last_contact_date, months.reporting_date))
+    where
+        calendar.date_day
+        <= greatest(months.reporting_date, coalesce(last_day.last_contact_date, months.reporting_date))
 ),
 
 services as (

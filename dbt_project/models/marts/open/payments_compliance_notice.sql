@@ -55,21 +55,24 @@ scoped_invoices as (
     where is_under_public_contract
 ),
 
+payment_feeds as (
+    select 'ibc_fi_items' as table_name
+    union all
+    select 'ibc_payments' as table_name
+),
+
 source_days as (
     select
         published_periods.period_start,
-        feeds.table_name,
+        payment_feeds.table_name,
         calendar.date_day as day
     from published_periods
     inner join {{ ref('int_calendar') }} as calendar
-        on calendar.date_day between
-        cast({{ dbt.dateadd('day', -30, 'published_periods.period_start') }} as date)
-        and published_periods.period_end
-    cross join (
-        select 'ibc_fi_items' as table_name
-        union all
-        select 'ibc_payments' as table_name
-    ) as feeds
+        on
+            calendar.date_day between
+            cast({{ dbt.dateadd('day', -30, 'published_periods.period_start') }} as date)
+            and published_periods.period_end
+    cross join payment_feeds
 ),
 
 missing_days as (
