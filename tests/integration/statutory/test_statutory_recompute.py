@@ -15,6 +15,7 @@ The CSV files the release writes are read back and compared too.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import shutil
 import sys
@@ -37,6 +38,8 @@ from expectations.personal_data import (  # noqa: E402
     scan_table,
 )
 from ingestion import FEEDS  # noqa: E402
+from ingestion.landing import ingest_feed  # noqa: E402
+from ingestion.procurement import CARD_TRANSACTIONS  # noqa: E402
 from publication.transparency import TRANSPARENCY_FILES, write_all_transparency_files  # noqa: E402
 
 pytestmark = pytest.mark.slow
@@ -274,6 +277,9 @@ def test_the_published_csv_files_say_the_same(con, tmp_path):
             f"{share:.4f}" for share in (share_30, share_60, share_61)
         ]
         assert row["pct_payable_not_paid_in_period"] == f"{not_paid:.4f}"
+        unknown, missing, complete = recomputed_completeness(con, date(2024, 10, 1), end)
+        assert (row["unknown_invoices_paid"], row["missing_source_days"]) == (str(unknown), str(missing))
+        assert row["is_complete"] == ("Y" if complete else "N") == "N"  # the world starts mid-history
 
     contracts = recomputed_contracts(con)
     rows = read("contracts_over_5000_2025-Q1.csv")
@@ -582,3 +588,67 @@ def test_the_spend_over_500_quarterly_files_match_the_recomputation_and_their_mo
             for d, belnr, kind, net in recomputed_spend_rows(con, start, after)
         ]
         assert len(got) > 20
+
+
+def redeliver_november(home: Path, text: str) -> tuple[str, str | None]:
+    """Land `text` as a re-delivery of November's card statement, ingest it and rebuild the card models:
+    the status and refusal of the new version."""
+    landing = home / "landing" / CARD_TRANSACTIONS.feed_path
+    landing.mkdir(parents=True, exist_ok=True)
+    (landing / NOVEMBER).write_text(text, encoding="utf-8")
+    with duckdb.connect(str(home / "warehouse.duckdb")) as con:
+        (outcome,) = ingest_feed(con, home, CARD_TRANSACTIONS).files
+    result = run_dbt(home, ["run", "--select", "stg_procurement__card_transactions+"])
+    assert result.returncode == 0, result.stdout[-2000:]
+    return outcome.status, outcome.check_failed
+
+
+def quarter_file(home: Path, out: Path) -> list[dict[str, str]]:
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
+        (path,) = write_all_transparency_files(
+            con, "bi", ["transparency_purchase_cards"], out, ended_months(con)
+        )
+    return read_csv_file(path)
+
+
+NOVEMBER = "pcard_transactions_202411.csv"
+
+
+def test_a_cut_card_statement_resent_is_refused_and_a_corrected_one_replaces_the_published_rows(
+    world: Path, tmp_path: Path
+):
+    """No trailer proves a card statement whole: a re-delivery missing transaction ids is refused and
+    the published quarter keeps its rows; one with the same ids and a corrected amount is a new version."""
+    home = tmp_path / "home"
+    home.mkdir()
+    shutil.copyfile(world / "warehouse.duckdb", home / "warehouse.duckdb")
+    shutil.copytree(world / CARD_STATEMENTS, home / CARD_STATEMENTS)
+    before = quarter_file(home, tmp_path / "before")
+    original = (world / CARD_STATEMENTS / NOVEMBER).read_text(encoding="utf-8")
+    cut = original[: len(original) * 3 // 5]  # cut mid-file, most likely mid-record
+    assert redeliver_november(home, cut) == ("quarantined", "records_lost")
+    assert quarter_file(home, tmp_path / "after_cut") == before
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
+        refused = con.execute(
+            "select status, check_failed, message from ops.file_register where file_name = ? "
+            "order by version",
+            [NOVEMBER],
+        ).fetchall()
+    assert [row[:2] for row in refused] == [("loaded", None), ("quarantined", "records_lost")]
+    assert f"procurement/cards file {NOVEMBER}, version 2: " in refused[1][2]
+
+    records = list(csv.DictReader(original.splitlines()))
+    records[0]["amount_gbp"] = f"{Decimal(records[0]['amount_gbp']) + 1:.2f}"
+    corrected = io.StringIO()
+    writer = csv.DictWriter(
+        corrected, fieldnames=list(records[0]), quoting=csv.QUOTE_ALL, lineterminator="\n"
+    )
+    writer.writeheader()
+    writer.writerows(records)
+    assert redeliver_november(home, corrected.getvalue()) == ("loaded", None)
+    after = quarter_file(home, tmp_path / "after_correction")
+    changed = [(old, new) for old, new in zip(before, after, strict=True) if old != new]
+    assert len(changed) == 1
+    old, new = changed[0]
+    assert Decimal(new["Amount"]) - Decimal(old["Amount"]) == 1
+    assert {k: v for k, v in new.items() if k != "Amount"} == {k: v for k, v in old.items() if k != "Amount"}
