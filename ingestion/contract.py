@@ -117,6 +117,13 @@ class FeedSpec:
             return None
 
     @property
+    def counts_its_records(self) -> bool:
+        """Whether the feed's files end with a trailer counting their records (the IBC extracts). A file
+        without one cannot show it is whole: a re-delivery of its name must keep every key the loaded
+        version has (judging.py)."""
+        return self.format == "sap"
+
+    @property
     def required_columns(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns if c.required)
 

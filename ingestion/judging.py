@@ -182,12 +182,14 @@ def judge(
     verdicts: dict[str, list[str] | ContractViolation],
     counts: dict[str, tuple[int, int]],
     row_errors: dict[str, list[dict]],
+    lost: dict[str, int] | None = None,
 ) -> list[Decision]:
     """Decide every pending delivery of a batch, in order of arrival: what loads first is the
     original, what comes later is late or a copy.
 
     `verdicts` are the readers' (a header, or why the file is unreadable), `counts` the rows read
-    and refused per file, `row_errors` the refused rows grouped by check.
+    and refused per file, `row_errors` the refused rows grouped by check, `lost` the keys of a loaded
+    earlier version a re-delivery would not load again (feeds without a trailer, loader.keys_lost).
     """
     decisions = []
     for d in pending:
@@ -201,6 +203,8 @@ def judge(
                 f"byte-for-byte the same as `{original}`, already loaded: a copy under a new name "
                 "would load its rows twice",
             )
+        if not isinstance(verdict, ContractViolation) and (lost or {}).get(d.name):
+            verdict = _records_lost(d, spec, lost[d.name])
         if isinstance(verdict, ContractViolation):
             decisions.append(refusal(d, spec, verdict, warnings))
             view.note(d, None)
@@ -225,6 +229,19 @@ def judge(
         decisions.append(Decision(d, status, (read, read - bad, bad), errors + warnings))
         view.note(d, read)
     return decisions
+
+
+def _records_lost(d: Delivery, spec: FeedSpec, n: int) -> ContractViolation:
+    """A re-delivery without a trailer that would drop records its loaded version holds: a file cut
+    short looks exactly like that, so it never silently replaces the loaded version."""
+    loaded = [v.version for v in d.history if v.status in LOADED][-1]
+    return ContractViolation(
+        "records_lost",
+        f"{spec.feed_path} file {d.name}, version {d.version}: {n} {'/'.join(spec.keys)} value(s) of the "
+        f"loaded version {loaded} are missing, cut short or refused in it; a file without a trailer "
+        f"cannot show it is whole, so version {loaded} stays loaded",
+        rows_affected=n,
+    )
 
 
 def _new_version(d: Delivery) -> list[Finding]:

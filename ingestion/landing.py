@@ -144,7 +144,9 @@ def _ingest_batch(
         suppressed = redaction.suppress(tables, spec, salt)
         counts = loader.check_rows(tables, spec)
         row_errors = loader.row_findings(tables, spec) if any(bad for _, bad in counts.values()) else {}
-        decisions = judge(spec, view, pending, verdicts, counts, row_errors)
+        resent = [d.name for d in pending if any(v.status in register.LOADED for v in d.history)]
+        lost = {} if spec.counts_its_records else loader.keys_lost(tables, spec, resent)
+        decisions = judge(spec, view, pending, verdicts, counts, row_errors, lost)
         for decision in decisions:
             write_report(decision, spec)
         loaded = [x for x in decisions if x.loaded]

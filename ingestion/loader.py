@@ -273,6 +273,30 @@ def write_rows(tables: BatchTables, spec: FeedSpec, files: list[tuple[str, str, 
     tables.drop("batch_files")
 
 
+def keys_lost(tables: BatchTables, spec: FeedSpec, names: list[str]) -> dict[str, int]:
+    """Per file of `names`, how many keys its rows in `raw.<table>` (its loaded version) hold that none
+    of its checked rows would load again (missing, cut short or refused); files losing none are absent.
+
+    Run before `write_rows`, so the raw table still holds the earlier version's rows.
+    """
+    if not spec.keys or not names:
+        return {}
+    keys = ", ".join(f'"{k}"' for k in spec.keys)
+    same = " and ".join(f'c."{k}" is not distinct from r."{k}"' for k in spec.keys)
+    rows = tables.con.execute(
+        f"""with earlier as (
+                select distinct _source_file, {keys} from raw.{spec.table}
+                where _source_file in (select unnest(?::varchar[]))
+            ),
+            again as (select _source_file, {keys} from checked_rows where len(_errors) = 0)
+            select r._source_file, count(*) from earlier r
+            anti join again c on c._source_file = r._source_file and {same}
+            group by 1""",
+        [names],
+    ).fetchall()
+    return dict(rows)
+
+
 def row_findings(tables: BatchTables, spec: FeedSpec) -> dict[str, list[dict]]:
     """Refused rows of `checked_rows` per file, grouped by check and message, with masked examples."""
     rows = tables.con.execute(

@@ -161,8 +161,9 @@ SPEND_OVER_500 = TransparencyFile(
     order_by="transaction_date, transaction_number, expense_type, supplier_id",
     slices=_month_slices,
 )
-# The contract names the notice's columns; the header repeats them. The mean days to pay has two
-# decimals, the shares (0 to 1) four (docs/statutory.md).
+# The contract names the notice's columns; the header repeats them, then the table's completeness
+# columns, so that a period published incomplete never reads as whole in the file (is_complete Y/N).
+# The mean days to pay has two decimals, the shares (0 to 1) four (docs/statutory.md).
 PAYMENTS_COMPLIANCE_NOTICE = TransparencyFile(
     table="payments_compliance_notice",
     columns={
@@ -178,6 +179,9 @@ PAYMENTS_COMPLIANCE_NOTICE = TransparencyFile(
             "pct_paid_61_plus_days",
             "invoices_payable",
             "pct_payable_not_paid_in_period",
+            "unknown_invoices_paid",
+            "missing_source_days",
+            "is_complete",
         )
     },
     decimals={

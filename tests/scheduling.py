@@ -26,6 +26,10 @@ SHARED_WORLDS: dict[str, tuple[str, ...]] = {
         "tests/faults/test_erasure.py",
         "tests/faults/test_retention.py",
     ),
+    "statutory world": (
+        "tests/integration/statutory/test_pay_recompute.py",
+        "tests/integration/statutory/test_statutory_recompute.py",
+    ),
     "published release": (
         "tests/integration/publication/test_no_personal_data.py",
         "tests/integration/publication/test_pack_browser.py",
@@ -79,6 +83,7 @@ WORLD_FIXTURES: dict[tuple[str, str], str] = {
     ("small_world", "tests/integration/dbt/"): "dbt world",
     ("manifest", "tests/integration/dbt/"): "dbt manifest",
     ("clean_home", "tests/unit/simulator/"): "simulator home",
+    ("world", "tests/integration/statutory/"): "statutory world",
 }
 
 # The longest units (durations of the whole run recorded in docs/testing.md), longest first; the

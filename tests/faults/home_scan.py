@@ -44,7 +44,7 @@ def secrets_found(roots: Iterable[Path], secrets: dict[str, str]) -> list[tuple[
     return found
 
 
-def _kept(table: str) -> str:
+def kept_columns(table: str) -> str:
     """The columns scanned: all but those the law makes the table publish (gate_policy.yml
     `statutory_personal_data`: the senior salaries' names at 150,000 and over)."""
     allowed = ", ".join(f'"{column}"' for column in statutory_personal_data(table))
@@ -62,14 +62,16 @@ def duckdb_values(path: Path) -> list:
         return [
             v
             for schema, table in tables
-            for row in con.execute(f'select {_kept(table)} from scanned."{schema}"."{table}"').fetchall()
+            for row in con.execute(
+                f'select {kept_columns(table)} from scanned."{schema}"."{table}"'
+            ).fetchall()
             for v in row
         ]
     finally:
         con.close()
 
 
-def _csv_values(path: Path) -> list[str]:
+def csv_values(path: Path) -> list[str]:
     """A file's lines; a statutory CSV's values less its statutory columns (header `Name`)."""
     table = path.name.rsplit("_", 1)[0]
     if path.suffix != ".csv" or not statutory_personal_data(table):
@@ -103,12 +105,12 @@ def personal_data_found(
         elif path.suffix == ".duckdb":
             values = duckdb_values(path)
         elif path.suffix == ".parquet":
-            query = f"select {_kept(path.stem)} from read_parquet('{path}')"
+            query = f"select {kept_columns(path.stem)} from read_parquet('{path}')"
             values = [v for row in duckdb.sql(query).fetchall() for v in row]
         elif path.suffix in BINARY:
             continue
         else:
-            values = _csv_values(path)
+            values = csv_values(path)
         if kinds := find(v.decode(errors="replace") if isinstance(v, bytes) else v for v in values):
             findings[path.relative_to(home if path.is_relative_to(home) else outputs).as_posix()] = kinds
     return findings

@@ -4,6 +4,7 @@ simulated world; but for the one place the law requires a name (docs/statutory.m
 salaries' name column, on rows of £150,000 and over."""
 
 import csv
+import sys
 from pathlib import Path
 
 import duckdb
@@ -11,33 +12,24 @@ import pytest
 from personal_data import collect
 from tableauhyperapi import Connection, HyperProcess, TableName, Telemetry
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "faults"))
+
+from home_scan import csv_values, duckdb_values, kept_columns  # noqa: E402
+
+from expectations.runner import statutory_personal_data  # noqa: E402
+
 pytestmark = pytest.mark.slow
 
 
-# The Transparency Code names senior employees paid £150,000 and over: this column of this table
-# (and its file's column) is scanned on its own (`statutory_names`), every other value as usual.
-STATUTORY = {"table": "senior_salaries", "column": "name", "csv_column": "Name"}
-
-
-def _duckdb_values(con: duckdb.DuckDBPyConnection, relation: str, table: str = "") -> list:
-    keep = f"* exclude ({STATUTORY['column']})" if table == STATUTORY["table"] else "*"
-    return [value for row in con.execute(f"select {keep} from {relation}").fetchall() for value in row]
-
-
-def _csv_values(path: Path) -> list:
-    """A statutory file's values but its names; any other file's lines as text."""
-    if not path.name.startswith(f"{STATUTORY['table']}_"):
-        return path.read_text(encoding="utf-8-sig").splitlines()
-    with path.open(encoding="utf-8-sig", newline="") as f:
-        return [v for row in csv.DictReader(f) for k, v in row.items() if k != STATUTORY["csv_column"]]
-
-
 def statutory_names(published: Path) -> list[tuple[str, str, str]]:
-    """(name, salary band, vacant) of every named row of the senior salaries' CSV files."""
+    """(name, salary band, vacant) of every named row of the senior salaries' CSV files: the one
+    personal value the law requires (gate_policy.yml `statutory_personal_data`), scanned on its own."""
+    (column,) = statutory_personal_data("senior_salaries")
+    header = column.replace("_", " ").capitalize()
     rows = []
-    for path in published.rglob(f"{STATUTORY['table']}_*.csv"):
+    for path in published.rglob("senior_salaries_*.csv"):
         with path.open(encoding="utf-8-sig", newline="") as f:
-            rows += [(r["Name"], r["Salary band"], r["Vacant"]) for r in csv.DictReader(f) if r["Name"]]
+            rows += [(r[header], r["Salary band"], r["Vacant"]) for r in csv.DictReader(f) if r[header]]
     return rows
 
 
@@ -53,14 +45,10 @@ def scan_published(published: Path, find, log_dir: Path) -> dict[str, set[str]]:
     ) as hyper:
         for path in files:
             if path.suffix == ".duckdb":
-                con.execute(f"attach '{path}' as rel (read_only)")
-                tables = con.execute(
-                    "select schema_name || '.' || table_name from duckdb_tables() where database_name = 'rel'"
-                ).fetchall()
-                values = [v for (t,) in tables for v in _duckdb_values(con, f"rel.{t}", t.rsplit(".", 1)[-1])]
-                con.execute("detach rel")
+                values = duckdb_values(path)
             elif path.suffix == ".parquet":
-                values = _duckdb_values(con, f"read_parquet('{path}')", path.stem)
+                query = f"select {kept_columns(path.stem)} from read_parquet('{path}')"
+                values = [v for row in con.execute(query).fetchall() for v in row]
             elif path.suffix == ".hyper":
                 with Connection(hyper.endpoint, str(path)) as c:
                     rows = c.execute_list_query('select * from "Extract"."Extract"')
@@ -68,12 +56,12 @@ def scan_published(published: Path, find, log_dir: Path) -> dict[str, set[str]]:
                         str(col.name.unescaped)
                         for col in c.catalog.get_table_definition(TableName("Extract", "Extract")).columns
                     ]
-                    skip = {STATUTORY["column"]} if path.stem == STATUTORY["table"] else set()
+                    skip = set(statutory_personal_data(path.stem))
                     values = [
                         v for row in rows for col, v in zip(columns, row, strict=True) if col not in skip
                     ]
             elif path.suffix == ".csv":
-                values = _csv_values(path)
+                values = csv_values(path)
             else:  # JSON, the pack's HTML: scanned as text
                 values = path.read_text(encoding="utf-8-sig").splitlines()
             if kinds := find(values):

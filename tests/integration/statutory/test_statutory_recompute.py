@@ -1,20 +1,21 @@
-"""The statutory outputs recomputed independently from the raw extracts, on a simulated world
-holding one whole six-month period (October 2024 - March 2025).
+"""The statutory outputs recomputed independently from the raw extracts, on the two-year statutory
+world (conftest.py: 1 April 2024 - 2 April 2026, four whole six-month periods).
 
 Written from contracts/kpis.md ("Statutory outputs", payment performance) and contracts/sources.md,
 not from the dbt models: plain SQL over schema `raw` and the file register, and Python for the
 periods and figures. It shares with the warehouse only what docs/statutory.md and docs/warehouse.md
 decide where the contract is silent: the reporting window (first_date: the earliest file loaded but
-BUDGET), whole periods only, any invoice line's ZCONTRACT counting, the redaction of unmatched
-suppliers with no company number. The threshold (£214,904, the contract's only row) and the
-directorates' names (the council's published structure, council_structure.py) are written by hand,
-not read from the seeds.
+BUDGET and the card statements), whole periods only, any invoice line's ZCONTRACT counting, the
+redaction of unmatched suppliers with no company number. The threshold (£214,904, the contract's
+only row) and the directorates' names (the council's published structure, council_structure.py) are
+written by hand, not read from the seeds.
 The CSV files the release writes are read back and compared too.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import json
 import shutil
 import sys
@@ -28,7 +29,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "dbt"))
 
 from council_structure import DIRECTORATE_NAMES  # noqa: E402
-from warehouse_world import built_world, run_dbt  # noqa: E402
+from warehouse_world import run_dbt  # noqa: E402
 
 from expectations.personal_data import (  # noqa: E402
     load_known_values,
@@ -37,26 +38,22 @@ from expectations.personal_data import (  # noqa: E402
     scan_table,
 )
 from ingestion import FEEDS  # noqa: E402
+from ingestion.landing import ingest_feed  # noqa: E402
+from ingestion.procurement import CARD_TRANSACTIONS  # noqa: E402
 from publication.transparency import TRANSPARENCY_FILES, write_all_transparency_files  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
-# 25 September 2024 to 2 April 2025: the period 1 October - 31 March lies whole in the window and has
-# ended; invoices received in late September become payable in October.
-STATUTORY_WORLD = {"scale": 0.01, "start": date(2024, 9, 25), "days": 190, "seed": 7}
 THRESHOLD_GBP = 214904  # sub-central goods and services, including VAT, from 1 January 2024
 REDACTED = "Redacted personal data"
 
 
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return built_world(tmp_path_factory.mktemp("statutory"), **STATUTORY_WORLD)
-
-
 def reporting_window(con: duckdb.DuckDBPyConnection) -> tuple[date, date]:
-    """(first date, reporting date): the earliest file loaded but BUDGET, the newest FI_ITEMS file."""
+    """(first date, reporting date): the earliest file loaded but BUDGET and the card statements (dated by
+    the period they cover, not by delivery), the newest FI_ITEMS file."""
     return con.execute(
-        """select min(file_date) filter (where table_name <> 'ibc_budget'),
+        """select min(file_date) filter (
+                      where table_name not in ('ibc_budget', 'procurement_card_transactions')),
                   max(file_date) filter (where table_name = 'ibc_fi_items')
            from ops.file_register where status in ('loaded', 'loaded_with_quarantine')"""
     ).fetchone()
@@ -210,12 +207,18 @@ def recomputed_contracts(con: duckdb.DuckDBPyConnection) -> dict[str, tuple]:
     return out
 
 
-def test_the_world_holds_a_whole_period_with_late_and_unpaid_invoices(con):
+PERIODS = [date(2024, 4, 1), date(2024, 10, 1), date(2025, 4, 1), date(2025, 10, 1)]
+
+
+def test_the_world_holds_four_whole_periods_with_late_and_unpaid_invoices(con):
     notice = recomputed_notice(con)
-    assert sorted(notice) == [(date(2024, 10, 1), "all_invoices"), (date(2024, 10, 1), "public_contracts")]
-    public = notice[(date(2024, 10, 1), "public_contracts")]
-    assert public[1] > 50 and public[5] > 0 and public[7] > 0  # paid late (61+) and payable but unpaid
-    assert 0 < public[1] < notice[(date(2024, 10, 1), "all_invoices")][1]
+    assert sorted(notice) == [
+        (start, scope) for start in PERIODS for scope in ("all_invoices", "public_contracts")
+    ]
+    for start in PERIODS:
+        public = notice[(start, "public_contracts")]
+        assert public[1] > 50 and public[5] > 0 and public[7] > 0  # paid late (61+) and payable but unpaid
+        assert 0 < public[1] < notice[(start, "all_invoices")][1]
 
 
 def test_the_compliance_notice_matches_the_independent_recomputation(con):
@@ -230,9 +233,12 @@ def test_the_compliance_notice_says_how_complete_each_period_is(con):
     assert rows
     for start, end, _scope, *completeness in rows:
         assert tuple(completeness) == recomputed_completeness(con, start, end)
-    # The world starts on 25 September: 1 - 24 September are missing for both daily feeds, and
-    # invoices received before it but paid in the period are unknown, so the period is incomplete.
-    assert {(row[4] >= 2 * 24, row[5]) for row in rows} == {(True, False)}
+    # The world starts on 1 April 2024: the 30 days before it are missing for both daily feeds, so
+    # the first period is incomplete; the later ones are whole.
+    assert {(row[0], row[4] >= 2 * 30, row[5]) for row in rows if row[0] == PERIODS[0]} == {
+        (PERIODS[0], True, False)
+    }
+    assert any(row[5] for row in rows)
 
 
 def test_contracts_over_5000_match_the_independent_recomputation(con):
@@ -252,10 +258,12 @@ def test_the_published_csv_files_say_the_same(con, tmp_path):
     )
     tables = ["payments_compliance_notice", "transparency_contracts_over_5000"]
     written = {p.name: p for p in write_all_transparency_files(con, "bi", tables, tmp_path, ended)}
-    assert sorted(written) == [
-        "contracts_over_5000_2025-Q1.csv",
-        "payments_compliance_notice_2024-10_2025-03.csv",
-    ]
+    last_months = [date(s.year, 9, 1) if s.month == 4 else date(s.year + 1, 3, 1) for s in PERIODS]
+    notices = {
+        f"payments_compliance_notice_{start:%Y-%m}_{last:%Y-%m}.csv": start
+        for start, last in zip(PERIODS, last_months, strict=True)
+    }
+    assert sorted(written) == sorted(["contracts_over_5000_2026-Q1.csv", *notices])
 
     def read(name: str) -> list[dict[str, str]]:
         assert written[name].read_bytes().startswith(b"\xef\xbb\xbf")
@@ -263,20 +271,24 @@ def test_the_published_csv_files_say_the_same(con, tmp_path):
             return list(csv.DictReader(f))
 
     notice = recomputed_notice(con)
-    for row in read("payments_compliance_notice_2024-10_2025-03.csv"):
-        end, paid, mean, share_30, share_60, share_61, payable, not_paid = notice[
-            (date(2024, 10, 1), row["scope"])
-        ]
-        assert (row["period_start"], row["period_end"]) == ("01/10/2024", end.strftime("%d/%m/%Y"))
+    notice_rows = [(start, row) for name, start in notices.items() for row in read(name)]
+    assert len(notice_rows) == 2 * len(PERIODS)
+    for start, row in notice_rows:
+        end, paid, mean, share_30, share_60, share_61, payable, not_paid = notice[(start, row["scope"])]
+        assert (row["period_start"], row["period_end"]) == (f"{start:%d/%m/%Y}", end.strftime("%d/%m/%Y"))
         assert (row["invoices_paid"], row["invoices_payable"]) == (str(paid), str(payable))
         assert row["avg_days_to_pay"] == f"{mean:.2f}"
         assert [row["pct_paid_1_30_days"], row["pct_paid_31_60_days"], row["pct_paid_61_plus_days"]] == [
             f"{share:.4f}" for share in (share_30, share_60, share_61)
         ]
         assert row["pct_payable_not_paid_in_period"] == f"{not_paid:.4f}"
+        unknown, missing, complete = recomputed_completeness(con, start, end)
+        assert (row["unknown_invoices_paid"], row["missing_source_days"]) == (str(unknown), str(missing))
+        assert row["is_complete"] == ("Y" if complete else "N")
+    assert {row["is_complete"] for _, row in notice_rows} == {"Y", "N"}  # the first period is incomplete
 
     contracts = recomputed_contracts(con)
-    rows = read("contracts_over_5000_2025-Q1.csv")
+    rows = read("contracts_over_5000_2026-Q1.csv")
     assert [row["Reference"] for row in rows] == sorted(contracts)
     for row in rows:
         expected = contracts[row["Reference"]]
@@ -425,6 +437,14 @@ def test_purchase_cards_match_the_independent_recomputation_from_the_statement_f
     assert len(published) > 100 and any(row[4] < 0 for row in published.values())  # refunds too
 
 
+# The first days of the calendar quarters of the window, April 2024 to April 2026.
+QUARTERS = [date(2024 + (3 + 3 * n) // 12, (3 + 3 * n) % 12 + 1, 1) for n in range(9)]
+
+
+def quarter_name(start: date) -> str:
+    return f"{start.year}-Q{(start.month + 2) // 3}"
+
+
 def ended_months(con: duckdb.DuckDBPyConnection) -> tuple[date, ...]:
     return tuple(
         month
@@ -444,26 +464,27 @@ def test_the_purchase_card_file_of_each_whole_quarter_says_the_same(con, world, 
     written = write_all_transparency_files(
         con, "bi", ["transparency_purchase_cards"], tmp_path, ended_months(con)
     )
-    # Statements September 2024 - February 2025 are loaded (March's arrives on 5 April): only
-    # October - December has all three.
-    assert [p.name for p in written] == ["purchase_cards_2024-Q4.csv"]
-    expected = sorted(
-        ((row[0], tid), row) for tid, row in recomputed_cards(world).items() if row[1] == date(2024, 10, 1)
-    )
-    rows = read_csv_file(written[0])
-    assert len(rows) == len(expected) > 50
-    for row, (_, (spent, _, department, merchant, net, _, purpose, category)) in zip(
-        rows, expected, strict=True
-    ):
-        assert row == {
-            "Transaction date": spent.strftime("%d/%m/%Y"),
-            "Department": department or "",
-            "Beneficiary": merchant,
-            "Amount": f"{net:.2f}",
-            "Irrecoverable VAT": "0.00",
-            "Purpose": purpose,
-            "Merchant category": category,
-        }
+    # Statements April 2024 - February 2026 are loaded (March's arrives on 5 April): the quarters
+    # April - June 2024 to October - December 2025 have all three.
+    quarters = QUARTERS[:7]
+    assert [p.name for p in written] == [f"purchase_cards_{quarter_name(q)}.csv" for q in quarters]
+    cards = recomputed_cards(world)
+    for path, quarter in zip(written, quarters, strict=True):
+        expected = sorted(((row[0], tid), row) for tid, row in cards.items() if row[1] == quarter)
+        rows = read_csv_file(path)
+        assert len(rows) == len(expected) > 20
+        for row, (_, (spent, _, department, merchant, net, _, purpose, category)) in zip(
+            rows, expected, strict=True
+        ):
+            assert row == {
+                "Transaction date": spent.strftime("%d/%m/%Y"),
+                "Department": department or "",
+                "Beneficiary": merchant,
+                "Amount": f"{net:.2f}",
+                "Irrecoverable VAT": "0.00",
+                "Purpose": purpose,
+                "Merchant category": category,
+            }
 
 
 def test_a_personal_value_in_the_card_free_text_never_reaches_an_open_file(con, world, tmp_path):
@@ -553,18 +574,18 @@ def test_the_spend_over_500_quarterly_files_match_the_recomputation_and_their_mo
         con, "bi", ["transparency_spend_over_500"], tmp_path, ended_months(con)
     )
     names = sorted(p.name for p in written)
-    # From 25 September 2024 to 2 April 2025: months September - March, quarters Q4 and Q1 (the
-    # third quarter of 2024 starts before the first month with spend).
-    assert [n for n in names if "-Q" in n] == ["spend_over_500_2024-Q4.csv", "spend_over_500_2025-Q1.csv"]
-    for name, start, after, months in (
+    # From 1 April 2024 to 2 April 2026: months April 2024 - March 2026, eight whole quarters.
+    quarters = [
         (
-            "spend_over_500_2024-Q4.csv",
-            date(2024, 10, 1),
-            date(2025, 1, 1),
-            ("2024-10", "2024-11", "2024-12"),
-        ),
-        ("spend_over_500_2025-Q1.csv", date(2025, 1, 1), date(2025, 4, 1), ("2025-01", "2025-02", "2025-03")),
-    ):
+            f"spend_over_500_{quarter_name(start)}.csv",
+            start,
+            after,
+            tuple(f"{start.year}-{start.month + m:02d}" for m in range(3)),
+        )
+        for start, after in zip(QUARTERS[:8], QUARTERS[1:], strict=True)
+    ]
+    assert [n for n in names if "-Q" in n] == [name for name, *_ in quarters]
+    for name, start, after, months in quarters:
         rows = read_csv_file(tmp_path / name)
         monthly = [row for month in months for row in read_csv_file(tmp_path / f"spend_over_500_{month}.csv")]
         assert rows == monthly
@@ -582,3 +603,66 @@ def test_the_spend_over_500_quarterly_files_match_the_recomputation_and_their_mo
             for d, belnr, kind, net in recomputed_spend_rows(con, start, after)
         ]
         assert len(got) > 20
+
+
+def redeliver_november(home: Path, text: str) -> tuple[str, str | None]:
+    """Land `text` as a re-delivery of November's card statement, ingest it and rebuild the card models:
+    the status and refusal of the new version."""
+    landing = home / "landing" / CARD_TRANSACTIONS.feed_path
+    landing.mkdir(parents=True, exist_ok=True)
+    (landing / NOVEMBER).write_text(text, encoding="utf-8")
+    with duckdb.connect(str(home / "warehouse.duckdb")) as con:
+        (outcome,) = ingest_feed(con, home, CARD_TRANSACTIONS).files
+    result = run_dbt(home, ["run", "--select", "stg_procurement__card_transactions+"])
+    assert result.returncode == 0, result.stdout[-2000:]
+    return outcome.status, outcome.check_failed
+
+
+def quarter_file(home: Path, out: Path) -> list[dict[str, str]]:
+    """The rows of the purchase card file of October - December 2024 (November's quarter)."""
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
+        write_all_transparency_files(con, "bi", ["transparency_purchase_cards"], out, ended_months(con))
+    return read_csv_file(out / "purchase_cards_2024-Q4.csv")
+
+
+NOVEMBER = "pcard_transactions_202411.csv"
+
+
+def test_a_cut_card_statement_resent_is_refused_and_a_corrected_one_replaces_the_published_rows(
+    world: Path, tmp_path: Path
+):
+    """No trailer proves a card statement whole: a re-delivery missing transaction ids is refused and
+    the published quarter keeps its rows; one with the same ids and a corrected amount is a new version."""
+    home = tmp_path / "home"
+    home.mkdir()
+    shutil.copyfile(world / "warehouse.duckdb", home / "warehouse.duckdb")
+    shutil.copytree(world / CARD_STATEMENTS, home / CARD_STATEMENTS)
+    before = quarter_file(home, tmp_path / "before")
+    original = (world / CARD_STATEMENTS / NOVEMBER).read_text(encoding="utf-8")
+    cut = original[: len(original) * 3 // 5]  # cut mid-file, most likely mid-record
+    assert redeliver_november(home, cut) == ("quarantined", "records_lost")
+    assert quarter_file(home, tmp_path / "after_cut") == before
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
+        refused = con.execute(
+            "select status, check_failed, message from ops.file_register where file_name = ? "
+            "order by version",
+            [NOVEMBER],
+        ).fetchall()
+    assert [row[:2] for row in refused] == [("loaded", None), ("quarantined", "records_lost")]
+    assert f"procurement/cards file {NOVEMBER}, version 2: " in refused[1][2]
+
+    records = list(csv.DictReader(original.splitlines()))
+    records[0]["amount_gbp"] = f"{Decimal(records[0]['amount_gbp']) + 1:.2f}"
+    corrected = io.StringIO()
+    writer = csv.DictWriter(
+        corrected, fieldnames=list(records[0]), quoting=csv.QUOTE_ALL, lineterminator="\n"
+    )
+    writer.writeheader()
+    writer.writerows(records)
+    assert redeliver_november(home, corrected.getvalue()) == ("loaded", None)
+    after = quarter_file(home, tmp_path / "after_correction")
+    changed = [(old, new) for old, new in zip(before, after, strict=True) if old != new]
+    assert len(changed) == 1
+    old, new = changed[0]
+    assert Decimal(new["Amount"]) - Decimal(old["Amount"]) == 1
+    assert {k: v for k, v in new.items() if k != "Amount"} == {k: v for k, v in old.items() if k != "Amount"}

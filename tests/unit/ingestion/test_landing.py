@@ -9,6 +9,7 @@ from ingestion import FEEDS, staging, zone
 from ingestion.care import CARE_PAYMENTS
 from ingestion.ibc_hr import PA0000, PA0001
 from ingestion.landing import ingest_feed
+from ingestion.procurement import CARD_TRANSACTIONS
 
 HR = "ibc/hr"
 PA0001_HEADER = "PERNR|BEGDA|ENDDA|PERSG|KOSTL|ORGEH|PLANS|STELL|AEDTM"
@@ -266,3 +267,65 @@ def test_a_file_duckdb_cannot_parse_is_refused_alone(tmp_path, con, monkeypatch)
         ("PA0001_20250201.txt", "quarantined", "unreadable"),
     ]
     assert "Jane" not in (tmp_path / "quarantine" / HR / "PA0001_20250201.txt.rejection.json").read_text()
+
+
+CARDS = "procurement/cards"
+CARD_FILE = "pcard_transactions_202504.csv"
+CARD_HEADER = [c.name for c in CARD_TRANSACTIONS.columns]
+
+
+def card_rows(n: int, amount: str = "12.50") -> list[list[str]]:
+    """n card transactions of April 2025, ids T1..Tn (no personal values: the cardholder is blank)."""
+    return [
+        [f"T{i}", "03/04/2025", "04/04/2025", "", "0000100001", "Stationers Ltd", "5111", "Stationery",
+         amount, "2.08", ""]
+        for i in range(1, n + 1)
+    ]  # fmt: skip
+
+
+def card_ids(con) -> list[str]:
+    rows = con.execute("select transaction_id from raw.procurement_card_transactions order by 1")
+    return [r[0] for r in rows.fetchall()]
+
+
+def test_a_resend_without_a_trailer_that_loses_keys_is_refused_and_the_loaded_version_stays(tmp_path, con):
+    write_csv(tmp_path, CARDS, CARD_FILE, CARD_HEADER, card_rows(5))
+    ingest_feed(con, tmp_path, CARD_TRANSACTIONS)
+    cut = write_csv(tmp_path, CARDS, CARD_FILE, CARD_HEADER, card_rows(5))
+    text = cut.read_text()
+    cut.write_text(text[: text.index('"T4"') + 10])  # cut inside the fourth record's date
+    result = ingest_feed(con, tmp_path, CARD_TRANSACTIONS)
+    assert [(f.status, f.check_failed) for f in result.files] == [("quarantined", "records_lost")]
+    assert card_ids(con) == ["T1", "T2", "T3", "T4", "T5"]
+    assert register(con) == [(CARD_FILE, 1, "loaded", None), (CARD_FILE, 2, "quarantined", "records_lost")]
+    message = con.execute("select message from ops.file_register where version = 2").fetchone()[0]
+    assert message.startswith(f"{CARDS} file {CARD_FILE}, version 2: 2 transaction_id value(s)")
+    assert "version 1 stays loaded" in message
+    assert checks(tmp_path, CARDS, CARD_FILE)["records_lost"]["rows_affected"] == 2
+    assert [p.name for p in (tmp_path / "archive" / CARDS).iterdir() if p.is_file()] == [CARD_FILE]
+
+
+def test_a_corrected_resend_keeping_every_key_loads_as_a_new_version(tmp_path, con):
+    write_csv(tmp_path, CARDS, CARD_FILE, CARD_HEADER, card_rows(3))
+    ingest_feed(con, tmp_path, CARD_TRANSACTIONS)
+    write_csv(tmp_path, CARDS, CARD_FILE, CARD_HEADER, card_rows(4, amount="13.75"))
+    result = ingest_feed(con, tmp_path, CARD_TRANSACTIONS)
+    assert [(f.status, f.warnings) for f in result.files] == [("loaded", ("new_version",))]
+    amounts = con.execute("select distinct amount_gbp::varchar from raw.procurement_card_transactions")
+    assert amounts.fetchall() == [("13.7500",)]
+    assert card_ids(con) == ["T1", "T2", "T3", "T4"]
+
+
+def test_a_first_delivery_cut_mid_record_refuses_only_the_cut_record(tmp_path, con):
+    for n, cut_at in ((1, '"Statio'), (2, '"5111"')):  # inside a quoted value; between two fields
+        name = f"pcard_transactions_20250{n}.csv"
+        path = write_csv(tmp_path, CARDS, name, CARD_HEADER, card_rows(2))
+        text = path.read_text()
+        path.write_text(text[: text.rindex(cut_at) + len(cut_at)])
+    result = ingest_feed(con, tmp_path, CARD_TRANSACTIONS)
+    assert [(f.rows_loaded, f.rows_quarantined) for f in result.files] == [(1, 1), (1, 1)]
+    refused = con.execute("select distinct source_file, row_number, check_name from ops.quarantined_rows")
+    assert sorted(refused.fetchall()) == [
+        ("pcard_transactions_202501.csv", 3, "malformed_csv"),
+        ("pcard_transactions_202502.csv", 3, "field_count"),
+    ]

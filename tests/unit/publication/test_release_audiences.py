@@ -324,7 +324,8 @@ def test_statutory_files_are_written_for_open_tables_only(tmp_path):
             "date '2025-03-31' as period_end, 'all_invoices' as scope, 2::bigint as invoices_paid, "
             "20.0 as avg_days_to_pay, 1.0 as pct_paid_1_30_days, 0.0 as pct_paid_31_60_days, "
             "0.0 as pct_paid_61_plus_days, 2::bigint as invoices_payable, "
-            "0.0 as pct_payable_not_paid_in_period"
+            "0.0 as pct_payable_not_paid_in_period, 0::bigint as unknown_invoices_paid, "
+            "0 as missing_source_days, true as is_complete"
         )
     plan = AudiencePlan(
         {

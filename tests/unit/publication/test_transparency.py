@@ -113,13 +113,14 @@ def statutory(tmp_path):
         """create table bi.payments_compliance_notice (period_start date, period_end date, scope varchar,
            invoices_paid bigint, avg_days_to_pay double, pct_paid_1_30_days double,
            pct_paid_31_60_days double, pct_paid_61_plus_days double, invoices_payable bigint,
-           pct_payable_not_paid_in_period double)"""
+           pct_payable_not_paid_in_period double, unknown_invoices_paid bigint, missing_source_days integer,
+           is_complete boolean)"""
     )
     con.execute(
         """insert into bi.payments_compliance_notice values
-           ('2024-10-01', '2025-03-31', 'all_invoices', 6, 44.0, 0.5, 2 / 6, 1 / 6, 7, 2 / 7),
-           ('2024-10-01', '2025-03-31', 'public_contracts', 4, 47.75, 0.5, 0.25, 0.25, 5, 0.2),
-           ('2025-04-01', '2025-09-30', 'public_contracts', 0, null, null, null, null, 0, null)"""
+           ('2024-10-01', '2025-03-31', 'all_invoices', 6, 44.0, 0.5, 2 / 6, 1 / 6, 7, 2 / 7, 1, 48, false),
+           ('2024-10-01', '2025-03-31', 'public_contracts', 4, 47.75, 0.5, 0.25, 0.25, 5, 0.2, 1, 48, false),
+           ('2025-04-01', '2025-09-30', 'public_contracts', 0, null, null, null, null, 0, null, 0, 0, true)"""
     )
     con.execute(
         """create table bi.transparency_contracts_over_5000 (reference varchar, title varchar,
@@ -152,13 +153,15 @@ def test_the_compliance_notice_has_a_file_per_published_period_in_the_contract_c
     lines = raw.decode("utf-8-sig").split("\r\n")
     assert lines[0] == (
         "period_start,period_end,scope,invoices_paid,avg_days_to_pay,pct_paid_1_30_days,pct_paid_31_60_days,"
-        "pct_paid_61_plus_days,invoices_payable,pct_payable_not_paid_in_period"
+        "pct_paid_61_plus_days,invoices_payable,pct_payable_not_paid_in_period,unknown_invoices_paid,"
+        "missing_source_days,is_complete"
     )
-    # The notice (public contracts) first; mean with two decimals, shares with four.
-    assert lines[1] == "01/10/2024,31/03/2025,public_contracts,4,47.75,0.5000,0.2500,0.2500,5,0.2000"
-    assert lines[2] == "01/10/2024,31/03/2025,all_invoices,6,44.00,0.5000,0.3333,0.1667,7,0.2857"
+    # The notice (public contracts) first; mean with two decimals, shares with four; an incomplete
+    # period says so in the file, not only in the table.
+    assert lines[1] == "01/10/2024,31/03/2025,public_contracts,4,47.75,0.5000,0.2500,0.2500,5,0.2000,1,48,N"
+    assert lines[2] == "01/10/2024,31/03/2025,all_invoices,6,44.00,0.5000,0.3333,0.1667,7,0.2857,1,48,N"
     empty = written[1].read_text(encoding="utf-8-sig").splitlines()
-    assert empty[1] == "01/04/2025,30/09/2025,public_contracts,0,,,,,0,"
+    assert empty[1] == "01/04/2025,30/09/2025,public_contracts,0,,,,,0,,0,0,Y"
 
 
 def test_contracts_over_5000_is_the_file_of_the_latest_ended_quarter(statutory, tmp_path):
