@@ -64,6 +64,17 @@ PAIRS = {
 }
 
 
+# CRM contacts that give a name only (what most missed pairs involve), by the channel they came by.
+NAME_ONLY_SQL = """
+select c.channel, count(*) as contacts,
+       count(*) filter (where r.dob is null and r.postcode is null and r.uprn is null and r.address is null
+                        and r.email is null and r.phone is null) as name_only
+from (select distinct contact_id, channel from raw.csc_crm_contacts) as c
+join identity_records as r on r.unique_id = 'crm:' || c.contact_id
+group by c.channel order by c.channel
+"""
+
+
 def count(con: duckdb.DuckDBPyConnection, name: str) -> dict:
     con.execute(f"create or replace temp table link as {LINKS[name]}")
     records_with_link, value_differs, own_missing = con.execute(
@@ -100,11 +111,15 @@ def main() -> None:
         records.build(con)
         con.execute(TRUTH_SQL, [str(Layout(args.home).simulator_truth / "persons.csv")])
         counts = {name: count(con, name) for name in LINKS}
+        by_channel = {
+            row[0]: {"contacts": row[1], "name_only": row[2]} for row in con.execute(NAME_ONLY_SQL).fetchall()
+        }
     result = {
         "benchmark": "identity_contact_links",
         "args": {"scale": args.scale, "days": args.days, "seed": args.seed, "home": args.home.name},
         "machine": machine(),
         "links": counts,
+        "crm_contacts_by_channel": by_channel,
     }
     label = f"_{args.label}" if args.label else ""
     print(record(f"identity_contact_links_s{args.scale}_seed{args.seed}{label}", result))
