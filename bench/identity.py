@@ -35,7 +35,7 @@ SALT = "bench-salt"
 
 def world_cache(scale: float, days: int, seed: int) -> Path:
     """A home with the person feeds loaded into warehouse.duckdb and the truth; built on first use."""
-    from ingestion import csc_crm, person_index, web_forms
+    from ingestion import csc_crm, csc_telephony, person_index, web_forms
     from ingestion.landing import ingest_feed
     from simulator import simulate
 
@@ -45,7 +45,7 @@ def world_cache(scale: float, days: int, seed: int) -> Path:
         started = time.monotonic()
         simulate(home, scale=scale, start=dt.date(2025, 4, 1), days=days, seed=seed)
         with duckdb.connect(str(Layout(home).warehouse)) as con:
-            for spec in (*csc_crm.FEEDS, *web_forms.FEEDS, *person_index.FEEDS):
+            for spec in (*csc_crm.FEEDS, *csc_telephony.FEEDS, *web_forms.FEEDS, *person_index.FEEDS):
                 ingest_feed(con, home, spec)
         shutil.rmtree(Layout(home).archive, ignore_errors=True)
         (home / "complete").write_text(f"built in {time.monotonic() - started:.1f} s\n")

@@ -308,6 +308,14 @@ class ContactCentre:
         )
         return contacts, self._calls(m, contacts, r)
 
+    def _number_on(self, person: np.ndarray, when: np.ndarray) -> np.ndarray:
+        """The number each resident has on the day of the call: a resident who changed their
+        number calls from the new one (the old one would tie the call to stale records)."""
+        p = np.maximum(person, 0)
+        changed_on = self.res.phone_changed_on[p]
+        changed = ~np.isnat(changed_on) & (changed_on <= when.astype("datetime64[D]"))
+        return np.where(changed, self.res.new_phone[p], self.res.phone[p]).astype(object)
+
     def _calls(self, m: int, ct: Contacts, r: np.random.Generator) -> Calls:
         """Each phone contact is an answered inbound call; plus uncontacted calls, abandons, outbound."""
         phone = np.flatnonzero(ct.channel == 0)
@@ -342,7 +350,8 @@ class ContactCentre:
         )
         person = np.concatenate([ct.person[phone], ct.person[src]])
         rand_num = ("07" + zfill(r.integers(0, 10**9, n).astype(str), 9)).astype(object)
-        number = np.where(person >= 0, self.res.phone[np.maximum(person, 0)], rand_num)
+        number = np.where(person >= 0, self._number_on(person, ans_local), "")
+        number = np.where(number == "", rand_num, number)  # unknown caller, or one with no number on file
         number = ("+44" + np.strings.slice(number.astype(str), 1, 11)).astype(object)
         transferred = np.where(
             answered & (kind != 3) & (r.random(n) < 0.05), (queue + 1 + r.integers(0, 8, n)) % 9, -1
