@@ -27,6 +27,7 @@ from publication.pack.charts import (
     COMPLETE,
     INCOMPLETE,
     SUPPRESSED,
+    Chart,
     Target,
     bar_chart,
     daily_chart,
@@ -71,10 +72,19 @@ class Table:
 @dataclass
 class Figure:
     title: str
-    alt: str  # the chart's text alternative
-    svg: str
+    lead: str  # what the chart is about and what to read from it
+    chart: Chart
     table: Table
     coverage: str = ""  # said plainly under the caption when a trend covers fewer months than it should
+
+    @property
+    def alt(self) -> str:
+        """The text alternative: the lead, then what the chart draws (counted from its own data)."""
+        return f"{self.lead.strip()} {self.chart.drawn}"
+
+    @property
+    def svg(self) -> str:
+        return self.chart.svg
 
 
 @dataclass
@@ -287,8 +297,8 @@ def _trend_figure(
         )
     return Figure(
         title=title,
-        alt=_trend_alt(frame, title, unit, series_title, lines) + (f" {coverage}" if coverage else ""),
-        svg=trend_chart(frame, unit, series_title, lines),
+        lead=_trend_alt(frame, title, unit, series_title, lines) + (f" {coverage}" if coverage else ""),
+        chart=trend_chart(frame, unit, series_title, lines),
         table=_trend_table(frame, title, unit),
         coverage=coverage,
     )
@@ -998,17 +1008,19 @@ def _accuracy(reader: _Reader) -> Figure | Table | str:
         {"is_worse_than_baseline": "alert"},
     )
     chosen = "backtest" if (frame["evaluation"] == "backtest").any() else "last_week"
-    bars = frame[frame["evaluation"] == chosen].melt(
-        id_vars="service", value_vars=["mase", "baseline_mase"], var_name="series"
-    )
+    drawn = frame[frame["evaluation"] == chosen]
+    bars = drawn.melt(id_vars="service", value_vars=["mase", "baseline_mase"], var_name="series")
     bars = bars.dropna(subset=["value"]).rename(columns={"service": "category"})
     if bars.empty:
         return table
     bars["series"] = bars["series"].map({"mase": "Forecast", "baseline_mase": "Seasonal-naive baseline"})
+    # Only the queues drawn (the chosen evaluation) are named: the table holds every evaluation.
+    worse_drawn = drawn.loc[drawn["is_worse_than_baseline"].fillna(False).astype(bool), "service"]
     return Figure(
         f"{title}, {chosen.replace('_', ' ')}",
         f"Bar chart per queue of the mean absolute scaled error of the forecast and of the "
-        f"seasonal-naive baseline ({chosen.replace('_', ' ')}); {worse} row(s) worse than the baseline.",
+        f"seasonal-naive baseline ({chosen.replace('_', ' ')}); queues where the forecast did worse "
+        f"than the baseline: {', '.join(sorted(worse_drawn.astype(str))) or 'none'}.",
         bar_chart(bars, "number", "Queue", []),
         table,
     )
