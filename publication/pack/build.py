@@ -1058,6 +1058,35 @@ def _check_state(check: dict[str, Any]) -> str:
     return "passed"
 
 
+def _refused_files(reader: _Reader) -> pd.DataFrame | None:
+    """Files whose latest version was refused whole (quarantined), counted per feed and reason (the
+    check that refused it; never its message, which may quote a value); None when the release has
+    no data_quality_summary to tell. A refused file's rows are in no table of the release."""
+    columns = ("feed_path", "file_name", "file_version", "is_latest_version", "check_name", "status")
+    if not reader.has("data_quality_summary", *columns):
+        return None
+    return reader.frame(
+        "select feed_path as feed, check_name as reason, "
+        "count(distinct file_name || '#' || file_version) as files "
+        f"from {reader.schema}.data_quality_summary where status = 'file_quarantined' and is_latest_version "
+        "group by all order by feed, reason"
+    )
+
+
+def _refused_sentence(refused: pd.DataFrame | None, missing: list[Any]) -> str:
+    """Whether the release holds every delivered file: a refused file is never called complete."""
+    if refused is None:
+        return "Refused files are not known: data_quality_summary is not in this release."
+    if refused.empty:
+        return (
+            "No file was refused." if missing else "No file was refused: every delivery is in this release."
+        )
+    return (
+        f"{int(refused['files'].sum())} file(s) were refused (quarantined) and not replaced: their rows are "
+        "not in this release, so it is not complete for those files' feeds and days."
+    )
+
+
 def _data_quality(reader: _Reader, inputs: PackInputs, targets: Any) -> Page:
     checks = pd.DataFrame(
         [
@@ -1098,6 +1127,7 @@ def _data_quality(reader: _Reader, inputs: PackInputs, targets: Any) -> Page:
             )
     missing = inputs.completeness.get("missing") or []
     feeds = inputs.completeness.get("daily_feeds") or []
+    refused = _refused_files(reader)
     completeness: list[Figure | Table | str] = [
         f"Daily feeds judged: {', '.join(feeds) or 'none'}. "
         + (
@@ -1105,7 +1135,18 @@ def _data_quality(reader: _Reader, inputs: PackInputs, targets: Any) -> Page:
             if missing
             else "No feed-day is missing."
         )
+        + " "
+        + _refused_sentence(refused, missing)
     ]
+    if refused is not None and not refused.empty:
+        completeness.append(
+            _plain_table(
+                refused.assign(refused=True),
+                "Files refused (quarantined) and not replaced by a later version, by feed and reason",
+                {"files": "count"},
+                {"refused": "alert"},
+            )
+        )
     if missing:
         completeness.append(
             _plain_table(

@@ -328,6 +328,36 @@ def test_data_quality_shows_checks_gaps_and_feeds(pack):
     assert "Source files by feed and outcome" in html
 
 
+# A file refused whole (the version that replaced an earlier refusal loaded, so only the other counts).
+REFUSED_FILES = """
+insert into bi.data_quality_summary values
+    ('ibc/hr', 'PA0008_20250509.txt', 1, true, 'missing_trailer', null, 0, null, 'file_quarantined'),
+    ('csc/crm', 'CRM_20250508.csv', 1, false, 'unreadable', null, 0, null, 'file_quarantined'),
+    ('csc/crm', 'CRM_20250508.csv', 2, true, 'contract', 3, 3, 0, 'passed');
+"""
+
+
+@pytest.mark.parametrize("refused", [False, True])
+def test_data_quality_never_calls_a_release_with_a_refused_file_complete(tmp_path, refused):
+    """Review finding F6: no feed-day missing, yet a whole file refused: the page says so, counted
+    per feed and reason, and does not claim every delivery is in the release."""
+    release = make_release(tmp_path / "release", INTERNAL + (REFUSED_FILES if refused else ""))
+    build_pack(
+        release, PackInputs(**{**INPUTS.__dict__, "completeness": {"daily_feeds": ["crm"], "missing": []}})
+    )
+    html = (release.pack / "data-quality.html").read_text(encoding="utf-8")
+    assert "No feed-day is missing." in html
+    if refused:
+        assert "every delivery is in this release" not in html
+        assert "1 file(s) were refused (quarantined) and not replaced" in html
+        table = re.search(r"<caption>Files refused \(quarantined\).*?</table>", html, flags=re.S).group(0)
+        assert re.search(r">ibc/hr<.*?>missing_trailer<.*?>1<", table, flags=re.S)
+        assert "csc/crm" not in table and "PA0008_20250509" not in table
+    else:
+        assert "No file was refused: every delivery is in this release." in html
+        assert "Files refused" not in html
+
+
 def test_restatements_say_none_when_the_table_is_absent_and_render_it_when_present(pack, tmp_path):
     assert "No restatements since the previous release." in pack["restatements"]
     extra = f"""
