@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -239,6 +239,7 @@ def _run_job(args: argparse.Namespace, home: Path, job_name: str, command: str) 
     published = layout.published
     before = current_release(published.root)
     started = time.monotonic()
+    run_start = register.clock()  # what this run registers is what it loaded or refused
     job = _job(job_name)
     with _guard(command, busy="not started"), run_lock(home), dg.DagsterInstance.get() as instance:
         for run_id in release_dead_runs(instance, lock_held=True):
@@ -275,7 +276,7 @@ def _run_job(args: argparse.Namespace, home: Path, job_name: str, command: str) 
     ]
     elapsed = time.monotonic() - started
     if job_name == NIGHTLY_JOB:
-        _print_ingestion_summary(home)
+        _print_ingestion_summary(home, run_start)
     # Exit codes tell the truth: any run that did not succeed exits non-zero, whatever the cause.
     if not result.success or failed_steps or failed_checks:
         for event in failed_steps:
@@ -327,12 +328,21 @@ def _run_status(result) -> str:
     return run.status.value if run else "unknown"
 
 
-def _print_ingestion_summary(home: Path) -> None:
-    for feed, loaded, quarantined, rows_loaded, rows_q in _read(home, register.feed_totals):
+def _print_ingestion_summary(home: Path, run_start: datetime) -> None:
+    """What this run loaded and refused per feed, then the history's totals, labelled as such."""
+    this_run = _read(home, lambda con: register.feed_totals(con, since=run_start))
+    if not this_run:
+        print("refresh: this run: no new file (nothing loaded or quarantined)")
+    for feed, loaded, quarantined, rows_loaded, rows_q in this_run:
         print(
-            f"refresh: {feed}: {loaded} files loaded ({rows_loaded} rows, {rows_q} rows quarantined), "
-            f"{quarantined} files quarantined"
+            f"refresh: this run: {feed}: {loaded} files loaded ({rows_loaded} rows, {rows_q} rows "
+            f"quarantined), {quarantined} files quarantined"
         )
+    history = _read(home, register.feed_totals)
+    print(
+        f"refresh: all runs so far: {sum(r[1] for r in history)} files loaded "
+        f"({sum(r[3] for r in history)} rows), {sum(r[2] for r in history)} files quarantined"
+    )
 
 
 def _read(home: Path, query: Callable[[duckdb.DuckDBPyConnection], list[tuple]]) -> list[tuple]:

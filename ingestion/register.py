@@ -12,7 +12,7 @@ parameters.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import duckdb
@@ -327,14 +327,29 @@ def file_days(con: duckdb.DuckDBPyConnection, tables: list[str], until: date) ->
     ).fetchall()
 
 
-def feed_totals(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int, int, int, int]]:
-    """Per landing folder: files loaded and refused, rows loaded and rows refused in loaded files."""
+def clock() -> datetime:
+    """Now, on the register's clock (processed_at: DuckDB's current_timestamp in the session's time
+    zone), so a caller can later ask what was registered since."""
+    con = duckdb.connect()
+    try:
+        return con.execute("select current_timestamp::timestamp").fetchone()[0]
+    finally:
+        con.close()
+
+
+def feed_totals(
+    con: duckdb.DuckDBPyConnection, since: datetime | None = None
+) -> list[tuple[str, int, int, int, int]]:
+    """Per landing folder: file versions loaded and refused, rows loaded and rows refused in loaded
+    files; only those registered at or after `since` (a run's start, from clock()) when given."""
     return con.execute(
         """select feed_path, count(*) filter (where status <> 'quarantined'),
                   count(*) filter (where status = 'quarantined'),
                   coalesce(sum(rows_loaded), 0), coalesce(sum(rows_quarantined) filter
                   (where status <> 'quarantined'), 0)
-           from ops.file_register group by 1 order by 1"""
+           from ops.file_register where $since is null or processed_at >= $since
+           group by 1 order by 1""",
+        {"since": since},
     ).fetchall()
 
 

@@ -94,6 +94,7 @@ LONGEST_FIRST: tuple[str, ...] = (
     "tests/e2e/test_cli.py",
     "tests/e2e/test_ui.py",
     "tests/integration/publication/test_restatements.py",
+    "tests/e2e/test_refresh_summary.py",
     "kpi worlds",
     "tests/integration/serving/test_team_deployment.py",
     "tests/integration/orchestration/test_launch.py",

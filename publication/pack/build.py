@@ -27,6 +27,7 @@ from publication.pack.charts import (
     COMPLETE,
     INCOMPLETE,
     SUPPRESSED,
+    Chart,
     Target,
     bar_chart,
     daily_chart,
@@ -71,10 +72,19 @@ class Table:
 @dataclass
 class Figure:
     title: str
-    alt: str  # the chart's text alternative
-    svg: str
+    lead: str  # what the chart is about and what to read from it
+    chart: Chart
     table: Table
     coverage: str = ""  # said plainly under the caption when a trend covers fewer months than it should
+
+    @property
+    def alt(self) -> str:
+        """The text alternative: the lead, then what the chart draws (counted from its own data)."""
+        return f"{self.lead.strip()} {self.chart.drawn}"
+
+    @property
+    def svg(self) -> str:
+        return self.chart.svg
 
 
 @dataclass
@@ -287,8 +297,8 @@ def _trend_figure(
         )
     return Figure(
         title=title,
-        alt=_trend_alt(frame, title, unit, series_title, lines) + (f" {coverage}" if coverage else ""),
-        svg=trend_chart(frame, unit, series_title, lines),
+        lead=_trend_alt(frame, title, unit, series_title, lines) + (f" {coverage}" if coverage else ""),
+        chart=trend_chart(frame, unit, series_title, lines),
         table=_trend_table(frame, title, unit),
         coverage=coverage,
     )
@@ -998,17 +1008,19 @@ def _accuracy(reader: _Reader) -> Figure | Table | str:
         {"is_worse_than_baseline": "alert"},
     )
     chosen = "backtest" if (frame["evaluation"] == "backtest").any() else "last_week"
-    bars = frame[frame["evaluation"] == chosen].melt(
-        id_vars="service", value_vars=["mase", "baseline_mase"], var_name="series"
-    )
+    drawn = frame[frame["evaluation"] == chosen]
+    bars = drawn.melt(id_vars="service", value_vars=["mase", "baseline_mase"], var_name="series")
     bars = bars.dropna(subset=["value"]).rename(columns={"service": "category"})
     if bars.empty:
         return table
     bars["series"] = bars["series"].map({"mase": "Forecast", "baseline_mase": "Seasonal-naive baseline"})
+    # Only the queues drawn (the chosen evaluation) are named: the table holds every evaluation.
+    worse_drawn = drawn.loc[drawn["is_worse_than_baseline"].fillna(False).astype(bool), "service"]
     return Figure(
         f"{title}, {chosen.replace('_', ' ')}",
         f"Bar chart per queue of the mean absolute scaled error of the forecast and of the "
-        f"seasonal-naive baseline ({chosen.replace('_', ' ')}); {worse} row(s) worse than the baseline.",
+        f"seasonal-naive baseline ({chosen.replace('_', ' ')}); queues where the forecast did worse "
+        f"than the baseline: {', '.join(sorted(worse_drawn.astype(str))) or 'none'}.",
         bar_chart(bars, "number", "Queue", []),
         table,
     )
@@ -1044,6 +1056,35 @@ def _check_state(check: dict[str, Any]) -> str:
     if check.get("on_published_content") is False:
         return "passed on other content"
     return "passed"
+
+
+def _refused_files(reader: _Reader) -> pd.DataFrame | None:
+    """Files whose latest version was refused whole (quarantined), counted per feed and reason (the
+    check that refused it; never its message, which may quote a value); None when the release has
+    no data_quality_summary to tell. A refused file's rows are in no table of the release."""
+    columns = ("feed_path", "file_name", "file_version", "is_latest_version", "check_name", "status")
+    if not reader.has("data_quality_summary", *columns):
+        return None
+    return reader.frame(
+        "select feed_path as feed, check_name as reason, "
+        "count(distinct file_name || '#' || file_version) as files "
+        f"from {reader.schema}.data_quality_summary where status = 'file_quarantined' and is_latest_version "
+        "group by all order by feed, reason"
+    )
+
+
+def _refused_sentence(refused: pd.DataFrame | None, missing: list[Any]) -> str:
+    """Whether the release holds every delivered file: a refused file is never called complete."""
+    if refused is None:
+        return "Refused files are not known: data_quality_summary is not in this release."
+    if refused.empty:
+        return (
+            "No file was refused." if missing else "No file was refused: every delivery is in this release."
+        )
+    return (
+        f"{int(refused['files'].sum())} file(s) were refused (quarantined) and not replaced: their rows are "
+        "not in this release, so it is not complete for those files' feeds and days."
+    )
 
 
 def _data_quality(reader: _Reader, inputs: PackInputs, targets: Any) -> Page:
@@ -1086,6 +1127,7 @@ def _data_quality(reader: _Reader, inputs: PackInputs, targets: Any) -> Page:
             )
     missing = inputs.completeness.get("missing") or []
     feeds = inputs.completeness.get("daily_feeds") or []
+    refused = _refused_files(reader)
     completeness: list[Figure | Table | str] = [
         f"Daily feeds judged: {', '.join(feeds) or 'none'}. "
         + (
@@ -1093,7 +1135,18 @@ def _data_quality(reader: _Reader, inputs: PackInputs, targets: Any) -> Page:
             if missing
             else "No feed-day is missing."
         )
+        + " "
+        + _refused_sentence(refused, missing)
     ]
+    if refused is not None and not refused.empty:
+        completeness.append(
+            _plain_table(
+                refused.assign(refused=True),
+                "Files refused (quarantined) and not replaced by a later version, by feed and reason",
+                {"files": "count"},
+                {"refused": "alert"},
+            )
+        )
     if missing:
         completeness.append(
             _plain_table(

@@ -64,6 +64,40 @@ def format_value(value: Any, unit: str) -> str:
 
 
 @dataclass(frozen=True)
+class Chart:
+    """A rendered chart and the sentence saying what it draws, both from the same frame, so the
+    text alternative cannot count rows the chart leaves out (review finding F5)."""
+
+    svg: str
+    drawn: str
+
+
+def describe(frame: pd.DataFrame, x: str) -> str:
+    """What a chart plots: its points (a value, or a withheld cell's cross), series and x extent.
+
+    `frame` is exactly what the chart was given: columns `x`, series, value (and, for trends,
+    suppressed)."""
+    shown = frame["value"].notna()
+    if "suppressed" in frame.columns:
+        shown |= frame["suppressed"].astype(bool)
+    plotted = frame[shown]
+    if plotted.empty:
+        return "Plotted: no point."
+    series = sorted(plotted["series"].astype(str).unique())
+    values = plotted[x]
+    if x == "category":
+        names = list(dict.fromkeys(values.astype(str)))
+        extent = f"{len(names)} {'categories' if len(names) > 1 else 'category'} ({', '.join(names)})"
+    else:
+        times = pd.to_datetime(values)
+        timed = bool((times != times.dt.normalize()).any())  # half-hours, not days
+        shape = "%b %Y" if x == "month" else "%d %b %Y %H:%M" if timed else "%d %b %Y"
+        first, last = times.min(), times.max()
+        extent = f"from {first:{shape}} to {last:{shape}}"
+    return f"Plotted: {len(plotted)} point(s) in {len(series)} series ({', '.join(series)}), {extent}."
+
+
+@dataclass(frozen=True)
 class Target:
     """A line the council measures a KPI against (targets.yml), with where it comes from."""
 
@@ -99,7 +133,7 @@ def _target_layers(targets: list[Target]) -> list[alt.Chart]:
     return [rule, text]
 
 
-def trend_chart(frame: pd.DataFrame, unit: str, series_title: str, targets: list[Target]) -> str:
+def trend_chart(frame: pd.DataFrame, unit: str, series_title: str, targets: list[Target]) -> Chart:
     """A monthly trend per series: columns month, series, value, complete, suppressed.
 
     The line joins the values published; each point's shape says whether its month is complete;
@@ -136,10 +170,10 @@ def trend_chart(frame: pd.DataFrame, unit: str, series_title: str, targets: list
         )
     )
     layers = [line, points, *_target_layers(targets)]
-    return to_svg(alt.layer(*layers).properties(width=WIDTH, height=HEIGHT))
+    return Chart(to_svg(alt.layer(*layers).properties(width=WIDTH, height=HEIGHT)), describe(frame, "month"))
 
 
-def daily_chart(frame: pd.DataFrame, unit: str, series_title: str, points: bool = True) -> str:
+def daily_chart(frame: pd.DataFrame, unit: str, series_title: str, points: bool = True) -> Chart:
     """Values by day (or half-hour) per series: columns day, series, value; `points` off for
     dense series."""
     colour = alt.Color("series:N", title=series_title, scale=alt.Scale(range=list(PALETTE)))
@@ -150,10 +184,10 @@ def daily_chart(frame: pd.DataFrame, unit: str, series_title: str, points: bool 
     )
     marks = [base.mark_line(strokeWidth=2)] + ([base.mark_point(filled=True, size=40)] if points else [])
     chart = alt.layer(*marks)
-    return to_svg(chart.properties(width=WIDTH, height=HEIGHT))
+    return Chart(to_svg(chart.properties(width=WIDTH, height=HEIGHT)), describe(frame, "day"))
 
 
-def bar_chart(frame: pd.DataFrame, unit: str, category_title: str, targets: list[Target]) -> str:
+def bar_chart(frame: pd.DataFrame, unit: str, category_title: str, targets: list[Target]) -> Chart:
     """Bars per category, side by side per series: columns category, series, value."""
     colour = alt.Color("series:N", title="Measure", scale=alt.Scale(range=list(PALETTE)))
     bars = (
@@ -166,4 +200,5 @@ def bar_chart(frame: pd.DataFrame, unit: str, category_title: str, targets: list
             color=colour,
         )
     )
-    return to_svg(alt.layer(bars, *_target_layers(targets)).properties(width=WIDTH, height=HEIGHT))
+    chart = alt.layer(bars, *_target_layers(targets)).properties(width=WIDTH, height=HEIGHT)
+    return Chart(to_svg(chart), describe(frame, "category"))

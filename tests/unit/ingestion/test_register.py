@@ -49,3 +49,23 @@ def test_a_recorded_version_reads_back_through_the_owner():
     ]
     with pytest.raises(TypeError):
         register.FileRow("csc/crm", "t", "f", 1, "loaded", rows_loded=3)  # a misspelt column
+
+
+def test_feed_totals_since_a_runs_start_count_only_what_was_registered_after_it():
+    """Review finding F4: the refresh summary counts this run's files, not the history's."""
+    con = duckdb.connect()
+    register.create(con)
+    earlier = register.FileRow("csc/crm", "t", "contacts_20250401.csv", 1, "loaded", rows_loaded=5)
+    register.record(con, [earlier], [])
+    run_start = register.clock()
+    register.record(
+        con,
+        [
+            register.FileRow("csc/crm", "t", "contacts_20250402.csv", 1, "loaded", rows_loaded=3),
+            register.FileRow("csc/crm", "t", "contacts_20250403.csv", 1, "quarantined"),
+        ],
+        [],
+    )
+    assert register.feed_totals(con, since=run_start) == [("csc/crm", 1, 1, 3, 0)]
+    assert register.feed_totals(con) == [("csc/crm", 2, 1, 8, 0)]
+    assert register.feed_totals(con, since=register.clock()) == []

@@ -26,7 +26,7 @@ def run_with(tmp_path, monkeypatch):
     def run(result, command: str = "publish") -> int:
         monkeypatch.setattr(cli, "_job", lambda name: fake_job(result))
         job = "publish_release" if command == "publish" else "nightly_refresh"
-        monkeypatch.setattr(cli, "_print_ingestion_summary", lambda home: None)
+        monkeypatch.setattr(cli, "_print_ingestion_summary", lambda home, run_start: None)
         return cli._run_job(Namespace(quiet=True), tmp_path, job, command)
 
     return run

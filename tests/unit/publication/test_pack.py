@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 from pack_pages import PACK_PAGES
 
@@ -65,7 +66,8 @@ create table bi.csc_staffing_requirement as select * from (values
     t(interval_start, service, forecast_calls, agents_required, staff_required);
 create table bi.csc_forecast_accuracy as select * from (values
     ('day', 'backtest', 'calls', 'Highways', 'calendar_regression', 0.2, 0.8, 0.3, 1.0, false),
-    ('day', 'backtest', 'calls', 'Libraries', 'calendar_regression', 0.5, 1.4, 0.4, 1.0, true))
+    ('day', 'backtest', 'calls', 'Libraries', 'calendar_regression', 0.5, 1.4, 0.4, 1.0, true),
+    ('day', 'last_week', 'calls', 'Highways', 'calendar_regression', 0.6, 1.5, 0.3, 1.0, true))
     t(granularity, evaluation, measure, service, model, mape, mase, baseline_mape, baseline_mase,
       is_worse_than_baseline);
 create table bi.kpi_payment_performance_monthly as select * from (values
@@ -253,8 +255,59 @@ def test_the_forecast_page_shows_forecast_against_actual_staffing_and_accuracy(p
     staffing = found["Agents and staff needed per half-hour, next two weeks"]
     assert "the most staff in one half-hour: 8" in staffing and ">09:30<" in staffing
     accuracy = next(f for t, f in found.items() if t.startswith("Forecast accuracy"))
-    assert "1 row(s) where the forecast did worse than the seasonal-naive baseline" in accuracy
+    assert "2 row(s) where the forecast did worse than the seasonal-naive baseline" in accuracy
     assert 'class="alert"' in accuracy
+
+
+def aria_label(figure: str) -> str:
+    return re.search(r'role="img" aria-label="([^"]*)"', figure).group(1)
+
+
+def test_a_text_alternative_describes_what_its_chart_draws_not_the_rows_of_its_table(pack):
+    """Review finding F5: the accuracy chart draws the backtest only, while its table (and the old
+    text alternative) counted the last week's rows too."""
+    found = {
+        re.search(r"<figcaption[^>]*>(.*?)</figcaption>", f).group(1): f for f in figures(pack["forecast"])
+    }
+    accuracy = aria_label(next(f for t, f in found.items() if t.startswith("Forecast accuracy")))
+    assert (
+        "backtest" in accuracy
+        and "queues where the forecast did worse than the baseline: Libraries." in accuracy
+    )
+    assert "Plotted: 4 point(s) in 2 series (Forecast, Seasonal-naive baseline), 2 categories " in accuracy
+    versus = aria_label(found["Offered calls per day: actual and forecast"])
+    assert "Plotted: 5 point(s) in 2 series (Actual, Forecast), from 30 Apr 2025 to 12 May 2025." in versus
+    staffing = aria_label(found["Agents and staff needed per half-hour, next two weeks"])
+    assert (
+        "Plotted: 4 point(s) in 2 series" in staffing
+        and "from 11 May 2025 09:00 to 11 May 2025 09:30" in staffing
+    )
+    # A withheld cell is drawn (a cross) and counted; every chart of every page says what it plots.
+    open_contacts = aria_label(
+        next(f for f in figures(pack["contact-centre"]) if "Contacts (open data)" in f)
+    )
+    assert (
+        "Plotted: 2 point(s) in 2 series (Highways, Libraries), from Apr 2025 to Apr 2025." in open_contacts
+    )
+    assert all("Plotted: " in aria_label(f) for html in pack.values() for f in figures(html))
+
+
+def test_a_value_left_out_of_a_chart_is_not_counted_as_plotted():
+    frame = pd.DataFrame(
+        {
+            "month": pd.to_datetime(["2025-04-01", "2025-05-01", "2025-06-01"]),
+            "series": ["A", "A", "B"],
+            "value": [1.0, None, None],
+            "suppressed": [False, False, True],
+        }
+    )
+    assert (
+        charts.describe(frame, "month")
+        == "Plotted: 2 point(s) in 2 series (A, B), from Apr 2025 to Jun 2025."
+    )
+    assert charts.describe(frame.assign(suppressed=False), "month").startswith(
+        "Plotted: 1 point(s) in 1 series (A)"
+    )
 
 
 def test_targets_budget_contracts_care_and_benefits(pack):
@@ -273,6 +326,36 @@ def test_data_quality_shows_checks_gaps_and_feeds(pack):
     assert "Checks recorded for this release: 2" in html
     assert "1 feed-day(s) missing" in html and "2025-05-03" in html
     assert "Source files by feed and outcome" in html
+
+
+# A file refused whole (the version that replaced an earlier refusal loaded, so only the other counts).
+REFUSED_FILES = """
+insert into bi.data_quality_summary values
+    ('ibc/hr', 'PA0008_20250509.txt', 1, true, 'missing_trailer', null, 0, null, 'file_quarantined'),
+    ('csc/crm', 'CRM_20250508.csv', 1, false, 'unreadable', null, 0, null, 'file_quarantined'),
+    ('csc/crm', 'CRM_20250508.csv', 2, true, 'contract', 3, 3, 0, 'passed');
+"""
+
+
+@pytest.mark.parametrize("refused", [False, True])
+def test_data_quality_never_calls_a_release_with_a_refused_file_complete(tmp_path, refused):
+    """Review finding F6: no feed-day missing, yet a whole file refused: the page says so, counted
+    per feed and reason, and does not claim every delivery is in the release."""
+    release = make_release(tmp_path / "release", INTERNAL + (REFUSED_FILES if refused else ""))
+    build_pack(
+        release, PackInputs(**{**INPUTS.__dict__, "completeness": {"daily_feeds": ["crm"], "missing": []}})
+    )
+    html = (release.pack / "data-quality.html").read_text(encoding="utf-8")
+    assert "No feed-day is missing." in html
+    if refused:
+        assert "every delivery is in this release" not in html
+        assert "1 file(s) were refused (quarantined) and not replaced" in html
+        table = re.search(r"<caption>Files refused \(quarantined\).*?</table>", html, flags=re.S).group(0)
+        assert re.search(r">ibc/hr<.*?>missing_trailer<.*?>1<", table, flags=re.S)
+        assert "csc/crm" not in table and "PA0008_20250509" not in table
+    else:
+        assert "No file was refused: every delivery is in this release." in html
+        assert "Files refused" not in html
 
 
 def test_restatements_say_none_when_the_table_is_absent_and_render_it_when_present(pack, tmp_path):
