@@ -52,6 +52,10 @@ SHARED_WORLDS: dict[str, tuple[str, ...]] = {
         "tests/integration/dbt/test_forecast.py",
         "tests/integration/dbt/test_gate_rules.py",
     ),
+    "nightly world": (
+        "tests/integration/orchestration/test_nightly_job.py",
+        "tests/integration/publication/test_restatements.py",
+    ),
     "dbt manifest": (
         "tests/integration/dbt/test_audiences.py",
         "tests/integration/dbt/test_project_rules.py",
@@ -72,6 +76,7 @@ WORLD_FIXTURES: dict[tuple[str, str], str] = {
     ("refreshed_world", "tests/faults/"): "faults county",
     ("published", "tests/integration/"): "published release",
     ("world_instance", "tests/integration/"): "published release",
+    ("nightly_world", "tests/integration/"): "nightly world",
     ("defects_nights", "tests/integration/kpi/"): "kpi worlds",
     ("defects_world", "tests/integration/kpi/"): "kpi worlds",
     ("small_world", "tests/integration/kpi/"): "kpi worlds",
@@ -88,12 +93,11 @@ LONGEST_FIRST: tuple[str, ...] = (
     "published release",
     "tests/e2e/test_cli.py",
     "tests/e2e/test_ui.py",
-    "tests/integration/publication/test_restatements.py",
+    "nightly world",
     "kpi worlds",
     "tests/integration/serving/test_team_deployment.py",
     "tests/integration/orchestration/test_launch.py",
     "tests/integration/serving/test_schedule_on_postgres.py",
-    "tests/integration/orchestration/test_nightly_job.py",
     "tests/integration/kpi/test_month_completeness.py",
 )
 
