@@ -35,7 +35,13 @@ SHARED_WORLDS: dict[str, tuple[str, ...]] = {
         "tests/integration/publication/test_publish_refusals.py",
         "tests/integration/serving/test_publish_serving.py",
     ),
-    "kpi worlds": (
+    # One unit: the kpi and dbt conftests each register warehouse_world's `small_world`, which
+    # builds its home once per process (a marker under the process's basetemp), so two units
+    # on two processes built it twice.
+    "kpi and dbt worlds": (
+        "tests/integration/dbt/test_build.py",
+        "tests/integration/dbt/test_forecast.py",
+        "tests/integration/dbt/test_gate_rules.py",
         "tests/integration/kpi/test_incremental.py",
         "tests/integration/kpi/test_order_independence.py",
         "tests/integration/kpi/test_recompute.py",
@@ -46,11 +52,6 @@ SHARED_WORLDS: dict[str, tuple[str, ...]] = {
         "tests/integration/identity/test_identity_resolution.py",
         "tests/integration/identity/test_identity_review.py",
         "tests/integration/identity/test_subject_access.py",
-    ),
-    "dbt world": (
-        "tests/integration/dbt/test_build.py",
-        "tests/integration/dbt/test_forecast.py",
-        "tests/integration/dbt/test_gate_rules.py",
     ),
     "nightly world": (
         "tests/integration/orchestration/test_nightly_job.py",
@@ -77,11 +78,11 @@ WORLD_FIXTURES: dict[tuple[str, str], str] = {
     ("published", "tests/integration/"): "published release",
     ("world_instance", "tests/integration/"): "published release",
     ("nightly_world", "tests/integration/"): "nightly world",
-    ("defects_nights", "tests/integration/kpi/"): "kpi worlds",
-    ("defects_world", "tests/integration/kpi/"): "kpi worlds",
-    ("small_world", "tests/integration/kpi/"): "kpi worlds",
+    ("defects_nights", "tests/integration/kpi/"): "kpi and dbt worlds",
+    ("defects_world", "tests/integration/kpi/"): "kpi and dbt worlds",
+    ("small_world", "tests/integration/kpi/"): "kpi and dbt worlds",
     ("small_world", "tests/integration/identity/"): "identity world",
-    ("small_world", "tests/integration/dbt/"): "dbt world",
+    ("small_world", "tests/integration/dbt/"): "kpi and dbt worlds",
     ("manifest", "tests/integration/dbt/"): "dbt manifest",
     ("clean_home", "tests/unit/simulator/"): "simulator home",
 }
@@ -94,7 +95,7 @@ LONGEST_FIRST: tuple[str, ...] = (
     "tests/e2e/test_cli.py",
     "tests/e2e/test_ui.py",
     "nightly world",
-    "kpi worlds",
+    "kpi and dbt worlds",
     "tests/integration/serving/test_team_deployment.py",
     "tests/integration/orchestration/test_launch.py",
     "tests/integration/serving/test_schedule_on_postgres.py",
