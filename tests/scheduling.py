@@ -39,7 +39,13 @@ SHARED_WORLDS: dict[str, tuple[str, ...]] = {
         "tests/integration/publication/test_publish_refusals.py",
         "tests/integration/serving/test_publish_serving.py",
     ),
-    "kpi worlds": (
+    # One unit: the kpi and dbt conftests each register warehouse_world's `small_world`, which
+    # builds its home once per process (a marker under the process's basetemp), so two units
+    # on two processes built it twice.
+    "kpi and dbt worlds": (
+        "tests/integration/dbt/test_build.py",
+        "tests/integration/dbt/test_forecast.py",
+        "tests/integration/dbt/test_gate_rules.py",
         "tests/integration/kpi/test_incremental.py",
         "tests/integration/kpi/test_order_independence.py",
         "tests/integration/kpi/test_recompute.py",
@@ -51,10 +57,9 @@ SHARED_WORLDS: dict[str, tuple[str, ...]] = {
         "tests/integration/identity/test_identity_review.py",
         "tests/integration/identity/test_subject_access.py",
     ),
-    "dbt world": (
-        "tests/integration/dbt/test_build.py",
-        "tests/integration/dbt/test_forecast.py",
-        "tests/integration/dbt/test_gate_rules.py",
+    "nightly world": (
+        "tests/integration/orchestration/test_nightly_job.py",
+        "tests/integration/publication/test_restatements.py",
     ),
     "dbt manifest": (
         "tests/integration/dbt/test_audiences.py",
@@ -76,11 +81,12 @@ WORLD_FIXTURES: dict[tuple[str, str], str] = {
     ("refreshed_world", "tests/faults/"): "faults county",
     ("published", "tests/integration/"): "published release",
     ("world_instance", "tests/integration/"): "published release",
-    ("defects_nights", "tests/integration/kpi/"): "kpi worlds",
-    ("defects_world", "tests/integration/kpi/"): "kpi worlds",
-    ("small_world", "tests/integration/kpi/"): "kpi worlds",
+    ("nightly_world", "tests/integration/"): "nightly world",
+    ("defects_nights", "tests/integration/kpi/"): "kpi and dbt worlds",
+    ("defects_world", "tests/integration/kpi/"): "kpi and dbt worlds",
+    ("small_world", "tests/integration/kpi/"): "kpi and dbt worlds",
     ("small_world", "tests/integration/identity/"): "identity world",
-    ("small_world", "tests/integration/dbt/"): "dbt world",
+    ("small_world", "tests/integration/dbt/"): "kpi and dbt worlds",
     ("manifest", "tests/integration/dbt/"): "dbt manifest",
     ("clean_home", "tests/unit/simulator/"): "simulator home",
     ("world", "tests/integration/statutory/"): "statutory world",
@@ -93,13 +99,12 @@ LONGEST_FIRST: tuple[str, ...] = (
     "published release",
     "tests/e2e/test_cli.py",
     "tests/e2e/test_ui.py",
-    "tests/integration/publication/test_restatements.py",
+    "nightly world",
     "tests/e2e/test_refresh_summary.py",
-    "kpi worlds",
+    "kpi and dbt worlds",
     "tests/integration/serving/test_team_deployment.py",
     "tests/integration/orchestration/test_launch.py",
     "tests/integration/serving/test_schedule_on_postgres.py",
-    "tests/integration/orchestration/test_nightly_job.py",
     "tests/integration/kpi/test_month_completeness.py",
 )
 

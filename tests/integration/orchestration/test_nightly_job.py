@@ -1,19 +1,18 @@
 """The whole graph materialises in-process on a small simulated county and publishes a release; a
 corrected file is then backfilled for its day alone on the same world (one first nightly run serves
-both tests)."""
+both tests, and test_restatements: tests/integration/nightly_world.py)."""
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 import dagster as dg
 import duckdb
 import pytest
+from nightly_world import NightlyWorld
 from private_home import run_job
-
-from simulator import simulate
 
 pytestmark = pytest.mark.slow
 
@@ -29,15 +28,12 @@ class Nightly:
 
 
 @pytest.fixture(scope="module")
-def nightly(tmp_path_factory: pytest.TempPathFactory) -> Nightly:
-    """April and part of May 2025 through the nightly job (the days waiting in landing, as scheduled)."""
-    home = tmp_path_factory.mktemp("nightly") / "home"
-    simulate(home, scale=0.01, start=date(2025, 4, 1), days=40, seed=7, defects=0.0)
-    instance = dg.DagsterInstance.ephemeral()
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        result = run_job(home, "nightly_refresh", monkeypatch, instance=instance)
-    # The backfill test moves `current` on: the release this run switched it to is recorded here.
-    return Nightly(home, instance, result, (home / "published" / "current").resolve().name)
+def nightly(nightly_world: NightlyWorld) -> Iterator[Nightly]:
+    """April and part of May 2025 through the nightly job (the days waiting in landing, as scheduled):
+    the world tests/integration/nightly_world.py builds once, checked out for this module."""
+    # The backfill test moves `current` on: the release the first run switched it to is recorded.
+    with nightly_world.checkout() as (home, instance):
+        yield Nightly(home, instance, nightly_world.first, nightly_world.first_release)
 
 
 def test_nightly_job_ingests_builds_gates_and_publishes(nightly: Nightly):

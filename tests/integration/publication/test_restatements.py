@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -18,10 +19,10 @@ import dagster as dg
 import duckdb
 import pytest
 from kpi_dictionary import KPI_COLUMNS
+from nightly_world import NightlyWorld
 from private_home import run_job
 
 from orchestration.resources import REPO_ROOT
-from simulator import simulate
 
 pytestmark = pytest.mark.slow
 
@@ -84,15 +85,11 @@ class World:
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> World:
+def world(nightly_world: NightlyWorld) -> Iterator[World]:
     """April and part of May 2025 through the nightly job: at this release (reporting date 10 May)
-    April is closed."""
-    home = tmp_path_factory.mktemp("restatements") / "home"
-    simulate(home, scale=0.01, start=date(2025, 4, 1), days=40, seed=7, defects=0.0)
-    instance = dg.DagsterInstance.ephemeral()
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        first = run_job(home, "nightly_refresh", monkeypatch, instance=instance)
-    return World(home, instance, first, _release(home))
+    April is closed. The world tests/integration/nightly_world.py builds once, checked out here."""
+    with nightly_world.checkout() as (home, instance):
+        yield World(home, instance, nightly_world.first, _release(home))
 
 
 def test_the_dictionary_gives_every_kpi_column_a_unit_and_its_definition(world: World):
