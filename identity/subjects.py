@@ -1,7 +1,9 @@
 """A data subject: the resolved customer behind a source record, and every row the warehouse holds on them.
 
-Subject access (`write_subject_access`) and erasure (identity/erasure.py) share this one answer to
-"what is held about this person", so that what a resident is shown is exactly what erasure removes.
+Subject access (`write_subject_access`, `write_delivered_lines`) and erasure (identity/erasure.py)
+share this one answer to "what is held about this person", so that what a resident is shown is
+exactly what erasure removes: the tables' rows found here, and the delivered copies' lines found by
+erasure's own scan (ingestion/redaction.py) with the same sweep (`refused_lines_sweep`).
 
 The person is found from one of their source records (`crm` contact_id, `eforms` submission_id,
 `<system>` source_person_id of a service person index) or from their customer key, through
