@@ -95,11 +95,12 @@ def main() -> None:
             held = [r for r in sorted(records) if r in loaded]
             system, record_id = held[0]
             t0 = time.perf_counter()
-            _, counts = subject_access(con, SALT, Path(out) / str(n), system=system, record_id=record_id)
+            answer = Path(out) / str(n)
+            _, counts = subject_access(con, SALT, answer, home, system=system, record_id=record_id)
             timings.append(round(time.perf_counter() - t0, 3))
             records = set(held)  # the truth's records the warehouse holds
             returned = set()
-            for path in (Path(out) / str(n)).glob("*.json"):
+            for path in answer.glob("*.json"):
                 returned |= {(r["_source_system"], r["_record_id"]) for r in json.loads(path.read_text())}
             complete += records <= returned
     result = {

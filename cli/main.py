@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -29,9 +29,9 @@ if TYPE_CHECKING:
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BUSY = 0, 1, 2, 3
 # The commands that open the Dagster instance: its storage is prepared before they start.
-USES_INSTANCE = {"refresh", "status", "publish", "ui", "prepare", "erase"}
+USES_INSTANCE = {"refresh", "status", "publish", "ui", "prepare", "erase", "retention"}
 # The commands that load the Dagster definitions: dbt's manifest is prepared before they start.
-USES_DEFINITIONS = {"refresh", "publish", "ui", "prepare", "erase"}
+USES_DEFINITIONS = {"refresh", "publish", "ui", "prepare", "erase", "retention"}
 NIGHTLY_JOB = "nightly_refresh"
 # The commands that may start a data root; every other one reads an existing root, so a mistyped
 # INSIGHT_HUB_HOME is refused rather than left behind as an empty one.
@@ -174,6 +174,19 @@ def _parser() -> argparse.ArgumentParser:
     _add_subject_options(p)
     p.add_argument("--quiet", action="store_true", help="plain progress lines, no live redraw")
     p.set_defaults(handler=_erase)
+
+    p = sub.add_parser(
+        "retention", help="apply the retention schedule now, rebuild and publish (audited), or --dry-run"
+    )
+    p.add_argument(
+        "--as-of",
+        type=date.fromisoformat,
+        metavar="YYYY-MM-DD",
+        help="the day periods count back from (default and latest: the warehouse's reporting date)",
+    )
+    p.add_argument("--dry-run", action="store_true", help="print what would go; change nothing")
+    p.add_argument("--quiet", action="store_true", help="plain progress lines, no live redraw")
+    p.set_defaults(handler=_retention)
 
     p = sub.add_parser(
         "prepare",
@@ -593,7 +606,7 @@ def _subject_access(args: argparse.Namespace, home: Path) -> int:
         run_lock(home),
         duckdb.connect(str(layout.warehouse)) as con,
     ):
-        found, counts = subject_access(con, salt()[0], out, **subject)
+        found, counts = subject_access(con, salt()[0], out, home, **subject)
     print(
         f"subject-access: {found.records} source records ({', '.join(found.systems)}), "
         f"{found.calls} calls, {found.customer_keys} customer; {sum(counts.values())} rows from "
@@ -610,7 +623,7 @@ def _erase(args: argparse.Namespace, home: Path) -> int:
 
     from identity import erasure
     from identity.governance import GovernanceError
-    from orchestration.operations.run_lock import RunLockHeld, run_lock
+    from orchestration.operations.run_lock import run_lock
 
     subject = _subject_args(args)
     layout = Layout(home)
@@ -625,39 +638,96 @@ def _erase(args: argparse.Namespace, home: Path) -> int:
         f"{sum(done.rows.values())} rows from {len(done.rows)} tables, {done.lines_removed} lines from "
         f"{done.files_rewritten} delivered files (logged in ops.governance_log)"
     )
-    # The releases holding the person: the nightly run's compaction withdraws them, or this command does.
-    holding = erasure.releases_before(layout.published.root, done.erased_at)
+    return _rebuild_after_removal(args, home, "erase", done.erased_at, "the person")
+
+
+def _rebuild_after_removal(
+    args: argparse.Namespace, home: Path, command: str, removed_at: str, held: str
+) -> int:
+    """After `erase` or `retention` removed records at `removed_at` (a release id): rebuild and publish
+    without them (the nightly job), withdraw every release built before (files and serving schemas:
+    they hold `held`) and compact the warehouse so the deleted rows' bytes are gone.
+
+    A nightly run that succeeds has done the last two itself (its `governance/warehouse_compaction`
+    runs after the release for any removal it has not covered): the warehouse is compacted once. Only
+    when the rebuild did not succeed (or did not start) does this command do them."""
+    from identity import erasure
+    from orchestration.operations.run_lock import RunLockHeld, run_lock
+
+    layout = Layout(home)
+    # The releases holding what went: the nightly run's compaction withdraws them, or this command does.
+    holding = erasure.releases_before(layout.published.root, removed_at)
     try:
-        code = _run_job(args, home, NIGHTLY_JOB, "erase")
-    except _Exit as exit_:  # the rebuild did not start; the releases holding the person still go
+        code = _run_job(args, home, NIGHTLY_JOB, command)
+    except _Exit as exit_:  # the rebuild did not start; the releases holding it still go
         code = exit_.code
+    if code == EXIT_OK:
+        print(erasure.withdrawal_report(layout.published.root, holding, removed_at, command, held))
+        print(f"{command}: warehouse compacted by the nightly run (governance/warehouse_compaction)")
+        return code
     try:
         with run_lock(home):
-            erasure.withdraw_releases(layout.published.root, done.erased_at)
-            served, still_held = erasure.withdraw_served(done.erased_at)
+            erasure.withdraw_releases(layout.published.root, removed_at)
+            served, still_held = erasure.withdraw_served(removed_at)
             before, after = erasure.compact(layout.warehouse)
-    except RunLockHeld as held:
+    except RunLockHeld as lock:
         print(
-            f"erase: releases not withdrawn, warehouse not compacted yet: {held}; the next nightly "
+            f"{command}: releases not withdrawn, warehouse not compacted yet: {lock}; the next nightly "
             "run does both (governance/warehouse_compaction)",
             file=sys.stderr,
         )
         return EXIT_BUSY
-    print(erasure.withdrawal_report(layout.published.root, holding, done.erased_at))
+    print(erasure.withdrawal_report(layout.published.root, holding, removed_at, command, held))
     if served or still_held:
         print(
-            f"erase: serving database: dropped {len(served)} release schemas built before the erasure"
+            f"{command}: serving database: dropped {len(served)} release schemas built before the removal"
             + (
                 f"; held by a reader, dropped by the next nightly run: {', '.join(still_held)}"
                 * bool(still_held)
             )
         )
-    print(f"erase: warehouse compacted: {before} -> {after} bytes")
-    if code != EXIT_OK:
-        print(
-            "erase: the rebuild did not publish: no release is served until a run publishes", file=sys.stderr
-        )
+    print(f"{command}: warehouse compacted: {before} -> {after} bytes")
+    print(f"{command}: the rebuild did not publish: nothing is served until a run publishes", file=sys.stderr)
     return code
+
+
+def _retention(args: argparse.Namespace, home: Path) -> int:
+    """Apply the retention schedule now, as the nightly run does (the same function), then rebuild,
+    withdraw and compact as `erase` does; or, with --dry-run, say per data class what would go."""
+    import duckdb
+
+    from identity import erasure, retention
+    from identity.governance import GovernanceError
+    from orchestration.operations.run_lock import run_lock
+
+    layout = Layout(home)
+    if not layout.warehouse.exists():
+        print(f"retention: no warehouse in {home}: run `insight-hub refresh`", file=sys.stderr)
+        return EXIT_USAGE
+    removed_at = erasure.release_id_at(datetime.now(UTC))  # releases built before hold what goes
+    with _guard("retention", GovernanceError), run_lock(home), duckdb.connect(str(layout.warehouse)) as con:
+        day = retention.retention_day(con, args.as_of)
+        if day is None:
+            print("retention: the warehouse has no reporting date yet: nothing is past its period")
+            return EXIT_OK
+        if args.dry_run:
+            classes = retention.preview(con, home, day)
+        else:
+            classes = retention.apply(con, home, salt()[0], day)
+    verb = "would go" if args.dry_run else "removed"
+    print(f"retention: as of {day}{' (dry run: nothing changed)' if args.dry_run else ''}")
+    for c in classes:
+        print(
+            f"retention: {c.data_class}: cut-off {c.cutoff}: {c.records} records, {c.rows} rows, "
+            f"{c.files_rewritten} delivered files {verb}"
+        )
+    if args.dry_run:
+        return EXIT_OK
+    if not classes:
+        print("retention: nothing was past its period: nothing to rebuild")
+        return EXIT_OK
+    print("retention: logged in ops.governance_log")
+    return _rebuild_after_removal(args, home, "retention", removed_at, "the removed records")
 
 
 def _prepare(args: argparse.Namespace, home: Path) -> int:

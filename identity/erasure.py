@@ -66,12 +66,7 @@ def erase(
         )
     erased_at = release_id_at(datetime.now(UTC))
     subject = subjects.resolve(con, system, record_id, customer_key)
-    records: dict[str, set[str]] = {}
-    for source, rid in con.execute("select source_system, source_record_id from subject_records").fetchall():
-        records.setdefault(source, set()).add(rid)
-    calls = {row[0] for row in con.execute("select call_id from subject_calls").fetchall()}
-    if calls:
-        records[subjects.TELEPHONY] = calls
+    records = subjects.source_records(con)
     request = governance.subject_hash(salt, subjects.request_subject(system, record_id, customer_key))
     sweep = subjects.refused_lines_sweep(con)
     rows, redactions = remove(con, home, salt, records, "erasure", request, sweep=sweep)
@@ -121,14 +116,10 @@ def remove(
     layout = Layout(home)
     redaction.finish_interrupted(con, layout)  # a crashed removal's swaps first: copies match the register
     rewritten = redaction.redact_copies(layout, records, dated_before, sweep)
-    deleted: dict[str, int] = {}
     con.execute("begin transaction")
     try:
         registered = redaction.register_erased(con, salt, reason, request_hash, records)
-        for h in subjects.holdings(con):
-            n = con.execute(h.erase_statement()).fetchone()[0]
-            if n:
-                deleted[h.name] = n
+        deleted = delete_rows(con)
         redaction.record_redactions(con, rewritten, reason, request_hash)
         con.execute("commit")
     except BaseException:
@@ -140,6 +131,17 @@ def remove(
     redaction.apply(rewritten)
     shutil.rmtree(review.review_dir(home), ignore_errors=True)
     return deleted, rewritten
+
+
+def delete_rows(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Delete (or blank) the rows of the records the subject temp tables name, in every table holding
+    people's rows; returns rows per table (the caller holds the transaction)."""
+    deleted: dict[str, int] = {}
+    for h in subjects.holdings(con):
+        n = con.execute(h.erase_statement()).fetchone()[0]
+        if n:
+            deleted[h.name] = n
+    return deleted
 
 
 def name_records(con: duckdb.DuckDBPyConnection, records: dict[str, set[str]]) -> None:
@@ -190,22 +192,25 @@ def releases_before(published: Path, before: str) -> list[str]:
     return [release_id for release_id in list_releases(published) if release_id < before]
 
 
-def withdrawal_report(published: Path, holding: list[str], erased_at: str) -> str:
-    """What became of the releases that held the person (`holding`, listed before the rebuild): which
-    are gone (whichever step withdrew them: the nightly run's compaction or `erase` itself), any still
-    on disk, and the releases built since, without the person."""
+def withdrawal_report(
+    published: Path, holding: list[str], removed_at: str, command: str = "erase", held: str = "the person"
+) -> str:
+    """What became of the releases that held what a removal took (`holding`, listed before the rebuild):
+    which are gone (whichever step withdrew them: the nightly run's compaction or the command itself),
+    any still on disk, and the releases built since, without it (`held` says what: the person)."""
     gone = [r for r in holding if not (releases_dir(published) / r).is_dir()]
     kept = [r for r in holding if r not in gone]
-    built = [r for r in list_releases(published) if r >= erased_at]
+    built = [r for r in list_releases(published) if r >= removed_at]
     current = current_release(published)
+    removal = "the erasure" if command == "erase" else f"the {command} run"
     lines = [
-        f"erase: withdrew {len(gone)} of {len(holding)} releases built before the erasure (they held "
-        f"the person): {', '.join(gone) or '-'}"
+        f"{command}: withdrew {len(gone)} of {len(holding)} releases built before {removal} (they held "
+        f"{held}): {', '.join(gone) or '-'}"
     ]
     if kept:
-        lines.append(f"erase: still on disk, holding the person: {', '.join(kept)}")
+        lines.append(f"{command}: still on disk, holding {held}: {', '.join(kept)}")
     lines.append(
-        f"erase: {len(built)} releases built since, without the person: {', '.join(built) or '-'}; "
+        f"{command}: {len(built)} releases built since, without {held}: {', '.join(built) or '-'}; "
         f"current: {current if current in built else 'none (nothing is served until a run publishes)'}"
     )
     return "\n".join(lines)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -34,6 +35,8 @@ import yaml
 from identity import erasure, governance, subjects
 from identity.governance import GovernanceError
 from ingestion import redaction
+from ingestion.layout import Layout
+from publication.completeness import ReportingDateUnavailable, reporting_date
 
 SCHEDULE = Path(__file__).with_name("retention.yml")
 SCHEDULE_VARIABLE = "INSIGHT_HUB_RETENTION_SCHEDULE"
@@ -110,6 +113,29 @@ def load(path: Path | None = None) -> list[DataClass]:
     return classes
 
 
+def retention_day(con: duckdb.DuckDBPyConnection, requested: date | None = None) -> date | None:
+    """The day periods count back from: the warehouse's reporting date, or an earlier day an operator
+    asks for (`requested`); None before the first build (nothing is held long enough yet). A day after
+    the reporting date is refused: it would remove records whose period has not passed."""
+    try:
+        reporting = reporting_date(con)  # the last build's: one night behind at worst, never ahead
+    except ReportingDateUnavailable:
+        reporting = None
+    if requested is None:
+        return reporting
+    if reporting is None:
+        raise GovernanceError(
+            "the warehouse has no reporting date yet (no build): nothing can be past its period; "
+            "run `insight-hub refresh` first"
+        )
+    if requested > reporting:
+        raise GovernanceError(
+            f"as-of day {requested} is after the warehouse's reporting date {reporting}: it would remove "
+            "records whose retention period has not yet passed (an earlier day is allowed)"
+        )
+    return requested
+
+
 def expired(con: duckdb.DuckDBPyConnection, data_class: DataClass, today: date) -> dict[str, set[str]]:
     """The records of a data class past their period (source system -> record ids)."""
     cutoff = data_class.cutoff(today)
@@ -166,6 +192,8 @@ def expired(con: duckdb.DuckDBPyConnection, data_class: DataClass, today: date) 
 
 @dataclass(frozen=True)
 class Applied:
+    """What one data class removed (or, from `preview`, would remove): counts only."""
+
     data_class: str
     cutoff: date
     records: int
@@ -178,16 +206,7 @@ def apply(con: duckdb.DuckDBPyConnection, home: Path, salt: str, today: date) ->
     class that removed anything is one action in the governance log (counts, the class, its
     cut-off: no identifier)."""
     done = []
-    for data_class in load():
-        records = expired(con, data_class, today)
-        n = sum(len(ids) for ids in records.values())
-        if not n and data_class.trigger != "record_date":  # (old copies refused whole may hold records)
-            continue
-        cutoff = data_class.cutoff(today)
-        dated = (
-            {system: cutoff for system in data_class.systems} if data_class.trigger == "record_date" else None
-        )
-        erasure.name_records(con, records)
+    for data_class, records, dated in _due(con, today):
         rows, rewritten = erasure.remove(con, home, salt, records, "retention", None, dated)
         if not rows and not rewritten:
             continue
@@ -205,5 +224,59 @@ def apply(con: duckdb.DuckDBPyConnection, home: Path, salt: str, today: date) ->
                 "files_rewritten": len(rewritten),
             },
         )
-        done.append(Applied(data_class.name, data_class.cutoff(today), n, sum(rows.values()), len(rewritten)))
+        done.append(_applied(data_class, today, records, rows, len(rewritten)))
     return done
+
+
+def preview(con: duckdb.DuckDBPyConnection, home: Path, today: date) -> list[Applied]:
+    """What `apply` would remove on `today`, every class listed, nothing changed: the same classes in
+    the same order, each seeing what the ones before it removed (their deletes run in one transaction,
+    rolled back), and the delivered copies each would rewrite (read, not written; a copy counts for
+    the first class that takes a line from it)."""
+    layout = Layout(home)
+    taken: dict[Path, set[int]] = {}
+    planned = []
+    con.execute("begin transaction")
+    try:
+        for data_class, records, dated in _due(con, today, every_class=True):
+            rows = erasure.delete_rows(con)
+            files = 0
+            for path, lines in redaction.lines_to_rewrite(layout, records, dated):
+                files += not lines <= taken.get(path, set())
+                taken.setdefault(path, set()).update(lines)
+            planned.append(_applied(data_class, today, records, rows, files))
+    finally:
+        con.execute("rollback")
+    return planned
+
+
+def _due(
+    con: duckdb.DuckDBPyConnection, today: date, every_class: bool = False
+) -> Iterator[tuple[DataClass, dict[str, set[str]], dict[str, date] | None]]:
+    """Each data class with something to remove on `today`: its records past their period, named in
+    the subject temp tables (erasure.name_records), and the day before which its daily copies are
+    emptied (record_date classes). A class is yielded once the ones before it were removed: `apply`
+    and `preview` remove them in between. `every_class` also yields the classes with nothing due."""
+    for data_class in load():
+        records = expired(con, data_class, today)
+        # (A record_date class always goes on: old copies refused whole may hold records.)
+        if not every_class and not records and data_class.trigger != "record_date":
+            continue
+        cutoff = data_class.cutoff(today)
+        dated = (
+            {system: cutoff for system in data_class.systems} if data_class.trigger == "record_date" else None
+        )
+        erasure.name_records(con, records)
+        yield data_class, records, dated
+
+
+def _applied(
+    data_class: DataClass, today: date, records: dict[str, set[str]], rows: dict[str, int], files: int
+) -> Applied:
+    return Applied(
+        data_class.name,
+        data_class.cutoff(today),
+        sum(len(ids) for ids in records.values()),
+        sum(rows.values()),
+        files,
+    )

@@ -1,7 +1,9 @@
 """A data subject: the resolved customer behind a source record, and every row the warehouse holds on them.
 
-Subject access (`write_subject_access`) and erasure (identity/erasure.py) share this one answer to
-"what is held about this person", so that what a resident is shown is exactly what erasure removes.
+Subject access (`write_subject_access`, `write_delivered_lines`) and erasure (identity/erasure.py)
+share this one answer to "what is held about this person", so that what a resident is shown is
+exactly what erasure removes: the tables' rows found here, and the delivered copies' lines found by
+erasure's own scan (ingestion/redaction.py) with the same sweep (`refused_lines_sweep`).
 
 The person is found from one of their source records (`crm` contact_id, `eforms` submission_id,
 `<system>` source_person_id of a service person index) or from their customer key, through
@@ -18,6 +20,8 @@ tables' rows). The work is DuckDB's: one scan per table against three small temp
 
 from __future__ import annotations
 
+import csv
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +32,7 @@ from identity import governance, standardise
 from identity.governance import GovernanceError
 from identity.records import PERSON_INDEX_SYSTEMS
 from ingestion import redaction
-from ingestion.layout import sql_path
+from ingestion.layout import Layout, sql_path
 
 # Source systems of the person records (as in restricted.customer_xref and the simulator's truth).
 SYSTEMS = ("crm", "eforms", *PERSON_INDEX_SYSTEMS)
@@ -407,25 +411,28 @@ SHORTEST_DISTINCTIVE = 8  # shorter values (a withheld caller's bare "+44") clai
 
 def refused_lines_sweep(con: duckdb.DuckDBPyConnection) -> redaction.Sweep:
     """What finds the subject's refused lines in the delivered copies (redaction.Sweep): their own
-    contact values that no other loaded record holds, and the ids of every loaded record (a loaded
-    line is found by its id, or is someone else's)."""
-    theirs: set[str] = set()
-    shared: set[str] = set()
-    loaded: dict[str, set[str]] = {}
-    tables = {**RAW_RECORDS, TELEPHONY: TELEPHONY_RECORDS}
-    for source, (table, key) in tables.items():
-        if not table_exists(con, "raw", table):
-            continue
-        loaded[source] = {r[0] for r in con.execute(f"select distinct {key} from raw.{table}").fetchall()}
-        columns = _columns(con, table) & set(DISTINCTIVE_COLUMNS)
-        mine = f"{key} in (select source_record_id from subject_records where source_system = '{source}')"
-        for column in sorted(columns):
-            value = f'lower(trim("{column}"::varchar))'
-            for is_theirs, found in con.execute(
-                f"select {mine}, {value} from raw.{table} where length({value}) >= {SHORTEST_DISTINCTIVE} "
-                f"group by all"
-            ).fetchall():
-                (theirs if is_theirs else shared).add(found)
+    contact values that no other loaded record holds, and whether a line's record is loaded (a
+    loaded line is found by its id, or is someone else's). Both are DuckDB's work: one pass over the
+    person tables for the values, and a look-up per line that holds one (few) for the records."""
+    tables = {
+        source: (table, key)
+        for source, (table, key) in {**RAW_RECORDS, TELEPHONY: TELEPHONY_RECORDS}.items()
+        if table_exists(con, "raw", table)
+    }
+    values = [
+        f"select coalesce({key} {_records_of(source)}, false) as theirs, {value} as value "
+        f"from raw.{table} where length({value}) >= {SHORTEST_DISTINCTIVE}"
+        for source, (table, key) in tables.items()
+        for column in sorted(_columns(con, table) & set(DISTINCTIVE_COLUMNS))
+        for value in [f'lower(trim("{column}"::varchar))']
+    ]
+    own = (
+        con.execute(
+            f"select value from ({' union all '.join(values)}) group by value having bool_and(theirs)"
+        ).fetchall()
+        if values
+        else []
+    )
     # Their own phone numbers (subject_numbers, by `resolve`) as a line may write them: a refused call
     # from their phone says "+447700900123" where their CRM contact said "07700 900123".
     numbers = {
@@ -433,7 +440,65 @@ def refused_lines_sweep(con: duckdb.DuckDBPyConnection) -> redaction.Sweep:
         for (number,) in con.execute("select number from subject_numbers").fetchall()
         for prefix in ("0", "+44", "0044")
     }
-    return redaction.Sweep(frozenset((theirs - shared) | numbers), loaded)
+
+    def loaded(source: str, record_id: str | None) -> bool:
+        if record_id is None or source not in tables:
+            return False
+        table, key = tables[source]
+        return bool(
+            con.execute(f"select count(*) from raw.{table} where {key} = ?", [record_id]).fetchone()[0]
+        )
+
+    return redaction.Sweep(frozenset({v for (v,) in own} | numbers), loaded)
+
+
+def source_records(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
+    """The resolved subject's source records and calls (system -> ids): what erasure removes by id."""
+    records: dict[str, set[str]] = {}
+    for source, rid in con.execute("select source_system, source_record_id from subject_records").fetchall():
+        records.setdefault(source, set()).add(rid)
+    calls = {row[0] for row in con.execute("select call_id from subject_calls").fetchall()}
+    if calls:
+        records[TELEPHONY] = calls
+    return records
+
+
+# The delivered lines file of a subject access answer (`write_delivered_lines`).
+DELIVERED_LINES = "delivered_lines"
+
+
+def write_delivered_lines(con: duckdb.DuckDBPyConnection, home: Path, out_dir: Path) -> int:
+    """Write the resolved subject's lines in the delivered copies (archive/ and quarantine/), refused
+    lines included, as `delivered_lines.json` and `.csv`: exactly the lines erasure would remove (or
+    blank), found by erasure's own scan and sweep (redaction.held_lines, refused_lines_sweep). Each
+    names its feed, file and line number, the record id it carries, and whether that record is loaded
+    (False: a line the warehouse refused, held only in the delivered copy). Returns the lines written."""
+    lines = redaction.held_lines(Layout(home), source_records(con), refused_lines_sweep(con))
+    if not lines:
+        return 0
+    rows = [
+        {
+            "_source_system": line.feed.source_system,
+            "_record_id": line.key,
+            "feed": line.feed.spec.table,
+            "file": line.path.relative_to(home).as_posix(),
+            "line": line.number,
+            "record_loaded": line.loaded,
+            "erasure": "blanked" if line.blanked else "removed",
+            "header": line.header,
+            "text": line.text,
+        }
+        for line in lines
+    ]
+    json_path, csv_path = (out_dir / f"{DELIVERED_LINES}.{fmt}" for fmt in ("json", "csv"))
+    json_path.write_text(json.dumps(rows, indent=1, ensure_ascii=False), encoding="utf-8")
+    with csv_path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    for path in (json_path, csv_path):
+        os.chmod(path, 0o600)
+    return len(rows)
 
 
 def request_subject(system: str | None, record_id: str | None, customer_key: str | None) -> str:
@@ -445,13 +510,17 @@ def subject_access(
     con: duckdb.DuckDBPyConnection,
     salt: str,
     out_dir: Path,
+    home: Path,
     system: str | None = None,
     record_id: str | None = None,
     customer_key: str | None = None,
 ) -> tuple[Subject, dict[str, int]]:
-    """Serve a subject access request: resolve, write everything held into `out_dir`, log it."""
+    """Serve a subject access request: resolve, write everything held into `out_dir` (the warehouse's
+    rows and the delivered copies' lines under the data root `home`), log it."""
     subject = resolve(con, system, record_id, customer_key)
     counts = write_subject_access(con, out_dir)
+    if lines := write_delivered_lines(con, home, out_dir):
+        counts[DELIVERED_LINES] = lines
     governance.record(
         con,
         "subject_access",

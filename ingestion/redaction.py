@@ -23,8 +23,7 @@ import hashlib
 import hmac
 import json
 import os
-import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -37,8 +36,10 @@ from ingestion.contract import FeedSpec
 from ingestion.layout import Layout, sql_path
 
 REASONS = ("erasure", "retention")
-# What people write inside a phone number: spaces, hyphens, brackets ("(01865) 792-422").
-_PHONE_SPACING = re.compile(r"[\s()-]")
+# What people write inside a phone number: spaces, hyphens, brackets ("(01865) 792-422"), as bytes
+# (every ASCII whitespace, and the no-break space a number pasted from a document carries).
+_SPACING_BYTES = b" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f()-"
+_NBSP = "\u00a0".encode()
 # A delivered copy's rewrite waits beside it as `.<name>.redacting` until the register agrees.
 REWRITTEN_SUFFIX = ".redacting"
 
@@ -252,19 +253,43 @@ class Redaction:
 class Sweep:
     """Refused lines to remove by what they hold (erasure's): a refused row, or a row of a file refused
     whole, never reached a table, so no resolved record names it; a line whose record was not loaded
-    (its id is in no raw table: `loaded`, system -> ids) and that holds one of the person's own
-    contact values (`values`: emails, phone numbers, NHS numbers no other record shares, lower case)
-    is theirs."""
+    (`loaded(system, record id)` is False: its id is in no raw table) and that holds one of the
+    person's own contact values (`values`: emails, phone numbers, NHS numbers no other record shares,
+    lower case) is theirs."""
 
     values: frozenset[str]
-    loaded: Mapping[str, set[str]]
+    loaded: Callable[[str, str | None], bool]
 
-    def claims(self, feed: PersonFeed, key: str | None, text: str) -> bool:
-        if not self.values or feed.blank or key in self.loaded.get(feed.source_system, ()):
+    def holds(self, data: bytes) -> bool:
+        """Whether `data` holds one of the values, as written or with the spacing people write inside a
+        phone number left out ("07700 900123" is "07700900123"); ASCII letters compared in lower case.
+        Bytes, not text: a whole copy is asked at once (a file holds a value if one of its lines does),
+        so a county's copies are read in seconds and only the few that hold one are read line by line."""
+        if not self.values:
             return False
-        lowered = text.lower()
-        compact = _PHONE_SPACING.sub("", lowered)  # "07700 900123" as "07700900123"
-        return any(v in lowered or v in compact for v in self.values)
+        lowered = data.lower()
+        compact = lowered.replace(_NBSP, b"").translate(None, _SPACING_BYTES)
+        return any(v in lowered or v in compact for v in (v.encode() for v in self.values))
+
+    def claims(self, feed: PersonFeed, key: str | None, line: bytes) -> bool:
+        if not self.values or feed.blank or not self.holds(line):
+            return False
+        return not self.loaded(feed.source_system, key)
+
+
+@dataclass(frozen=True)
+class HeldLine:
+    """A delivered line erasure removes (or, in a feed whose lines are kept, blanks): subject access
+    lists exactly these, found by the same scan (`held_lines`)."""
+
+    path: Path
+    feed: PersonFeed
+    number: int  # physical line number (1 = first line)
+    key: str | None  # the record id the line carries (None: it cannot be parsed)
+    loaded: bool  # the record is in the warehouse; False: a refused line, or a record no longer held
+    blanked: bool  # kept with the feed's `blank` columns emptied, rather than removed
+    text: str
+    header: str | None  # a CSV copy's header line, to read the line by
 
 
 def redact_copies(
@@ -279,8 +304,58 @@ def redact_copies(
     `dated_before` (system -> day, retention's) also empties the copies of a daily feed dated before
     the day: their records are all older, and a copy refused whole never reached a table where its
     records could be found by id. `sweep` (erasure's) also removes the person's refused lines."""
-    done = []
-    dated_before = dated_before or {}
+    return [_rewrite(found) for found in _scan(layout, records, dated_before or {}, sweep)]
+
+
+def held_lines(layout: Layout, records: dict[str, set[str]], sweep: Sweep) -> list[HeldLine]:
+    """The delivered lines `redact_copies(layout, records, sweep=sweep)` would remove or blank, unchanged
+    on disk: what subject access returns of the delivered copies (the same scan: they cannot disagree)."""
+    held = []
+    for found in _scan(layout, records, {}, sweep):
+        header = _text(found.lines[0].decode("utf-8-sig", errors="replace")) if found.has_header else None
+        for n in sorted({*found.removed, *found.blanked}):
+            key = found.keys[n]
+            held.append(
+                HeldLine(
+                    found.path,
+                    found.feed,
+                    n,
+                    key,
+                    sweep.loaded(found.feed.source_system, key),
+                    n in found.blanked,
+                    _text(found.lines[n - 1].decode("utf-8", errors="replace")),
+                    header,
+                )
+            )
+    return held
+
+
+def lines_to_rewrite(
+    layout: Layout, records: dict[str, set[str]], dated_before: dict[str, date] | None = None
+) -> list[tuple[Path, set[int]]]:
+    """The copies `redact_copies(layout, records, dated_before)` would rewrite and the lines it would
+    remove or blank in each, nothing written (retention's preview)."""
+    return [(f.path, {*f.removed, *f.blanked}) for f in _scan(layout, records, dated_before or {}, None)]
+
+
+@dataclass(frozen=True)
+class _Found:
+    """One copy's lines to remove and to blank (physical line numbers), and each one's record id."""
+
+    path: Path
+    feed: PersonFeed
+    data: bytes
+    lines: list[bytes]
+    has_header: bool  # a CSV copy: its first line is the header
+    removed: tuple[int, ...]
+    blanked: tuple[int, ...]
+    keys: dict[int, str | None]
+
+
+def _scan(
+    layout: Layout, records: dict[str, set[str]], dated_before: dict[str, date], sweep: Sweep | None
+) -> Iterable[_Found]:
+    """Every copy with lines to remove or blank: the one rule of erasure, retention and subject access."""
     for feed in PERSON_FEEDS:
         ids = records.get(feed.source_system, set())
         before = dated_before.get(feed.source_system)
@@ -288,9 +363,8 @@ def redact_copies(
             continue
         for path in _copies(layout, feed):
             everything = before is not None and feed.spec.file_date(path.name) < before
-            if (redaction := _redact(path, feed, ids, everything, sweep)) is not None:
-                done.append(redaction)
-    return done
+            if (found := _claimed(path, feed, ids, everything, sweep)) is not None:
+                yield found
 
 
 def _copies(layout: Layout, feed: PersonFeed) -> Iterable[Path]:
@@ -298,6 +372,10 @@ def _copies(layout: Layout, feed: PersonFeed) -> Iterable[Path]:
         for path in sorted((area / feed.spec.feed_path).rglob(f"{feed.spec.file_prefix}*")):
             if path.is_file() and not path.is_symlink() and feed.spec.file_date(path.name):
                 yield path
+
+
+def _text(line: str) -> str:
+    return line.rstrip("\r\n")
 
 
 def _line_key(text: str, feed: PersonFeed, column: int | None) -> str | None:
@@ -314,10 +392,17 @@ def _line_key(text: str, feed: PersonFeed, column: int | None) -> str | None:
         return None
 
 
-def _redact(
+def _claimed(
     path: Path, feed: PersonFeed, ids: set[str], everything: bool = False, sweep: Sweep | None = None
-) -> Redaction | None:
+) -> _Found | None:
+    """The lines of one copy holding the records `ids` (by the id they carry, or anywhere in a line that
+    cannot be parsed), or claimed by the sweep; every line when `everything`. A copy that holds none of
+    the ids and none of the sweep's values (asked of the whole file at once) is not read line by line:
+    a line holds an id only as written, so a copy without it has no such line."""
     data = path.read_bytes()
+    sweeping = sweep is not None and not feed.blank
+    if not everything and not any(i.encode() in data for i in ids) and not (sweeping and sweep.holds(data)):
+        return None
     lines = data.splitlines(keepends=True)
     column = None
     first = 0
@@ -325,9 +410,9 @@ def _redact(
         header = next(csv.reader([lines[0].decode("utf-8-sig", errors="replace")]), [])
         column = header.index(feed.key) if feed.key in header else None
         first = 1
-    removed, blanked = [], []
+    removed, blanked, keys = [], [], {}
     for n, line in enumerate(lines[first:], start=first + 1):
-        text = line.decode("utf-8", errors="replace").rstrip("\r\n")
+        text = _text(line.decode("utf-8", errors="replace"))
         key = _line_key(text, feed, column)
         if feed.blank and not everything and key in ids:
             blanked.append(n)
@@ -335,13 +420,27 @@ def _redact(
             everything
             or key in ids
             or (key is None and any(i in text for i in ids))
-            or (sweep is not None and sweep.claims(feed, key, text))
+            or (sweeping and sweep.claims(feed, key, line))
         ):
             removed.append(n)
+        else:
+            continue
+        keys[n] = key
     if not removed and not blanked:
         return None
-    drop, empty = set(removed), set(blanked)
-    header = next(csv.reader([lines[0].decode("utf-8-sig", errors="replace")]), []) if blanked else []
+    return _Found(path, feed, data, lines, first == 1, tuple(removed), tuple(blanked), keys)
+
+
+def _redact(path: Path, feed: PersonFeed, ids: set[str]) -> Redaction | None:
+    found = _claimed(path, feed, ids)
+    return None if found is None else _rewrite(found)
+
+
+def _rewrite(found: _Found) -> Redaction:
+    """Write the copy without its removed lines (and its blanked lines emptied) beside it."""
+    path, feed, lines = found.path, found.feed, found.lines
+    drop, empty = set(found.removed), set(found.blanked)
+    header = next(csv.reader([lines[0].decode("utf-8-sig", errors="replace")]), []) if empty else []
     emptied = [header.index(c) for c in feed.blank if c in header]
     kept = b"".join(
         _blanked(line, emptied) if n in empty else line
@@ -359,11 +458,11 @@ def _redact(
         feed.spec.table,
         feed.spec.feed_path,
         path.name,
-        hashlib.sha256(data).hexdigest(),
+        hashlib.sha256(found.data).hexdigest(),
         hashlib.sha256(kept).hexdigest(),
         len(kept),
-        tuple(removed),
-        tuple(blanked),
+        found.removed,
+        found.blanked,
     )
 
 

@@ -15,7 +15,6 @@ from identity import retention as retention_schedule
 from ingestion import redaction
 from orchestration.policy import DUCKDB_WRITERS, OWNERS, TRANSIENT_RETRY
 from orchestration.resources import WarehouseResource, salt
-from publication.completeness import ReportingDateUnavailable, reporting_date
 
 LATEST = 20
 
@@ -69,10 +68,7 @@ RAW_PERSON_FEEDS = [dg.AssetKey(["raw", feed.spec.table]) for feed in redaction.
 def retention(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     """Remove what the schedule says is past its period (counts only in the metadata)."""
     with warehouse.connect() as con:
-        try:
-            as_of = reporting_date(con)  # the last build's: one night behind at worst, never ahead
-        except ReportingDateUnavailable:
-            as_of = None  # the first build: nothing has been held long enough
+        as_of = retention_schedule.retention_day(con)  # None on the first build: nothing held long enough
         applied = retention_schedule.apply(con, warehouse.home_path, salt()[0], as_of) if as_of else []
     for a in applied:
         context.log.info(

@@ -74,7 +74,9 @@ def test_subject_access_returns_every_record_the_truth_links_to_the_person(resol
         for n, (_, records) in enumerate(many[:5]):
             system, record_id = sorted(records)[0]
             out = tmp_path / f"sar-{n}"
-            subject, counts = subjects.subject_access(con, SALT, out, system=system, record_id=record_id)
+            subject, counts = subjects.subject_access(
+                con, SALT, out, resolved, system=system, record_id=record_id
+            )
             assert subject.records == len(records)
             assert records <= returned_records(out)
             # JSON and CSV of the same tables, the raw source rows among them
@@ -100,7 +102,7 @@ def test_a_persons_calls_come_with_their_phone_contacts(resolved, tmp_path):
             "where call_id in (select call_id from raw.csc_telephony_cdr) order by contact_id limit 1"
         ).fetchone()
         subject, counts = subjects.subject_access(
-            con, SALT, tmp_path / "sar", system="crm", record_id=contact_id
+            con, SALT, tmp_path / "sar", resolved, system="crm", record_id=contact_id
         )
     assert subject.calls >= 1 and "telephony" in subject.systems
     calls = json.loads((tmp_path / "sar" / "raw.csc_telephony_cdr.json").read_text())
@@ -136,7 +138,7 @@ def test_a_persons_calls_from_their_own_number_come_though_no_contact_names_them
         ).fetchone()
         assert found, "the world has a call from a resident's own number that no contact names"
         contact_id, unnamed = found
-        subjects.subject_access(con, SALT, tmp_path / "sar", system="crm", record_id=contact_id)
+        subjects.subject_access(con, SALT, tmp_path / "sar", resolved, system="crm", record_id=contact_id)
     calls = json.loads((tmp_path / "sar" / "raw.csc_telephony_cdr.json").read_text())
     assert set(unnamed) <= {r["_record_id"] for r in calls}
 
@@ -147,8 +149,10 @@ def test_by_customer_key_is_the_same_person(resolved, tmp_path):
             "select customer_key, source_system, source_record_id from restricted.customer_xref "
             "order by customer_key limit 1"
         ).fetchone()
-        subjects.subject_access(con, SALT, tmp_path / "by-record", system=system, record_id=record_id)
-        subjects.subject_access(con, SALT, tmp_path / "by-key", customer_key=key)
+        subjects.subject_access(
+            con, SALT, tmp_path / "by-record", resolved, system=system, record_id=record_id
+        )
+        subjects.subject_access(con, SALT, tmp_path / "by-key", resolved, customer_key=key)
     assert returned_records(tmp_path / "by-record") == returned_records(tmp_path / "by-key")
 
 
@@ -156,7 +160,9 @@ def test_an_unknown_record_or_system_is_refused_without_echoing_it(resolved, tmp
     with duckdb.connect(str(resolved / "warehouse.duckdb")) as con:
         served = governance.summary(con)[0]["subject_access"]
         with pytest.raises(GovernanceError, match="nothing is held under that crm record id") as error:
-            subjects.subject_access(con, SALT, tmp_path / "none", system="crm", record_id="NO-SUCH-9f1")
+            subjects.subject_access(
+                con, SALT, tmp_path / "none", resolved, system="crm", record_id="NO-SUCH-9f1"
+            )
         assert "NO-SUCH-9f1" not in str(error.value)
         with pytest.raises(GovernanceError, match="unknown source system"):
             subjects.resolve(con, "payroll", "1")

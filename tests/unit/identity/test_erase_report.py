@@ -66,3 +66,32 @@ def test_the_report_says_when_nothing_was_published_after_the_erasure(home, monk
     assert "withdrew 2 of 2 releases" in out  # the command withdraws them itself
     assert "0 releases built since, without the person: -; current: none" in out
     assert not Layout(home).published.current.exists()
+
+
+@pytest.fixture
+def compactions(monkeypatch) -> list[Path]:
+    """Every compaction of a warehouse from here on (each still done)."""
+    done: list[Path] = []
+    compact = erasure.compact
+    monkeypatch.setattr(erasure, "compact", lambda database: done.append(database) or compact(database))
+    return done
+
+
+def nightly_run_that_compacts(args, home: Path, job: str, command: str) -> int:
+    """A nightly run that succeeds: its compaction asset also compacts the warehouse."""
+    erasure.compact(Layout(home).warehouse)  # as governance/warehouse_compaction does
+    return nightly_run_that_publishes(args, home, job, command)
+
+
+def test_after_a_successful_rebuild_the_warehouse_is_compacted_once_by_the_nightly_run(
+    home, monkeypatch, capsys, compactions
+):
+    """A whole-warehouse rewrite costs minutes at county scale: erase leaves it to the nightly run."""
+    code, out = erase(home, monkeypatch, capsys, nightly_run_that_compacts)
+    assert code == cli.EXIT_OK and len(compactions) == 1
+    assert "compacted by the nightly run" in out and "withdrew 2 of 2 releases" in out
+
+
+def test_when_the_rebuild_fails_erase_compacts_the_warehouse_itself(home, monkeypatch, capsys, compactions):
+    code, out = erase(home, monkeypatch, capsys, lambda *args: cli.EXIT_FAILED)
+    assert code == cli.EXIT_FAILED and len(compactions) == 1 and "warehouse compacted:" in out

@@ -3,6 +3,7 @@ re-delivery loaded without them (`suppressed_by_erasure`), the archived copy rew
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 import os
@@ -456,3 +457,50 @@ def test_subject_access_and_retention_name_no_person_feed_table_but_through_its_
     assert (CDR.table, "call_id") == subjects.TELEPHONY_RECORDS
     assert (CARE_PAYMENTS.table, "client_ref") == subjects.CARE_RECORDS
     assert CONTACTS.table == subjects.CRM_CONTACTS
+
+
+def test_subject_access_returns_the_persons_refused_lines_and_erase_removes_exactly_those(tmp_path):
+    """Bert's refused call (CL9, from his number) and a refused contact of his (C7, his email, a channel
+    the CRM does not have) are held only in the delivered copies: subject access lists them with the
+    copies' lines of his loaded records, and erasure then removes exactly the lines listed."""
+    calls_world(tmp_path, cleo_phone="01865 792422")
+    refused = contact("C7", "Bert", channel="Pigeon")
+    deliver(tmp_path, "contacts_20250402.csv", [contact("C4", "Ada"), refused], 1_700_000_100)
+    home = Layout(tmp_path)
+    with duckdb.connect(str(home.warehouse)) as con:
+        ingest_feed(con, tmp_path, CONTACTS)
+        ingest_feed(con, tmp_path, CDR)
+        _, counts = erasure.subjects.subject_access(con, SALT, tmp_path / "sar", tmp_path, "crm", "C2")
+        listed = json.loads((tmp_path / "sar" / "delivered_lines.json").read_text())
+        with (tmp_path / "sar" / "delivered_lines.csv").open(newline="") as f:
+            assert [r["file"] for r in csv.DictReader(f)] == [r["file"] for r in listed]
+        copies = {r["file"]: (tmp_path / r["file"]).read_bytes().splitlines() for r in listed}
+        done = erasure.erase(con, tmp_path, SALT, "crm", "C2")
+    assert counts["delivered_lines"] == len(listed)
+    refused_lines = {(r["feed"], r["_record_id"]) for r in listed if not r["record_loaded"]}
+    assert refused_lines == {(CDR.table, "CL9"), (CONTACTS.table, "C7")}
+    loaded_lines = {(r["feed"], r["_record_id"]) for r in listed if r["record_loaded"]}
+    assert loaded_lines == {(CONTACTS.table, "C2"), (CDR.table, "CL2"), (CDR.table, "CL3")}
+    for r in listed:
+        assert r["erasure"] == "removed" and copies[r["file"]][r["line"] - 1].decode() == r["text"]
+        assert r["header"] == (HEADER if r["feed"] == CONTACTS.table else None)
+    # The set erasure removed is the set listed: every listed line is gone, and nothing else went.
+    assert done.lines_removed == len(listed) and done.files_rewritten == len(copies)
+    for file, before in copies.items():
+        after = (tmp_path / file).read_bytes().splitlines()
+        gone = {r["line"] for r in listed if r["file"] == file}
+        assert after == [line for n, line in enumerate(before, start=1) if n not in gone]
+
+
+def test_a_copy_is_read_line_by_line_only_when_it_holds_a_value_however_a_number_is_spaced():
+    """The sweep asks a whole copy first (a file holds a value if one of its lines does): a number
+    written with spaces, brackets, hyphens or a no-break space is still found."""
+    sweep = redaction.Sweep(frozenset({"07700900222", "bert@example.org"}), lambda system, key: False)
+    lines = [
+        b'"C1","Ada","(07700) 900-111"\n',
+        b'"C9","BERT@Example.org",""\n',
+        '"07700\u00a0900 222"\n'.encode(),
+    ]
+    assert not sweep.holds(lines[0]) and sweep.holds(lines[1]) and sweep.holds(lines[2])
+    assert sweep.holds(b"".join(lines)) and not sweep.holds(lines[0] * 3)
+    assert not redaction.Sweep(frozenset(), lambda system, key: False).holds(b"".join(lines))
