@@ -8,6 +8,7 @@ csc_forecast_accuracy publish through the `forecast` dbt source, as the dbt asse
 `dbt_forecast_marts` that runs after it.
 """
 
+import math
 import os
 
 import dagster as dg
@@ -41,8 +42,9 @@ STAFFING_VARIABLES = {
 def staffing_settings() -> StaffingSettings:
     """The service-level target and allowances from the environment, read when the asset runs.
 
-    Unset or empty: the default (issue 21). A value StaffingSettings refuses fails the asset with a
-    message naming the variable, before anything is written.
+    Unset or empty: the default (issue 21). A value that is not a finite number, or that
+    StaffingSettings refuses, fails the asset with a message naming the variable, before anything
+    is written.
     """
     values: dict[str, float] = {}
     for variable, name in STAFFING_VARIABLES.items():
@@ -51,6 +53,8 @@ def staffing_settings() -> StaffingSettings:
             continue
         try:
             values[name] = float(text)
+            if not math.isfinite(values[name]):
+                raise ValueError(name)
             StaffingSettings(**{name: values[name]})  # the one validation, one setting at a time
         except ValueError:
             default = getattr(DEFAULT_STAFFING, name)

@@ -81,6 +81,7 @@ def test_settings_from_the_environment_reach_the_staffing_table(tmp_path, monkey
         ("INSIGHT_HUB_CSC_SERVICE_LEVEL", "80"),
         ("INSIGHT_HUB_CSC_SERVICE_LEVEL", "nan"),
         ("INSIGHT_HUB_CSC_ANSWER_WITHIN_S", "-5"),
+        ("INSIGHT_HUB_CSC_ANSWER_WITHIN_S", "inf"),
         ("INSIGHT_HUB_CSC_ANSWER_WITHIN_S", "twenty"),
         ("INSIGHT_HUB_CSC_SHRINKAGE", "1"),
         ("INSIGHT_HUB_CSC_MAX_OCCUPANCY", "0"),
