@@ -2,7 +2,8 @@
 
 Two models per series, chosen by rolling-origin back-testing (docs/forecast.md):
 
-- `seasonal_naive`, the baseline: the same day (half-hour) of the last observed week, repeated.
+- `seasonal_naive`, the baseline: the same day (half-hour) of the last observed week, repeated,
+  bank holidays aside (a normal weekday never repeats one; one in the horizon is history's mean).
 - `calendar_regression`: least squares on log(1 + y) with a constant, a linear trend, day-of-week
   dummies and annual Fourier terms (statsmodels' DeterministicProcess and CalendarFourier), bank
   holiday and Christmas-week indicators (bank holidays from the calendar of dim_date), plus a local level: the
@@ -46,7 +47,7 @@ class ForecastSettings:
     half_hourly_horizon_days: int = 14
     backtest_origins: int = 3  # 8-week origins, every backtest_step_days back from the last day
     backtest_step_days: int = 28
-    min_history_days: int = 28  # below it only the baseline is used
+    min_history_days: int = 28  # a back-test origin's least training (none: the baseline only)
     annual_min_history_days: int = 400  # annual terms need more than a year to be identifiable
     fourier_order: int = 6
     level_halflife_days: float = 7.0
@@ -113,11 +114,28 @@ def calendar_design(
     return np.column_stack([x, holiday, christmas]).astype(float)
 
 
-def seasonal_naive(history: np.ndarray, horizon: int, season: int) -> np.ndarray:
-    """The last `season` rows repeated over `horizon` rows (baseline)."""
-    last = history[-season:]
-    reps = -(-horizon // season)
-    return np.concatenate([last] * reps)[:horizon]
+def seasonal_naive(
+    history: np.ndarray, dates: pd.DatetimeIndex, horizon: int, holidays: set[pd.Timestamp]
+) -> np.ndarray:
+    """The baseline: each day of the horizon repeats the latest day of history on its weekday.
+
+    Bank holidays (the centre is closed or quiet) break the plain weekly repeat, so neither side
+    uses them as a normal day: the weekday comes from the latest week without a bank holiday on it,
+    and a bank holiday in the horizon is the mean of history's bank holidays (0 when none is seen).
+    `history` has one row per day of `dates` (needs 7 at least); further axes (the half-hours of
+    the day, the series) are carried through, so every feed's baseline uses this one rule.
+    """
+    days = pd.DatetimeIndex(dates[: len(history)])
+    off = days.isin(list(holidays))
+    future = pd.date_range(days[-1] + pd.Timedelta(days=1), periods=horizon, freq="D")
+    out = np.empty((horizon, *history.shape[1:]))
+    for weekday in range(WEEK):
+        same = np.flatnonzero(days.weekday == weekday)
+        normal = same[~off[same]]
+        out[future.weekday == weekday] = history[normal[-1] if len(normal) else same[-1]]
+    closed = future.isin(list(holidays))
+    out[closed] = history[off].mean(axis=0) if off.any() else 0.0
+    return out
 
 
 def regression(
@@ -175,10 +193,15 @@ def _annual(n_train: int, settings: ForecastSettings) -> bool:
 
 
 def _run_models(
-    panel: Series, design: np.ndarray, n_train: int, horizon: int, settings: ForecastSettings
+    panel: Series,
+    design: np.ndarray,
+    holidays: set[pd.Timestamp],
+    n_train: int,
+    horizon: int,
+    settings: ForecastSettings,
 ) -> dict[str, np.ndarray]:
     hist = panel.values[:n_train]
-    out = {BASELINE: seasonal_naive(hist, horizon, WEEK)}
+    out = {BASELINE: seasonal_naive(hist, panel.dates, horizon, holidays)}
     if n_train >= settings.min_history_days:
         cols = _design_columns(design, n_train, settings)
         out[REGRESSION], _ = regression(
@@ -212,7 +235,7 @@ def forecast_daily(
     for n_train in _origins(n, settings):
         actual = panel.values[n_train : n_train + h]
         scale = scale_mae(panel.values[:n_train], WEEK)
-        for model, fc in _run_models(panel, design, n_train, h, settings).items():
+        for model, fc in _run_models(panel, design, holidays, n_train, h, settings).items():
             backtest[model].append(errors(actual, fc, scale) | {"n": np.full(k, len(actual))})
             log_err[model].append(np.log1p(actual) - np.log1p(fc))
 
@@ -227,11 +250,11 @@ def forecast_daily(
     if n - WEEK >= 2 * WEEK:
         actual = panel.values[n - WEEK :]
         scale = scale_mae(panel.values[: n - WEEK], WEEK)
-        for model, fc in _run_models(panel, design, n - WEEK, WEEK, settings).items():
+        for model, fc in _run_models(panel, design, holidays, n - WEEK, WEEK, settings).items():
             last_week[model] = errors(actual, fc, scale) | {"n": np.full(k, WEEK)}
 
     # the forecast itself
-    final = _run_models(panel, design, n, h, settings)
+    final = _run_models(panel, design, holidays, n, h, settings)
     matrix = np.where(use_reg[None, :], final.get(REGRESSION, final[BASELINE]), final[BASELINE])
     lower, upper = _intervals(matrix, chosen, log_err, panel, design, settings)
 

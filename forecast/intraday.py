@@ -2,7 +2,8 @@
 
 The profile is the share of a weekday's calls in each half-hour over the last `profile_weeks`
 weeks (bank holidays left out), the usual workforce-planning method; the baseline is the same
-half-hour a week earlier. The measured handling time (AHT) is the mean over the same weeks.
+half-hour a week earlier, bank holidays handled as the daily baseline does (demand.seasonal_naive).
+The measured handling time (AHT) is the mean over the same weeks.
 """
 
 from __future__ import annotations
@@ -121,7 +122,7 @@ def forecast_half_hourly(
 
     def models_at(n_train: int, horizon: int) -> dict[str, np.ndarray]:
         sub = Series(panel.dates, panel.values[:, cols], panel.keys.loc[cols])
-        by_day = _run_models(sub, design, n_train, horizon, settings)
+        by_day = _run_models(sub, design, holidays, n_train, horizon, settings)
         day_fc = np.where(
             (chosen == REGRESSION).to_numpy()[None, :],
             by_day.get(REGRESSION, by_day[BASELINE]),
@@ -130,8 +131,8 @@ def forecast_half_hourly(
         shares = profile(cube[:n_train], panel.dates[:n_train], holidays, settings.profile_weeks)
         return {
             REGRESSION: spread(day_fc, panel.dates[n_train], shares),
-            BASELINE: seasonal_naive(
-                flat[: n_train * SLOTS_PER_DAY], horizon * SLOTS_PER_DAY, WEEK * SLOTS_PER_DAY
+            BASELINE: seasonal_naive(cube[:n_train], panel.dates, horizon, holidays).reshape(
+                horizon * SLOTS_PER_DAY, -1
             ),
         }
 

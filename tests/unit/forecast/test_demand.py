@@ -120,9 +120,25 @@ def test_bad_settings_are_refused():
 
 def test_seasonal_naive_repeats_the_last_week_and_errors_follow_their_definitions():
     hist = np.arange(14, dtype=float)[:, None]
-    assert seasonal_naive(hist, 10, 7)[:, 0].tolist() == [7, 8, 9, 10, 11, 12, 13, 7, 8, 9]
+    dates = pd.date_range("2024-06-03", periods=14, freq="D")
+    assert seasonal_naive(hist, dates, 10, set())[:, 0].tolist() == [7, 8, 9, 10, 11, 12, 13, 7, 8, 9]
     got = errors(np.array([[2.0], [0.0]]), np.array([[1.0], [1.0]]), np.array([0.5]))
     assert got["mae"][0] == 1.0 and got["mape"][0] == 0.5 and got["mase"][0] == 2.0
+
+
+def test_the_baseline_skips_bank_holidays_and_forecasts_them_from_history():
+    dates = pd.date_range("2024-05-07", periods=20, freq="D")  # Tue 7 May - Sun 26 May 2024
+    hist = np.column_stack([np.arange(20, dtype=float), np.arange(20, dtype=float) * 10])
+    # no bank holiday seen yet: Whit Monday 27 May, the first day of the horizon, is closed (0)
+    assert seasonal_naive(hist, dates, 8, HOL)[:, 0].tolist() == [0, 14, 15, 16, 17, 18, 19, 13]
+    # Monday 20 May a bank holiday: Mondays repeat 13 May, and a horizon holiday is 20 May's value
+    hol = HOL | {pd.Timestamp("2024-05-20")}
+    got = seasonal_naive(hist, dates, 8, hol)
+    assert got[:, 0].tolist() == [13, 14, 15, 16, 17, 18, 19, 6]
+    assert got[0, 1] == 130 and got[7, 1] == 60
+    # the same rule on a days x half-hours x series cube
+    cube = np.repeat(hist[:, None, :], 3, axis=1)
+    assert np.array_equal(seasonal_naive(cube, dates, 8, hol), np.repeat(got[:, None, :], 3, axis=1))
 
 
 def test_half_hourly_calls_follow_the_profile_and_sum_to_the_daily_forecast(history, daily_result):

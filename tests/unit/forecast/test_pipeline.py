@@ -5,8 +5,9 @@ import pandas as pd
 import pytest
 from forecast_history import HOLIDAYS, make_history
 
+from forecast.demand import daily_panel
 from forecast.erlang import StaffingSettings
-from forecast.pipeline import SCHEMA, TABLES, run
+from forecast.pipeline import SCHEMA, TABLES, build, run
 
 
 def warehouse(daily: pd.DataFrame, half: pd.DataFrame) -> duckdb.DuckDBPyConnection:
@@ -76,3 +77,41 @@ def test_a_failed_write_leaves_the_previous_tables(history, monkeypatch):
     with pytest.raises(Exception):  # noqa: B017 - any failure of the write
         run(con)
     assert con.execute(f"select count(*) from {SCHEMA}.csc_forecast_daily").fetchall()[0][0] == before
+
+
+def short_history_forecast(end: str) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, pd.DataFrame]]:
+    """60 days (no back-test origin: the baseline) ending `end`: history by day x series, tables."""
+    daily, half = make_history(days=60, end=end)
+    panel = daily_panel(daily)
+    history = pd.DataFrame(panel.values, index=panel.dates, columns=pd.MultiIndex.from_frame(panel.keys))
+    tables = build(daily, half, pd.Series(HOLIDAYS))
+    forecast = tables["csc_forecast_daily"].pivot_table(
+        index="period_start", columns=["measure", "service", "channel"], values="forecast"
+    )
+    assert set(tables["csc_forecast_daily"]["model"]) == {"seasonal_naive"}
+    return history, forecast[history.columns], tables
+
+
+def test_a_bank_holiday_in_the_last_week_is_not_repeated_for_eight_weeks():
+    # last week Thu 2 - Wed 8 May 2024 holds the early May bank holiday (Monday 6 May)
+    history, forecast, _ = short_history_forecast("2024-05-08")
+    normal_mondays = [d for d in forecast.index if d.weekday() == 0 and d != pd.Timestamp("2024-05-27")]
+    assert len(normal_mondays) == 7
+    for day in normal_mondays:  # the Monday of the latest week without a bank holiday: 29 April
+        assert forecast.loc[day].tolist() == history.loc["2024-04-29"].tolist()
+    assert (history.loc["2024-04-29"] > 3 * history.loc["2024-05-06"]).all()
+
+
+def test_a_bank_holiday_in_the_horizon_is_forecast_from_history_s_bank_holidays():
+    # history 17 Mar - 15 May 2024 saw 29 Mar, 1 Apr and 6 May; the horizon holds Whit Monday 27 May
+    history, forecast, tables = short_history_forecast("2024-05-15")
+    seen = history.loc[pd.to_datetime(["2024-03-29", "2024-04-01", "2024-05-06"])].mean()
+    assert forecast.loc["2024-05-27"].tolist() == pytest.approx(seen.tolist())
+    assert forecast.loc["2024-06-03"].tolist() == history.loc["2024-05-13"].tolist()
+    assert (forecast.loc["2024-05-27"] < forecast.loc["2024-06-03"] / 3).all()
+    # the half-hourly horizon (16 - 29 May) and its staffing follow: a quiet bank holiday
+    staff = tables["csc_staffing"].assign(day=lambda f: f["interval_start"].dt.normalize())
+    by_day = staff.groupby("day")[["forecast_calls", "agents_required"]].sum()
+    holiday, monday = by_day.loc[pd.Timestamp("2024-05-27")], by_day.loc[pd.Timestamp("2024-05-20")]
+    assert holiday["forecast_calls"] < monday["forecast_calls"] / 3
+    assert holiday["agents_required"] < monday["agents_required"] / 2
