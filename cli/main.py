@@ -280,22 +280,17 @@ def _run_job(args: argparse.Namespace, home: Path, job_name: str, command: str) 
     after = current_release(published.root)
 
     failed_steps = [e for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE]
-    failed_checks = [
-        f"{e.event_specific_data.asset_key.to_user_string()}:{e.event_specific_data.check_name}"
-        for e in result.all_events
-        if e.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION
-        and not e.event_specific_data.passed
-        and e.event_specific_data.blocking
-    ]
+    reasons = [_failure_reason(e) for e in failed_steps]
+    failed_checks = _failed_blocking_checks(result.all_events, reasons)
     elapsed = time.monotonic() - started
     if job_name == NIGHTLY_JOB:
         _print_ingestion_summary(home, run_start)
     # Exit codes tell the truth: any run that did not succeed exits non-zero, whatever the cause.
     if not result.success or failed_steps or failed_checks:
-        for event in failed_steps:
-            print(f"{command}: FAILED step {event.step_key}: {_failure_reason(event)}")
-        for check in failed_checks:
-            print(f"{command}: FAILED blocking check {check}")
+        for event, reason in zip(failed_steps, reasons, strict=True):
+            print(f"{command}: FAILED step {event.step_key}: {reason}")
+        for line in failed_checks:
+            print(f"{command}: {line}")
         if not failed_steps and not failed_checks:
             print(f"{command}: the run did not succeed (status {_run_status(result)})")
         if after != before:
@@ -322,6 +317,30 @@ def _job(name: str) -> dg.JobDefinition:
 
     with_progress = dg.Definitions(loggers={"progress": progress_logger})
     return dg.Definitions.merge(load_definitions(), with_progress).resolve_job_def(name)
+
+
+def _failed_blocking_checks(events: list[dg.DagsterEvent], reasons: list[str]) -> list[str]:
+    """Each blocking check that failed in the run, with the columns it found wrong (its
+    `failed_columns` metadata, never values) worded as the release step's refusal words them, then
+    that refusal's advice - unless a failed step's reason (the refusal itself) already gave it."""
+    import dagster as dg
+
+    from orchestration.policy import columns_failed
+    from publication.gate import WHAT_TO_DO, in_columns
+
+    failed = [
+        e.event_specific_data
+        for e in events
+        if e.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION
+        and not e.event_specific_data.passed
+        and e.event_specific_data.blocking
+    ]
+    lines = [
+        f"FAILED blocking check {c.asset_key.to_user_string()}:{c.check_name}{in_columns(columns_failed(c))}"
+        for c in failed
+    ]
+    advised = any(WHAT_TO_DO in reason for reason in reasons)
+    return [*lines, WHAT_TO_DO] if lines and not advised else lines
 
 
 def _failure_reason(event) -> str:

@@ -43,3 +43,9 @@ def described(is_blocking: bool) -> str:
 def failed_columns(columns: list[str]) -> dict[str, dg.MetadataValue]:
     """The metadata naming the columns a check found wrong, which a refusal repeats (never values)."""
     return {FAILED_COLUMNS_METADATA_KEY: dg.MetadataValue.json(columns)} if columns else {}
+
+
+def columns_failed(evaluation: dg.AssetCheckEvaluation) -> list[str]:
+    """The columns a failed check named in its metadata (`failed_columns`), read back for a refusal."""
+    columns = evaluation.metadata.get(FAILED_COLUMNS_METADATA_KEY)
+    return list(columns.value) if columns and not evaluation.passed else []

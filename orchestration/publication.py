@@ -26,13 +26,13 @@ from ingestion import register
 from ingestion.layout import Release
 from orchestration.gate import DAILY_FEED_TABLES, gx_run_dir
 from orchestration.operations.freshness import RELEASE_FRESHNESS
-from orchestration.policy import DUCKDB_WRITERS, OWNERS, TRANSIENT_RETRY
+from orchestration.policy import DUCKDB_WRITERS, OWNERS, TRANSIENT_RETRY, columns_failed
 from orchestration.resources import WarehouseResource
 from orchestration.restatements import RESTATEMENTS
 from publication.audiences import AudienceError, AudiencePlan, RestrictedAccess
 from publication.completeness import daily_feed_days, ended_months, missing_days, reporting_date
 from publication.fingerprint import FINGERPRINT_METADATA_KEY
-from publication.gate import FAILED_COLUMNS_METADATA_KEY, ReleaseRefused
+from publication.gate import ReleaseRefused
 from publication.release import (
     ReleaseInputs,
     build_release,
@@ -112,7 +112,6 @@ def _check_entry(
     entry = entry or (record.event if record else None)
     evaluation = evaluation or (record.evaluation if record else None)
     fingerprint = evaluation.metadata.get(FINGERPRINT_METADATA_KEY) if evaluation else None
-    columns = evaluation.metadata.get(FAILED_COLUMNS_METADATA_KEY) if evaluation else None
     return {
         "asset": key.asset_key.to_user_string(),
         "check": key.name,
@@ -120,7 +119,7 @@ def _check_entry(
         "passed": evaluation.passed if evaluation else None,
         "severity": evaluation.severity.value if evaluation else None,
         "fingerprint": fingerprint.value if fingerprint else None,
-        "failed_columns": list(columns.value) if columns and not evaluation.passed else [],
+        "failed_columns": columns_failed(evaluation) if evaluation else [],
         "run_id": entry.run_id if entry else None,
         "evaluated_at": datetime.fromtimestamp(entry.timestamp, UTC).isoformat(timespec="seconds")
         if entry

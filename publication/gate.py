@@ -73,15 +73,19 @@ def audit(
     return passed
 
 
+def in_columns(columns: list[str]) -> str:
+    """Where a failed check found its problem, as a refusal words it (" in columns a, b"; "" for
+    a table-level check); the CLI says the same of each failed check, so the wording lives here."""
+    return f" in column{'s' if len(columns) > 1 else ''} {', '.join(columns)}" if columns else ""
+
+
 def _problem(check: dict[str, Any], fingerprint: str) -> str | None:
     """Why this blocking check does not vouch for `fingerprint`, or None if it does."""
     run = f"run {check['run_id']}" if check.get("run_id") else ""
     if check["passed"] is None:
         return "never evaluated"
     if not check["passed"]:
-        columns = check.get("failed_columns") or []
-        where = f" in column{'s' if len(columns) > 1 else ''} {', '.join(columns)}" if columns else ""
-        return f"FAILED{where} ({run})"
+        return f"FAILED{in_columns(check.get('failed_columns') or [])} ({run})"
     if not check.get("fingerprint"):
         return f"passed without recording the content it judged ({run}): stale"
     if check["fingerprint"] != fingerprint:

@@ -8,6 +8,8 @@ import dagster as dg
 import pytest
 
 import cli.main as cli
+from orchestration.policy import failed_columns
+from publication.gate import WHAT_TO_DO
 
 
 def fake_job(result) -> SimpleNamespace:
@@ -57,6 +59,54 @@ def test_a_refused_release_exits_non_zero_and_says_which_checks_and_what_to_do(r
     out = capsys.readouterr().out
     assert "FAILED step publication__release: release refused" in out
     assert "bi/t:c: STALE" in out and "What to do" in out
+
+
+def gate_run() -> dg.ExecuteInProcessResult:
+    """A real run whose blocking checks fail at their own steps, naming columns as the dbt tests
+    and GX suites do (`failed_columns`), before any release step could word a refusal."""
+    table = dg.AssetKey(["bi", "kpi_csc_monthly"])
+
+    @dg.asset(key=table)
+    def kpi_csc_monthly() -> None:
+        """A table the checks judge."""
+
+    def check(name: str, passed: bool, columns: list[str], blocks: bool = True) -> dg.AssetChecksDefinition:
+        @dg.asset_check(asset=table, name=name, blocking=blocks)
+        def judged() -> dg.AssetCheckResult:
+            return dg.AssetCheckResult(passed=passed, metadata=failed_columns(columns))
+
+        return judged
+
+    checks = [
+        check("between_abandonment_rate", False, ["abandonment_rate"]),
+        check("unique_month__service", False, ["month", "service"]),
+        check("expression_is_true", False, []),
+        check("not_null_month", True, []),
+        check("warning_only", False, ["calls"], blocks=False),
+    ]
+    return dg.materialize([kpi_csc_monthly, *checks], raise_on_error=False)
+
+
+@pytest.mark.parametrize("command", ["publish", "refresh"])
+def test_a_failed_blocking_check_is_named_with_its_columns_and_what_to_do(run_with, capsys, command):
+    assert run_with(gate_run(), command) == cli.EXIT_FAILED
+    out = capsys.readouterr().out.splitlines()
+    failed = sorted(line for line in out if line.startswith(f"{command}: FAILED blocking check "))
+    named = f"{command}: FAILED blocking check bi/kpi_csc_monthly:"
+    assert failed == [
+        f"{named}between_abandonment_rate in column abandonment_rate",
+        f"{named}expression_is_true",  # a table-level check names no column
+        f"{named}unique_month__service in columns month, service",
+    ]
+    assert out.count(f"{command}: {WHAT_TO_DO}") == 1
+    assert out.index(f"{command}: {WHAT_TO_DO}") > max(out.index(line) for line in failed)
+
+
+def test_the_advice_is_said_once_when_the_release_step_refused_too():
+    events = gate_run().all_events
+    refusal = f"release refused: ...\n{WHAT_TO_DO}"
+    assert cli._failed_blocking_checks(events, [refusal])[-1] != WHAT_TO_DO
+    assert cli._failed_blocking_checks(events, ["1 blocking asset check failed"])[-1] == WHAT_TO_DO
 
 
 def test_a_successful_run_exits_zero(run_with, capsys):
