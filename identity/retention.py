@@ -10,7 +10,10 @@ log, one action per data class that removed anything. Two triggers:
   offered_at): the record goes, the rest of the customer stays;
 - `last_contact`: the customer's latest record date in any system: the whole customer goes, with
   every record resolved to them (person index records have no date of their own: they follow
-  their customer).
+  their customer). The record_date classes remove those dated records long before, so each run
+  first keeps every customer's last contact in `restricted.customer_last_contact` (customer key,
+  date: `keep_last_contact`), and the period counts from the later of the kept date and the dated
+  records still held. The row goes with its customer (a customer-key column: erasure's holdings).
 
 Periods count back from the warehouse's reporting date (the data's own clock: in production the
 newest day delivered, i.e. yesterday), which the caller passes: a rebuild, a replay or a simulated
@@ -42,6 +45,8 @@ SCHEDULE = Path(__file__).with_name("retention.yml")
 SCHEDULE_VARIABLE = "INSIGHT_HUB_RETENTION_SCHEDULE"
 TRIGGERS = ("record_date", "last_contact")
 PERIOD = re.compile(r"^\s*(\d+)\s+(day|month|year)s?\s*$")
+# restricted.<LAST_CONTACT>: each customer's last contact, kept past the removal of their dated records.
+LAST_CONTACT = "customer_last_contact"
 
 # The date of each dated source's records: (raw table, record id column, date column).
 RECORD_DATES = {
@@ -152,25 +157,18 @@ def expired(con: duckdb.DuckDBPyConnection, data_class: DataClass, today: date) 
         return found
     if not subjects.table_exists(con, "restricted", "customer_xref"):
         return found
-    dated = (
-        " union all ".join(
-            f"select '{system}' as source_system, {key} as source_record_id, max({when}) as at "
-            f"from raw.{table} group by {key}"
-            for system, (table, key, when) in RECORD_DATES.items()
-            if system != subjects.TELEPHONY and subjects.table_exists(con, "raw", table)
-        )
-        or "select null::varchar, null::varchar, null::timestamp where false"
+    stored = (
+        f"select customer_key, last_contact_at from restricted.{LAST_CONTACT}"
+        if subjects.table_exists(con, "restricted", LAST_CONTACT)
+        else "select null::varchar as customer_key, null::timestamp as last_contact_at where false"
     )
     rows = con.execute(
-        f"""with dated as ({dated}),
-            last_contact as (
-                select x.customer_key, max(d.at) as at
-                from restricted.customer_xref x left join dated d using (source_system, source_record_id)
-                group by x.customer_key)
+        f"""with last_contact as (
+                select customer_key, max(last_contact_at) as at
+                from ({stored} union all {_held_last_contact(con)}) group by customer_key)
             select x.source_system, x.source_record_id
             from restricted.customer_xref x join last_contact l using (customer_key)
-            where coalesce(l.at, '-infinity'::timestamp) < ? and l.at is not null
-              and x.source_system in (select unnest(?::varchar[]))""",
+            where l.at < ? and x.source_system in (select unnest(?::varchar[]))""",
         [cutoff, list(data_class.systems)],
     ).fetchall()
     for system, record_id in rows:
@@ -188,6 +186,55 @@ def expired(con: duckdb.DuckDBPyConnection, data_class: DataClass, today: date) 
         if calls:
             found[subjects.TELEPHONY] = {r[0] for r in calls}
     return found
+
+
+def _held_last_contact(con: duckdb.DuckDBPyConnection) -> str:
+    """SQL: each resolved customer's latest dated record still held (customer_key, last_contact_at);
+    telephony aside (its calls are not resolved to customers). A customer with no dated record has
+    none."""
+    dated = (
+        " union all ".join(
+            f"select '{system}' as source_system, {key} as source_record_id, max({when}) as at "
+            f"from raw.{table} group by {key}"
+            for system, (table, key, when) in RECORD_DATES.items()
+            if system != subjects.TELEPHONY and subjects.table_exists(con, "raw", table)
+        )
+        or "select null::varchar, null::varchar, null::timestamp where false"
+    )
+    return (
+        f"select x.customer_key, d.at as last_contact_at from restricted.customer_xref x "
+        f"join ({dated}) d using (source_system, source_record_id)"
+    )
+
+
+def keep_last_contact(con: duckdb.DuckDBPyConnection) -> None:
+    """Keep each customer's last contact where the record_date classes cannot take it: run before any
+    class removes anything (in `preview`, inside its rolled-back transaction). The kept date is the
+    later of the stored one and the customer's dated records held; a stored key that identity
+    resolution changed since (restricted.customer_key_changes: a merge or a split) carries its date
+    to the new key, and a key no longer resolved (its customer gone) is dropped."""
+    if not subjects.table_exists(con, "restricted", "customer_xref"):
+        return
+    con.execute(
+        f"create table if not exists restricted.{LAST_CONTACT} "
+        "(customer_key varchar, last_contact_at timestamp)"
+    )
+    carried = (
+        "union all select c.customer_key, s.last_contact_at from stored s join (select distinct "
+        "previous_customer_key, customer_key from restricted.customer_key_changes) c "
+        "on c.previous_customer_key = s.customer_key"
+        if subjects.table_exists(con, "restricted", "customer_key_changes")
+        else ""
+    )
+    con.execute(
+        f"""create or replace table restricted.{LAST_CONTACT} as
+            with stored as (select customer_key, last_contact_at from restricted.{LAST_CONTACT})
+            select customer_key, max(last_contact_at) as last_contact_at
+            from (select * from stored {carried} union all {_held_last_contact(con)})
+            where customer_key in (select customer_key from restricted.customer_xref)
+            group by customer_key
+            order by customer_key"""
+    )
 
 
 @dataclass(frozen=True)
@@ -256,8 +303,11 @@ def _due(
     """Each data class with something to remove on `today`: its records past their period, named in
     the subject temp tables (erasure.name_records), and the day before which its daily copies are
     emptied (record_date classes). A class is yielded once the ones before it were removed: `apply`
-    and `preview` remove them in between. `every_class` also yields the classes with nothing due."""
-    for data_class in load():
+    and `preview` remove them in between. `every_class` also yields the classes with nothing due.
+    Every customer's last contact is kept first (`keep_last_contact`)."""
+    classes = load()
+    keep_last_contact(con)
+    for data_class in classes:
         records = expired(con, data_class, today)
         # (A record_date class always goes on: old copies refused whole may hold records.)
         if not every_class and not records and data_class.trigger != "record_date":
