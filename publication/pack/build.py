@@ -935,6 +935,47 @@ def _forecast_vs_actual(reader: _Reader) -> Figure | str:
     )
 
 
+def _half_hourly_calls(reader: _Reader) -> Figure | str:
+    """The calls forecast per half-hour for the next two weeks (the calls Erlang C staffs), every
+    queue together as the staffing chart draws them; the table splits each day by queue."""
+    title = "Forecast calls per half-hour, next two weeks"
+    if not reader.has(STAFFING, "interval_start", "service", "forecast_calls"):
+        return f"{title}: {STAFFING} is not in this release."
+    halves = reader.frame(
+        "select interval_start, service, forecast_calls::double as forecast_calls "
+        f"from {reader.schema}.{STAFFING} order by interval_start, service"
+    )
+    if halves.empty:
+        return f"{title}: {STAFFING} has no rows in this release."
+    line = halves.groupby("interval_start", as_index=False)["forecast_calls"].sum()
+    line = line.rename(columns={"interval_start": "day", "forecast_calls": "value"}).assign(
+        series="Forecast calls"
+    )
+    halves["day"] = pd.to_datetime(halves["interval_start"]).dt.normalize()
+    by_day = halves.pivot_table(
+        index="day", columns="service", values="forecast_calls", aggfunc="sum", fill_value=0.0
+    )
+    queues = [str(c) for c in by_day.columns]
+    by_day["all_queues"] = by_day.sum(axis=1)
+    by_day = by_day.reset_index()
+    by_day.columns = [str(c) for c in by_day.columns]
+    busiest = line.loc[line["value"].idxmax()]
+    first, last = pd.Timestamp(line["day"].min()), pd.Timestamp(line["day"].max())
+    return Figure(
+        title,
+        f"Line chart of the calls forecast per half-hour, all queues added up, {first:%d %b %Y %H:%M} "
+        f"to {last:%d %b %Y %H:%M} ({int(round(line['value'].sum())):,} calls in all); the busiest "
+        f"half-hour: {pd.Timestamp(busiest['day']):%d %b %Y %H:%M}, {busiest['value']:,.1f} calls.",
+        daily_chart(line, "count", "Series", points=False),
+        _plain_table(
+            by_day,
+            "By day and queue: the forecast calls (the chart's half-hours summed)",
+            {column: "count" for column in [*queues, "all_queues"]},
+            {},
+        ),
+    )
+
+
 def _staffing(reader: _Reader) -> Figure | str:
     """Agents and staff needed per half-hour for the next two weeks, every queue together."""
     title = "Agents and staff needed per half-hour, next two weeks"
@@ -1039,9 +1080,9 @@ def _forecast(reader: _Reader, inputs: PackInputs, targets: Any) -> Page:
             ),
             _section(
                 "Staffing requirement",
-                "csc_staffing_requirement: Erlang C on the forecast calls for the service-level target, "
-                "then shrinkage.",
-                [_staffing(reader)],
+                "csc_staffing_requirement: the half-hourly forecast calls, then Erlang C on them for the "
+                "service-level target, then shrinkage.",
+                [_half_hourly_calls(reader), _staffing(reader)],
             ),
             _section("Forecast accuracy", "csc_forecast_accuracy.", [_accuracy(reader)]),
         ],

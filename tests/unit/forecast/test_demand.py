@@ -7,13 +7,16 @@ from forecast_history import HOLIDAYS, make_history
 
 from forecast.demand import (
     BASELINE,
+    DEFAULT_SETTINGS,
     REGRESSION,
     ForecastInputError,
     ForecastSettings,
     bounded_interval,
+    calendar_design,
     daily_panel,
     errors,
     forecast_daily,
+    regression,
     seasonal_naive,
 )
 from forecast.intraday import forecast_half_hourly, handling_time, profile
@@ -187,3 +190,17 @@ def test_a_weekday_without_calls_borrows_a_shape_and_never_opens_at_night():
     assert np.allclose(shares.sum(axis=1), 1.0)
     assert shares[6, :18, 1].sum() == 0 and shares[6, 24:, 1].sum() == 0
     assert np.allclose(shares[6, 18:24, 1], 1 / 6)
+
+
+@pytest.mark.parametrize("mean", [2.0, 4.0])
+def test_the_regression_forecasts_the_mean_of_a_poisson_series_not_its_median(mean):
+    """Erlang C needs the mean arrival rate: on Poisson counts with a weekly shape and a known mean,
+    the forecast's mean over the horizon is within 4 % of it (plain expm1 gave 18 % and 9 % low)."""
+    n, h, k = 364, 56, 40
+    dates = pd.date_range("2024-01-01", periods=n + h, freq="D")
+    shape = np.array([1.4, 1.1, 1.0, 1.0, 0.9, 0.8, 0.8])  # Monday peak; averages 1 over a week
+    rate = mean * shape[dates.day_of_week]
+    y = np.random.default_rng(21).poisson(rate[:n, None], (n, k)).astype(float)
+    x = calendar_design(dates, set(), DEFAULT_SETTINGS, annual=False)
+    fc, _ = regression(y, x[:n], x[n:], DEFAULT_SETTINGS.level_halflife_days)
+    assert fc.mean() == pytest.approx(rate[n:].mean(), rel=0.04)

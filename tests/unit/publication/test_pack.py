@@ -259,6 +259,27 @@ def test_the_forecast_page_shows_forecast_against_actual_staffing_and_accuracy(p
     assert 'class="alert"' in accuracy
 
 
+def test_the_forecast_page_charts_the_half_hourly_calls_with_a_table_by_queue(pack):
+    """Review finding F6: issue 21 asks for the next two weeks' half-hourly calls, not only the
+    agents and staff they need; the calls chart comes before the staffing one."""
+    html = pack["forecast"]
+    found = {re.search(r"<figcaption[^>]*>(.*?)</figcaption>", f).group(1): f for f in figures(html)}
+    calls = found["Forecast calls per half-hour, next two weeks"]
+    assert re.search(r'class="mark-line[^"]*role-mark', calls)
+    assert (
+        "11 May 2025 09:00 to 11 May 2025 09:30 (10 calls in all); the busiest half-hour: "
+        "11 May 2025 09:30, 7.0 calls." in calls
+    )
+    assert (
+        "Plotted: 2 point(s) in 1 series (Forecast calls), from 11 May 2025 09:00 to 11 May 2025 09:30."
+        in (aria_label(calls))
+    )
+    # one row: the day (its row header), then the calls of each queue and of all queues
+    cells = re.findall(r"<t[hd]\b[^>]*>(.*?)</t[hd]>", calls)
+    assert cells == ["day", "Highways", "Libraries", "all queues", "11 May 2025", "9", "1", "10"]
+    assert html.index("Forecast calls per half-hour") < html.index("Agents and staff needed per half-hour")
+
+
 def aria_label(figure: str) -> str:
     return re.search(r'role="img" aria-label="([^"]*)"', figure).group(1)
 
