@@ -69,11 +69,17 @@ class DataClass:
         """Records whose trigger date is before this day are past their period."""
         n, unit = PERIOD.match(self.period).groups()
         n = int(n)
-        if unit == "day":
-            return today - timedelta(days=n)
-        months = n * (12 if unit == "year" else 1)
-        year, month = divmod(today.year * 12 + today.month - 1 - months, 12)
-        return date(year, month + 1, min(today.day, 28))
+        try:
+            if unit == "day":
+                return today - timedelta(days=n)
+            months = n * (12 if unit == "year" else 1)
+            year, month = divmod(today.year * 12 + today.month - 1 - months, 12)
+            return date(year, month + 1, min(today.day, 28))
+        except (OverflowError, ValueError):  # before the first day a date can hold
+            raise GovernanceError(
+                f"as-of day {today}: {self.name}'s period of {self.period} reaches back before year 1: "
+                "ask for a later day"
+            ) from None
 
 
 def schedule_path() -> Path:
@@ -306,13 +312,13 @@ def _due(
     and `preview` remove them in between. `every_class` also yields the classes with nothing due.
     Every customer's last contact is kept first (`keep_last_contact`)."""
     classes = load()
+    cutoffs = [c.cutoff(today) for c in classes]  # a day no period can count back from: refused first
     keep_last_contact(con)
-    for data_class in classes:
+    for data_class, cutoff in zip(classes, cutoffs, strict=True):
         records = expired(con, data_class, today)
         # (A record_date class always goes on: old copies refused whole may hold records.)
         if not every_class and not records and data_class.trigger != "record_date":
             continue
-        cutoff = data_class.cutoff(today)
         dated = (
             {system: cutoff for system in data_class.systems} if data_class.trigger == "record_date" else None
         )

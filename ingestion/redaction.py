@@ -34,6 +34,7 @@ from ingestion import care, csc_crm, csc_telephony, person_index, register, web_
 from ingestion.batch import BatchTables
 from ingestion.contract import FeedSpec
 from ingestion.layout import Layout, sql_path
+from ingestion.rebuild import REPORT_SUFFIX
 
 REASONS = ("erasure", "retention")
 # What people write inside a phone number: spaces, hyphens, brackets ("(01865) 792-422"), as bytes
@@ -42,6 +43,8 @@ _SPACING_BYTES = b" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f()-"
 _NBSP = "\u00a0".encode()
 # A delivered copy's rewrite waits beside it as `.<name>.redacting` until the register agrees.
 REWRITTEN_SUFFIX = ".redacting"
+# The UTF-16 a delivery may be written in (Excel's "Unicode text"): its byte order mark, and its codec.
+_UTF16_BOMS = ((b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
 
 ERASURE_REGISTER_DDL = """
 create schema if not exists ops;
@@ -350,28 +353,62 @@ class _Found:
     removed: tuple[int, ...]
     blanked: tuple[int, ...]
     keys: dict[int, str | None]
+    codec: str | None  # the UTF-16 the copy is written in (its `lines` are UTF-8); None: as delivered
 
 
 def _scan(
     layout: Layout, records: dict[str, set[str]], dated_before: dict[str, date], sweep: Sweep | None
 ) -> Iterable[_Found]:
     """Every copy with lines to remove or blank: the one rule of erasure, retention and subject access."""
-    for feed in PERSON_FEEDS:
-        ids = records.get(feed.source_system, set())
+    for feed, path in _copies(layout):
+        named = feed.spec.file_date(path.name)
+        # A copy no feed's name fits is searched for the ids of every feed sharing its folder.
+        sharing = [feed] if named else [f for f in PERSON_FEEDS if f.spec.feed_path == feed.spec.feed_path]
+        ids = set().union(*(records.get(f.source_system, set()) for f in sharing))
         before = dated_before.get(feed.source_system)
         if not ids and before is None and sweep is None:
             continue
-        for path in _copies(layout, feed):
-            everything = before is not None and feed.spec.file_date(path.name) < before
-            if (found := _claimed(path, feed, ids, everything, sweep)) is not None:
-                yield found
+        everything = before is not None and named is not None and named < before
+        if (found := _claimed(path, feed, ids, everything, sweep)) is not None:
+            yield found
 
 
-def _copies(layout: Layout, feed: PersonFeed) -> Iterable[Path]:
+def _copies(layout: Layout) -> Iterable[tuple[PersonFeed, Path]]:
+    """Every delivered copy in the person feeds' folders of archive/ and quarantine/ (superseded versions
+    included), whatever its name: a misnamed file is quarantined there too. A copy belongs to the feed
+    whose file name it fits, else to the first feed of its folder. Rejection reports and rewrites
+    waiting to be swapped in (hidden) are not delivered copies."""
+    folders: dict[str, list[PersonFeed]] = {}
+    for feed in PERSON_FEEDS:
+        folders.setdefault(feed.spec.feed_path, []).append(feed)
     for area in (layout.archive, layout.quarantine):
-        for path in sorted((area / feed.spec.feed_path).rglob(f"{feed.spec.file_prefix}*")):
-            if path.is_file() and not path.is_symlink() and feed.spec.file_date(path.name):
-                yield path
+        for feed_path, feeds in folders.items():
+            for path in sorted((area / feed_path).rglob("*")):
+                if not path.is_file() or path.is_symlink() or path.name.startswith("."):
+                    continue
+                if path.name.endswith(REPORT_SUFFIX):
+                    continue
+                yield next((f for f in feeds if f.spec.file_date(path.name)), feeds[0]), path
+
+
+def _as_text(data: bytes) -> tuple[bytes, str | None] | None:
+    """A copy's bytes as UTF-8 to search and split into lines, and the UTF-16 codec to write them back in
+    (None: kept as delivered, UTF-8 or an ASCII-compatible code page such as Windows-1252, where the
+    values searched for are the same bytes). UTF-16 is told by its byte order mark or, without one, by
+    NULs interleaved with ASCII. None when the copy is not text (NULs otherwise): its lines cannot be
+    delimited."""
+    if b"\x00" not in data:
+        return data, None
+    codec = next((c for bom, c in _UTF16_BOMS if data.startswith(bom)), None)
+    if codec is None:
+        even, odd = data[0::2].count(0), data[1::2].count(0)
+        codec = "utf-16-le" if odd > 2 * even else "utf-16-be" if even > 2 * odd else None
+    if codec is None:
+        return None
+    try:
+        return data.decode(codec).encode("utf-8"), codec
+    except UnicodeDecodeError:
+        return None
 
 
 def _text(line: str) -> str:
@@ -400,10 +437,15 @@ def _claimed(
     the ids and none of the sweep's values (asked of the whole file at once) is not read line by line:
     a line holds an id only as written, so a copy without it has no such line."""
     data = path.read_bytes()
+    decoded = _as_text(data)
+    text_bytes, codec = decoded if decoded is not None else (data, None)
     sweeping = sweep is not None and not feed.blank
-    if not everything and not any(i.encode() in data for i in ids) and not (sweeping and sweep.holds(data)):
+    holds = any(i.encode() in text_bytes for i in ids) or (sweeping and sweep.holds(text_bytes))
+    if not everything and not holds:
         return None
-    lines = data.splitlines(keepends=True)
+    if decoded is None:  # not text: the copy cannot be split into lines, so all of it goes
+        return _Found(path, feed, data, [data], False, (1,), (), {1: None}, None)
+    lines = text_bytes.splitlines(keepends=True)
     column = None
     first = 0
     if feed.spec.format == "csv" and lines:
@@ -428,7 +470,7 @@ def _claimed(
         keys[n] = key
     if not removed and not blanked:
         return None
-    return _Found(path, feed, data, lines, first == 1, tuple(removed), tuple(blanked), keys)
+    return _Found(path, feed, data, lines, first == 1, tuple(removed), tuple(blanked), keys, codec)
 
 
 def _redact(path: Path, feed: PersonFeed, ids: set[str]) -> Redaction | None:
@@ -447,6 +489,8 @@ def _rewrite(found: _Found) -> Redaction:
         for n, line in enumerate(lines, start=1)
         if n not in drop
     )
+    if found.codec is not None:  # written back in the copy's own encoding (its byte order mark kept)
+        kept = kept.decode("utf-8").encode(found.codec)
     stat = path.stat()
     temporary = path.with_name(f".{path.name}{REWRITTEN_SUFFIX}")
     temporary.write_bytes(kept)

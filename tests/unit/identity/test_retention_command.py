@@ -123,11 +123,20 @@ def test_a_dry_run_changes_nothing_and_counts_what_the_run_then_removes(home, mo
     assert b"C7" not in emptied.read_bytes()  # the refused line went with its copy
 
 
-def test_a_day_after_the_reporting_date_is_refused_and_nothing_is_done(home, monkeypatch, capsys):
+@pytest.mark.parametrize(
+    ("day", "message"),
+    [
+        (date(2025, 5, 1), "after the warehouse's reporting date 2025-04-30"),
+        (date(1, 1, 1), "reaches back before year 1"),  # no period can count back from it
+    ],
+)
+def test_a_day_after_the_reporting_date_or_too_early_to_count_back_from_is_refused_and_nothing_is_done(
+    home, monkeypatch, capsys, day, message
+):
     before = state(home)
     for dry_run in (True, False):
-        code, out, err = retention(home, monkeypatch, capsys, date(2025, 5, 1), dry_run)
-        assert code == cli.EXIT_FAILED and "after the warehouse's reporting date 2025-04-30" in err
+        code, out, err = retention(home, monkeypatch, capsys, day, dry_run)
+        assert code == cli.EXIT_FAILED and message in err
         assert state(home) == before
 
 

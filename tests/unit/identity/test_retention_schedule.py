@@ -63,3 +63,9 @@ def test_a_malformed_entry_is_refused_by_name(tmp_path, entry, message):
     path.write_text(f"schedule:\n  - data_class: contacts\n    {entry}\n")
     with pytest.raises(GovernanceError, match=message):
         retention.load(path)
+
+
+@pytest.mark.parametrize("period", ["2 years", "3 months", "10 days"])
+def test_a_cutoff_before_the_first_day_a_date_holds_is_refused(period):
+    with pytest.raises(GovernanceError, match="reaches back before year 1"):
+        retention.DataClass("x", ("crm",), period, "record_date", "b").cutoff(date(1, 1, 1))

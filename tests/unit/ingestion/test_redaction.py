@@ -8,6 +8,7 @@ import hashlib
 import json
 import os
 import re
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -504,3 +505,84 @@ def test_a_copy_is_read_line_by_line_only_when_it_holds_a_value_however_a_number
     assert not sweep.holds(lines[0]) and sweep.holds(lines[1]) and sweep.holds(lines[2])
     assert sweep.holds(b"".join(lines)) and not sweep.holds(lines[0] * 3)
     assert not redaction.Sweep(frozenset(), lambda system, key: False).holds(b"".join(lines))
+
+
+BERT = redaction.Sweep(frozenset({"bert@example.org", "07700900222"}), lambda system, key: False)
+BERTS = ("bert@example.org", "07700 900222", "C7")
+
+
+def quarantined(home: Path, name: str, data: bytes) -> Path:
+    path = Layout(home).quarantine / CONTACTS.feed_path / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path
+
+
+def contacts_text() -> str:
+    """Ada's loaded contact and Bert's refused one (his email and phone, a channel the CRM lacks)."""
+    bert = contact("C7", "Bert", channel="Pigeon", customer_phone="07700 900222")
+    return "\r\n".join([HEADER, contact("C1", "Ada"), bert]) + "\r\n"
+
+
+def holds_any(data: bytes, values: tuple[str, ...]) -> bool:
+    """Whether `data` holds one of `values` in any encoding a delivery can be in."""
+    return any(v.encode(codec) in data for v in values for codec in ("utf-8", "utf-16-le", "utf-16-be"))
+
+
+def test_a_misnamed_copy_in_a_feed_folder_is_searched_listed_and_redacted(tmp_path):
+    """A file a source dropped under another name is quarantined as `unknown_file` in the feed's folder
+    (superseded versions too): its lines of the person are listed and removed like any copy's."""
+    layout = Layout(tmp_path)
+    misnamed = quarantined(tmp_path, "Contacts export 31-05-2025.csv", contacts_text().encode())
+    older = quarantined(tmp_path, "superseded/v1-abc/Contacts export.csv", contacts_text().encode())
+    held = redaction.held_lines(layout, {}, BERT)
+    assert {(h.path, h.number, h.key, h.header) for h in held} == {
+        (misnamed, 3, "C7", HEADER),
+        (older, 3, "C7", HEADER),
+    }
+    done = redaction.redact_copies(layout, {"crm": {"C1"}}, sweep=BERT)  # Ada's by id, Bert's by value
+    assert {(d.path, d.lines_removed) for d in done} == {(misnamed, (2, 3)), (older, (2, 3))}
+    redaction.apply(done)
+    for path in (misnamed, older):
+        assert path.read_bytes() == (HEADER + "\r\n").encode() and not holds_any(path.read_bytes(), BERTS)
+
+
+@pytest.mark.parametrize(
+    ("codec", "bom"),
+    [("utf-16-le", b"\xff\xfe"), ("utf-16-be", b"\xfe\xff"), ("utf-16-le", b""), ("utf-16-be", b"")],
+)
+def test_a_utf16_copy_is_searched_listed_and_rewritten_in_its_own_encoding(tmp_path, codec, bom):
+    layout = Layout(tmp_path)
+    path = quarantined(tmp_path, "contacts_20250403.csv", bom + contacts_text().encode(codec))
+    (held,) = redaction.held_lines(layout, {}, BERT)
+    assert (held.path, held.number, held.key, held.header) == (path, 3, "C7", HEADER)
+    assert held.text == contacts_text().split("\r\n")[2]
+    (done,) = redaction.redact_copies(layout, {}, sweep=BERT)
+    redaction.apply([done])
+    after = path.read_bytes()
+    assert after == bom + "\r\n".join([HEADER, contact("C1", "Ada"), ""]).encode(codec)
+    assert not holds_any(after, BERTS) and done.new_sha256 == hashlib.sha256(after).hexdigest()
+
+
+def test_a_copy_that_is_not_text_and_holds_a_value_is_emptied_whole(tmp_path):
+    """Lines cannot be delimited in a binary file: if it holds the person's value or id, all of it goes
+    (recorded as one line removed); one holding nothing of theirs is left alone."""
+    layout = Layout(tmp_path)
+    theirs = quarantined(tmp_path, "contacts.xls", b"\xd0\xcf\x00\x00\x01bert@example.org\x00\x00\x07\x00")
+    other = quarantined(tmp_path, "notes.bin", b"\xd0\xcf\x00\x00\x01ada@example.org\x00\x00\x07\x00")
+    assert [(h.path, h.number) for h in redaction.held_lines(layout, {}, BERT)] == [(theirs, 1)]
+    (done,) = redaction.redact_copies(layout, {}, sweep=BERT)
+    redaction.apply([done])
+    assert (done.path, done.lines_removed, theirs.read_bytes()) == (theirs, (1,), b"")
+    assert b"ada@example.org" in other.read_bytes()
+
+
+def test_reports_and_pending_rewrites_are_not_copies_and_an_undated_copy_is_not_emptied_by_date(tmp_path):
+    layout = Layout(tmp_path)
+    quarantined(tmp_path, "Contacts export.csv", contacts_text().encode())
+    quarantined(tmp_path, "Contacts export.csv.rejection.json", b'{"value": "bert@example.org"}')
+    quarantined(tmp_path, ".contacts_20250401.csv.redacting", contacts_text().encode())
+    names = [h.path.name for h in redaction.held_lines(layout, {}, BERT)]
+    assert names == ["Contacts export.csv"]
+    # Retention empties copies dated before its day: a copy whose name carries no date is not one.
+    assert redaction.lines_to_rewrite(layout, {}, {"crm": date(2026, 1, 1)}) == []
