@@ -193,9 +193,6 @@ def judge(
     """
     decisions = []
     for d in pending:
-        warnings = _new_version(d)
-        if (late := view.late(d)) is not None:
-            warnings.append(late)
         verdict = verdicts.get(d.name) if d.size else EMPTY
         if not isinstance(verdict, ContractViolation) and (original := view.copy_of(d)) is not None:
             verdict = ContractViolation(
@@ -205,6 +202,9 @@ def judge(
             )
         if not isinstance(verdict, ContractViolation) and (lost or {}).get(d.name):
             verdict = _records_lost(d, spec, lost[d.name])
+        warnings = _new_version(d, refused=isinstance(verdict, ContractViolation))
+        if (late := view.late(d)) is not None:
+            warnings.append(late)
         if isinstance(verdict, ContractViolation):
             decisions.append(refusal(d, spec, verdict, warnings))
             view.note(d, None)
@@ -244,17 +244,27 @@ def _records_lost(d: Delivery, spec: FeedSpec, n: int) -> ContractViolation:
     )
 
 
-def _new_version(d: Delivery) -> list[Finding]:
+def _new_version(d: Delivery, refused: bool) -> list[Finding]:
+    """A re-delivery says what it replaces; a refused one replaces nothing, so it names the loaded
+    version that stays (the latest loaded one, as register.latest_loaded_files), if any."""
     if d.latest is None:
         return []
-    return [
-        Finding(
-            "new_version",
-            "warning",
+    if not refused:
+        message = (
             f"re-delivered with different content: version {d.version} replaces version "
-            f"{d.latest.version} (sha256 {d.latest.sha256[:12]}), whose copy is kept under superseded/",
+            f"{d.latest.version} (sha256 {d.latest.sha256[:12]}), whose copy is kept under superseded/"
         )
-    ]
+    elif loaded := [v for v in d.history if v.status in LOADED]:
+        message = (
+            f"re-delivered with different content as version {d.version}, which is refused and replaces "
+            f"nothing: version {loaded[-1].version} (sha256 {loaded[-1].sha256[:12]}) stays loaded"
+        )
+    else:
+        message = (
+            f"re-delivered with different content as version {d.version}, which is refused: no version "
+            "of this file name is loaded"
+        )
+    return [Finding("new_version", "warning", message)]
 
 
 def refusal(

@@ -238,13 +238,14 @@ def out_of_balance(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
 
 
 def latest_loaded_files(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
-    """Files whose latest version loaded: name, feed, sha256, rows, file_date (a release's sources)."""
+    """The version of each file name whose rows the warehouse holds: name, feed, sha256, rows,
+    file_date (a release's sources). That is the latest LOADED version: a later version refused
+    whole (records_lost, a broken header, ..) replaces nothing, so the one before it stays."""
     rows = con.execute(
         f"""select file_name, feed_path, sha256, rows_loaded, file_date
-            from ops.file_register r
+            from ops.file_register
             where status in {LOADED}
-              and version = (select max(version) from ops.file_register v
-                             where v.feed_path = r.feed_path and v.file_name = r.file_name)
+            qualify version = max(version) over (partition by feed_path, file_name)
             order by feed_path, file_name"""
     ).fetchall()
     return [dict(zip(("name", "feed", "sha256", "rows", "file_date"), row, strict=True)) for row in rows]

@@ -1100,32 +1100,50 @@ def _check_state(check: dict[str, Any]) -> str:
 
 
 def _refused_files(reader: _Reader) -> pd.DataFrame | None:
-    """Files whose latest version was refused whole (quarantined), counted per feed and reason (the
-    check that refused it; never its message, which may quote a value); None when the release has
-    no data_quality_summary to tell. A refused file's rows are in no table of the release."""
-    columns = ("feed_path", "file_name", "file_version", "is_latest_version", "check_name", "status")
+    """Files whose latest version was refused whole (quarantined), counted per feed, reason (the
+    check that refused it; never its message, which may quote a value) and whether an earlier
+    version of the name stays loaded (is_loaded_version: the refused update replaced nothing, so
+    that version's rows are in the release); None when the release has no data_quality_summary to
+    tell. A refused file with no loaded version has its rows in no table of the release."""
+    columns = ("feed_path", "file_name", "is_latest_version", "is_loaded_version", "check_name", "status")
     if not reader.has("data_quality_summary", *columns):
         return None
     return reader.frame(
-        "select feed_path as feed, check_name as reason, "
-        "count(distinct file_name || '#' || file_version) as files "
-        f"from {reader.schema}.data_quality_summary where status = 'file_quarantined' and is_latest_version "
-        "group by all order by feed, reason"
+        f"with summary as (select * from {reader.schema}.data_quality_summary), "
+        "refused as (select feed_path, file_name, check_name from summary "
+        "where status = 'file_quarantined' and is_latest_version), "
+        "kept as (select distinct feed_path, file_name from summary where is_loaded_version) "
+        "select r.feed_path as feed, r.check_name as reason, "
+        "k.file_name is not null as earlier_version_kept, "
+        "count(distinct r.file_name) as files, k.file_name is null as not_in_release "
+        "from refused r left join kept k using (feed_path, file_name) "
+        "group by all order by feed, reason, earlier_version_kept"
     )
 
 
 def _refused_sentence(refused: pd.DataFrame | None, missing: list[Any]) -> str:
-    """Whether the release holds every delivered file: a refused file is never called complete."""
+    """Whether the release holds every delivered file: a refused file with no loaded version is never
+    called complete; a refused update is told apart, as its earlier version stays in the release."""
     if refused is None:
         return "Refused files are not known: data_quality_summary is not in this release."
     if refused.empty:
         return (
             "No file was refused." if missing else "No file was refused: every delivery is in this release."
         )
-    return (
-        f"{int(refused['files'].sum())} file(s) were refused (quarantined) and not replaced: their rows are "
-        "not in this release, so it is not complete for those files' feeds and days."
-    )
+    lost = int(refused.loc[refused["not_in_release"], "files"].sum())
+    kept = int(refused.loc[~refused["not_in_release"], "files"].sum())
+    sentences = []
+    if lost:
+        sentences.append(
+            f"{lost} file(s) were refused (quarantined) and no version of them loaded: their rows are "
+            "not in this release, so it is not complete for those files' feeds and days."
+        )
+    if kept:
+        sentences.append(
+            f"{kept} re-delivered file(s) were refused (quarantined): the version loaded before stays in "
+            "this release, without the refused re-delivery's changes."
+        )
+    return " ".join(sentences)
 
 
 def _data_quality(reader: _Reader, inputs: PackInputs, targets: Any) -> Page:
@@ -1182,10 +1200,11 @@ def _data_quality(reader: _Reader, inputs: PackInputs, targets: Any) -> Page:
     if refused is not None and not refused.empty:
         completeness.append(
             _plain_table(
-                refused.assign(refused=True),
-                "Files refused (quarantined) and not replaced by a later version, by feed and reason",
+                refused,
+                "Files whose latest version was refused (quarantined), by feed, reason and whether an "
+                "earlier loaded version stays in this release",
                 {"files": "count"},
-                {"refused": "alert"},
+                {"not_in_release": "alert"},
             )
         )
     if missing:
@@ -1200,7 +1219,8 @@ def _data_quality(reader: _Reader, inputs: PackInputs, targets: Any) -> Page:
             )
         )
     files: list[Figure | Table | str] = [f"Source files that fed this release: {len(inputs.source_files)}."]
-    if reader.has("data_quality_summary", "feed_path", "status", "file_name", "rows_quarantined"):
+    summary = ("feed_path", "status", "file_name", "rows_quarantined", "is_loaded_version")
+    if reader.has("data_quality_summary", *summary):
         by_feed = reader.frame(
             "select feed_path as category, status as series, "
             "count(distinct file_name || '#' || file_version)::double "
@@ -1209,7 +1229,7 @@ def _data_quality(reader: _Reader, inputs: PackInputs, targets: Any) -> Page:
         )
         totals = reader.frame(
             "with files as (select distinct feed_path, file_name, file_version, rows_in, rows_loaded, "
-            f"rows_quarantined from {reader.schema}.data_quality_summary where is_latest_version) "
+            f"rows_quarantined from {reader.schema}.data_quality_summary where is_loaded_version) "
             "select feed_path as feed, count(*) as files, sum(rows_in) as rows_in, "
             "sum(rows_loaded) as rows_loaded, "
             "sum(rows_quarantined) as rows_quarantined, sum(rows_quarantined) > 0 as has_quarantine "
@@ -1227,7 +1247,8 @@ def _data_quality(reader: _Reader, inputs: PackInputs, targets: Any) -> Page:
                     bar_chart(by_feed, "count", "Feed", []),
                     _plain_table(
                         totals,
-                        "Rows per feed (latest version of each file; rows quarantined marked)",
+                        "Rows per feed (the loaded version of each file: the one in this release; "
+                        "rows quarantined marked)",
                         {
                             "files": "count",
                             "rows_in": "count",

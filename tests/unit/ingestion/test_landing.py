@@ -10,6 +10,7 @@ from ingestion.care import CARE_PAYMENTS
 from ingestion.ibc_hr import PA0000, PA0001
 from ingestion.landing import ingest_feed
 from ingestion.procurement import CARD_TRANSACTIONS
+from ingestion.register import latest_loaded_files as register_files
 
 HR = "ibc/hr"
 PA0001_HEADER = "PERNR|BEGDA|ENDDA|PERSG|KOSTL|ORGEH|PLANS|STELL|AEDTM"
@@ -301,8 +302,13 @@ def test_a_resend_without_a_trailer_that_loses_keys_is_refused_and_the_loaded_ve
     message = con.execute("select message from ops.file_register where version = 2").fetchone()[0]
     assert message.startswith(f"{CARDS} file {CARD_FILE}, version 2: 2 transaction_id value(s)")
     assert "version 1 stays loaded" in message
-    assert checks(tmp_path, CARDS, CARD_FILE)["records_lost"]["rows_affected"] == 2
+    found = checks(tmp_path, CARDS, CARD_FILE)
+    assert found["records_lost"]["rows_affected"] == 2
+    # Review finding F5: the refused version replaces nothing; it names the version that stays.
+    assert "replaces nothing: version 1" in found["new_version"]["message"]
+    assert "superseded" not in found["new_version"]["message"]
     assert [p.name for p in (tmp_path / "archive" / CARDS).iterdir() if p.is_file()] == [CARD_FILE]
+    assert [(f["name"], f["rows"]) for f in register_files(con)] == [(CARD_FILE, 5)]
 
 
 def test_a_corrected_resend_keeping_every_key_loads_as_a_new_version(tmp_path, con):

@@ -69,3 +69,26 @@ def test_feed_totals_since_a_runs_start_count_only_what_was_registered_after_it(
     assert register.feed_totals(con, since=run_start) == [("csc/crm", 1, 1, 3, 0)]
     assert register.feed_totals(con) == [("csc/crm", 2, 1, 8, 0)]
     assert register.feed_totals(con, since=register.clock()) == []
+
+
+def test_a_release_lists_the_loaded_version_of_a_name_whose_update_was_refused():
+    """Review finding F4: version 2 refused as records_lost replaces nothing, so the release's
+    sources name version 1 (its rows are loaded); a name with no loaded version is not a source,
+    and a loaded re-delivery replaces the version before it."""
+    con = duckdb.connect()
+    register.create(con)
+    cards, crm, card = "procurement/cards", "csc/crm", "pcard_transactions_202504.csv"
+    versions = [
+        register.FileRow(cards, "t", card, 1, "loaded", sha256="a1", rows_loaded=5),
+        register.FileRow(cards, "t", card, 2, "quarantined", sha256="a2",
+                         check_failed="records_lost"),
+        register.FileRow(crm, "t", "contacts_20250401.csv", 1, "loaded", sha256="b1", rows_loaded=3),
+        register.FileRow(crm, "t", "contacts_20250401.csv", 2, "loaded_with_quarantine", sha256="b2",
+                         rows_loaded=4),
+        register.FileRow(crm, "t", "contacts_20250402.csv", 1, "quarantined", sha256="c1"),
+    ]  # fmt: skip
+    register.record(con, versions, [])
+    assert [(f["feed"], f["name"], f["sha256"], f["rows"]) for f in register.latest_loaded_files(con)] == [
+        (crm, "contacts_20250401.csv", "b2", 4),
+        (cards, card, "a1", 5),
+    ]

@@ -98,10 +98,10 @@ create table bi.benefits_realisation as select * from (values
     t(financial_year, workstream, planned_savings_gbp, forecast_gbp, delivered_savings_gbp, variance_gbp,
       rag, rag_mismatch);
 create table bi.data_quality_summary as select * from (values
-    ('csc/crm', 'CRM_20250510.csv', 1, true, 'contract', 3, 3, 0, 'passed'),
-    ('csc/crm', 'CRM_20250509.csv', 1, true, 'contract', 3, 2, 1, 'rows_quarantined'))
-    t(feed_path, file_name, file_version, is_latest_version, check_name, rows_in, rows_loaded,
-      rows_quarantined, status);
+    ('csc/crm', 'CRM_20250510.csv', 1, true, true, 'contract', 3, 3, 0, 'passed'),
+    ('csc/crm', 'CRM_20250509.csv', 1, true, true, 'contract', 3, 2, 1, 'rows_quarantined'))
+    t(feed_path, file_name, file_version, is_latest_version, is_loaded_version, check_name, rows_in,
+      rows_loaded, rows_quarantined, status);
 """
 # The restricted set's file is not a DuckDB database: the pack must never open it.
 RESTRICTED = "not a database: the pack reads published aggregates only"
@@ -352,31 +352,58 @@ def test_data_quality_shows_checks_gaps_and_feeds(pack):
 # A file refused whole (the version that replaced an earlier refusal loaded, so only the other counts).
 REFUSED_FILES = """
 insert into bi.data_quality_summary values
-    ('ibc/hr', 'PA0008_20250509.txt', 1, true, 'missing_trailer', null, 0, null, 'file_quarantined'),
-    ('csc/crm', 'CRM_20250508.csv', 1, false, 'unreadable', null, 0, null, 'file_quarantined'),
-    ('csc/crm', 'CRM_20250508.csv', 2, true, 'contract', 3, 3, 0, 'passed');
+    ('ibc/hr', 'PA0008_20250509.txt', 1, true, false, 'missing_trailer', null, 0, null, 'file_quarantined'),
+    ('csc/crm', 'CRM_20250508.csv', 1, false, false, 'unreadable', null, 0, null, 'file_quarantined'),
+    ('csc/crm', 'CRM_20250508.csv', 2, true, true, 'contract', 3, 3, 0, 'passed');
 """
+# Review finding F4: a re-delivery refused as records_lost replaces nothing: version 1 stays loaded.
+REFUSED_UPDATE = """
+insert into bi.data_quality_summary values
+    ('csc/crm', 'CRM_20250507.csv', 1, false, true, 'contract', 3, 3, 0, 'passed'),
+    ('csc/crm', 'CRM_20250507.csv', 2, true, false, 'records_lost', 2, 0, 1, 'file_quarantined');
+"""
+
+
+def data_quality_page(tmp_path, extra: str) -> str:
+    release = make_release(tmp_path / "release", INTERNAL + extra)
+    build_pack(
+        release, PackInputs(**{**INPUTS.__dict__, "completeness": {"daily_feeds": ["crm"], "missing": []}})
+    )
+    return (release.pack / "data-quality.html").read_text(encoding="utf-8")
+
+
+REFUSED_CAPTION = r"<caption>Files whose latest version was refused \(quarantined\).*?</table>"
 
 
 @pytest.mark.parametrize("refused", [False, True])
 def test_data_quality_never_calls_a_release_with_a_refused_file_complete(tmp_path, refused):
     """Review finding F6: no feed-day missing, yet a whole file refused: the page says so, counted
     per feed and reason, and does not claim every delivery is in the release."""
-    release = make_release(tmp_path / "release", INTERNAL + (REFUSED_FILES if refused else ""))
-    build_pack(
-        release, PackInputs(**{**INPUTS.__dict__, "completeness": {"daily_feeds": ["crm"], "missing": []}})
-    )
-    html = (release.pack / "data-quality.html").read_text(encoding="utf-8")
+    html = data_quality_page(tmp_path, REFUSED_FILES if refused else "")
     assert "No feed-day is missing." in html
     if refused:
         assert "every delivery is in this release" not in html
-        assert "1 file(s) were refused (quarantined) and not replaced" in html
-        table = re.search(r"<caption>Files refused \(quarantined\).*?</table>", html, flags=re.S).group(0)
-        assert re.search(r">ibc/hr<.*?>missing_trailer<.*?>1<", table, flags=re.S)
+        assert "1 file(s) were refused (quarantined) and no version of them loaded" in html
+        table = re.search(REFUSED_CAPTION, html, flags=re.S).group(0)
+        assert re.search(r">ibc/hr<.*?>missing_trailer<.*?>no<.*?>1<", table, flags=re.S)
         assert "csc/crm" not in table and "PA0008_20250509" not in table
+        assert "re-delivered file(s) were refused" not in html
     else:
         assert "No file was refused: every delivery is in this release." in html
-        assert "Files refused" not in html
+        assert "Files whose latest version was refused" not in html
+
+
+def test_a_refused_update_is_not_counted_as_rows_missing_from_the_release(tmp_path):
+    """Review finding F4: version 2 refused as records_lost, version 1 loaded: the page says the
+    update was refused and version 1 stays, not that the file's rows are missing; the feed's row
+    totals are those of the loaded version."""
+    html = data_quality_page(tmp_path, REFUSED_FILES + REFUSED_UPDATE)
+    assert "1 file(s) were refused (quarantined) and no version of them loaded" in html
+    assert "1 re-delivered file(s) were refused (quarantined): the version loaded before stays" in html
+    table = re.search(REFUSED_CAPTION, html, flags=re.S).group(0)
+    assert re.search(r">csc/crm<.*?>records_lost<.*?>yes<.*?>1<", table, flags=re.S)
+    totals = re.search(r"<caption>Rows per feed.*?</table>", html, flags=re.S).group(0)
+    assert re.search(r">csc/crm<.*?>4<.*?>12<.*?>11<", totals, flags=re.S)
 
 
 def test_restatements_say_none_when_the_table_is_absent_and_render_it_when_present(pack, tmp_path):

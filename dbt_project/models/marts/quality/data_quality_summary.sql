@@ -18,7 +18,12 @@ with files as (
         coalesce(rows_loaded, 0) as rows_loaded,
         rows_quarantined as file_rows_quarantined,
         processed_at,
-        version = max(version) over (partition by feed_path, file_name) as is_latest_version
+        version = max(version) over (partition by feed_path, file_name) as is_latest_version,
+        -- The version whose rows the warehouse holds: the latest loaded one (register.latest_loaded_files);
+        -- a later version refused whole replaces nothing.
+        status in ('loaded', 'loaded_with_quarantine') and version = max(version) filter (
+            where status in ('loaded', 'loaded_with_quarantine')
+        ) over (partition by feed_path, file_name) as is_loaded_version
     from {{ source('ops', 'file_register') }}
 ),
 
@@ -94,6 +99,7 @@ select
     files.file_date,
     files.file_version,
     files.is_latest_version,
+    files.is_loaded_version,
     files.file_sha256,
     checks.check_name,
     files.rows_in,
