@@ -770,6 +770,7 @@ def _ui(args: argparse.Namespace, home: Path) -> int:
     }
     processes: dict[str, subprocess.Popen] = {}
     previous = signal.signal(signal.SIGTERM, _interrupt)
+    _adopt_orphans()
     try:
         for name, command in commands.items():
             processes[name] = subprocess.Popen(command, cwd=REPO_ROOT)
@@ -785,6 +786,7 @@ def _ui(args: argparse.Namespace, home: Path) -> int:
                 if process.poll() is not None:
                     print(f"ui: the {name} stopped (exit code {process.returncode})", file=sys.stderr)
                     return EXIT_FAILED
+            _reap_adopted(list(processes.values()))
             time.sleep(1)
     except KeyboardInterrupt:
         print("ui: stopping the webserver and the daemon")
@@ -854,9 +856,31 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
+def _adopt_orphans() -> None:
+    """Make this command the child subreaper (Linux `prctl(PR_SET_CHILD_SUBREAPER)`): a process a
+    child leaves behind when it exits - a run the daemon launched while it was shutting down - is
+    re-parented here rather than to init, so the shutdown can still find and stop it."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # 36 = PR_SET_CHILD_SUBREAPER
+
+
+def _reap_adopted(own: list[subprocess.Popen]) -> None:
+    """Collect the exit status of adopted processes that have ended (else they stay zombies while the
+    UI serves); the daemon and the webserver are left to their Popen objects."""
+    import psutil
+
+    mine = {process.pid for process in own}
+    for child in psutil.Process().children():
+        with contextlib.suppress(psutil.Error, ChildProcessError):
+            if child.pid not in mine and child.status() == psutil.STATUS_ZOMBIE:
+                os.waitpid(child.pid, os.WNOHANG)
+
+
 def _stop(processes: list[subprocess.Popen], grace: float = 60) -> None:
     """Stop the daemon and the webserver (SIGTERM: each shuts its code servers down), then make
-    sure no descendant of theirs is left running."""
+    sure no descendant of theirs is left running, including one started during the shutdown."""
     import psutil
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the shutdown short
@@ -874,9 +898,17 @@ def _stop(processes: list[subprocess.Popen], grace: float = 60) -> None:
             process.kill()
             process.wait()
     _, alive = psutil.wait_procs(descendants, timeout=max(deadline - time.monotonic(), 5))
+    # Launched after the list above was taken, and adopted here (_adopt_orphans) when its parent exited.
+    late = [p for p in psutil.Process().children(recursive=True) if p not in descendants]
+    for process in late:
+        with contextlib.suppress(psutil.Error):
+            process.terminate()
+    _, late_alive = psutil.wait_procs(late, timeout=10)
+    alive += late_alive
     for leftover in alive:
         with contextlib.suppress(psutil.Error):
             leftover.kill()
+    psutil.wait_procs(alive, timeout=5)
     if alive:
         print(f"ui: killed {len(alive)} process(es) still running after {grace:.0f} s", file=sys.stderr)
 
