@@ -1228,8 +1228,12 @@ def _data_quality(reader: _Reader, inputs: PackInputs, targets: Any) -> Page:
             "group by all order by category, series"
         )
         totals = reader.frame(
-            "with files as (select distinct feed_path, file_name, file_version, rows_in, rows_loaded, "
-            f"rows_quarantined from {reader.schema}.data_quality_summary where is_loaded_version) "
+            # One row per file version: the summary has a row per check, each with that check's own
+            # quarantined rows; the file's total is the largest (row_conservation's row: in = loaded
+            # + quarantined).
+            "with files as (select feed_path, file_name, file_version, max(rows_in) as rows_in, "
+            "max(rows_loaded) as rows_loaded, max(rows_quarantined) as rows_quarantined "
+            f"from {reader.schema}.data_quality_summary where is_loaded_version group by all) "
             "select feed_path as feed, count(*) as files, sum(rows_in) as rows_in, "
             "sum(rows_loaded) as rows_loaded, "
             "sum(rows_quarantined) as rows_quarantined, sum(rows_quarantined) > 0 as has_quarantine "

@@ -484,3 +484,21 @@ def test_the_shipped_targets_each_name_a_source():
     targets = load_targets()
     assert targets[("kpi_payment_performance_monthly", "avg_days_to_pay")][0].value == 30
     assert all(t.source for lines in targets.values() for t in lines)
+
+
+# A file with two row-level checks of different counts: the summary has a row per check, and the
+# file's total is row_conservation's (8 in = 6 loaded + 2 quarantined).
+TWO_ROW_CHECKS = """
+insert into bi.data_quality_summary values
+    ('ibc/finance', 'PAYMENTS_20250403.txt', 1, true, true, 'missing_value', 8, 6, 1, 'rows_quarantined'),
+    ('ibc/finance', 'PAYMENTS_20250403.txt', 1, true, true, 'signed_amount', 8, 6, 1, 'rows_quarantined'),
+    ('ibc/finance', 'PAYMENTS_20250403.txt', 1, true, true, 'row_conservation', 8, 6, 2, 'passed');
+"""
+
+
+def test_rows_per_feed_count_each_file_once_and_add_up(tmp_path):
+    """Review finding F7: the feed's rows in equal its rows loaded plus quarantined, however many
+    checks a file had (a file with two row-level checks was counted twice)."""
+    html = data_quality_page(tmp_path, TWO_ROW_CHECKS)
+    totals = re.search(r"<caption>Rows per feed.*?</table>", html, flags=re.S).group(0)
+    assert re.search(r">ibc/finance<.*?>1<.*?>8<.*?>6<.*?>2<", totals, flags=re.S)
