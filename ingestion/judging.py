@@ -51,6 +51,12 @@ class Delivery:
         return self.history[-1] if self.history else None
 
     @property
+    def loaded_version(self) -> Version | None:
+        """The version of this name the warehouse holds (the latest loaded one, as
+        register.latest_loaded_files): a later version refused whole replaces nothing."""
+        return next((v for v in reversed(self.history) if v.status in LOADED), None)
+
+    @property
     def version(self) -> int:
         return self.latest.version + 1 if self.latest else 1
 
@@ -234,7 +240,7 @@ def judge(
 def _records_lost(d: Delivery, spec: FeedSpec, n: int) -> ContractViolation:
     """A re-delivery without a trailer that would drop records its loaded version holds: a file cut
     short looks exactly like that, so it never silently replaces the loaded version."""
-    loaded = [v.version for v in d.history if v.status in LOADED][-1]
+    loaded = d.loaded_version.version  # lost keys are counted against a loaded version: there is one
     return ContractViolation(
         "records_lost",
         f"{spec.feed_path} file {d.name}, version {d.version}: {n} {'/'.join(spec.keys)} value(s) of the "
@@ -254,10 +260,10 @@ def _new_version(d: Delivery, refused: bool) -> list[Finding]:
             f"re-delivered with different content: version {d.version} replaces version "
             f"{d.latest.version} (sha256 {d.latest.sha256[:12]}), whose copy is kept under superseded/"
         )
-    elif loaded := [v for v in d.history if v.status in LOADED]:
+    elif loaded := d.loaded_version:
         message = (
             f"re-delivered with different content as version {d.version}, which is refused and replaces "
-            f"nothing: version {loaded[-1].version} (sha256 {loaded[-1].sha256[:12]}) stays loaded"
+            f"nothing: version {loaded.version} (sha256 {loaded.sha256[:12]}) stays loaded"
         )
     else:
         message = (
